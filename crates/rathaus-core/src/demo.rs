@@ -1,0 +1,77 @@
+//! The demo town hall: the fictitious "Musterstadt", created on the first start of
+//! `rathaus demo`. Seeding is one transaction, so a failed first start leaves nothing
+//! behind and can simply be repeated.
+
+use rathaus_store::Db;
+
+use crate::actor::{Actor, Origin};
+use crate::error::Result;
+use crate::tenants::{self, NewTenant, Tenant};
+
+pub const DEMO_SLUG: &str = "musterstadt";
+
+/// Creates Musterstadt unless it exists; returns it either way.
+pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
+    if let Some(existing) = tenants::by_slug(db.conn(), DEMO_SLUG).await? {
+        return Ok((existing, false));
+    }
+    let tenant = tenants::create(
+        db,
+        &Actor::system("demo"),
+        &Origin::default(),
+        musterstadt(),
+    )
+    .await?;
+    Ok((tenant, true))
+}
+
+pub fn musterstadt() -> NewTenant {
+    NewTenant {
+        slug: DEMO_SLUG.into(),
+        name: "Stadt Musterstadt".into(),
+        reference_prefix: "MS".into(),
+        hosts: vec!["musterstadt.localhost".into()],
+        logo_svg: Some(COAT_OF_ARMS.into()),
+        primary_color: "#004b87".into(),
+        contact_address: "Rathausplatz 1\n12345 Musterstadt".into(),
+        contact_phone: "+49 1234 5678-0".into(),
+        contact_email: "buergerservice@musterstadt.example".into(),
+        contact_hours: "Mo–Mi 8:00–16:00 Uhr\nDo 8:00–18:00 Uhr\nFr 8:00–12:00 Uhr".into(),
+        imprint: IMPRINT.into(),
+        privacy: PRIVACY.into(),
+        accessibility: ACCESSIBILITY.into(),
+    }
+}
+
+/// A plain shield with a tower: Musterstadt's (invented) arms.
+const COAT_OF_ARMS: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 120" role="img" aria-label="Wappen der Stadt Musterstadt"><path d="M5 5h90v55c0 30-20 48-45 55C25 108 5 90 5 60z" fill="#004b87" stroke="#00284a" stroke-width="3"/><path d="M30 95V50h8v-8h8v8h8v-8h8v8h8v45z" fill="#f2c500"/><rect x="44" y="72" width="12" height="23" rx="6" fill="#004b87"/></svg>"##;
+
+const IMPRINT: &str = "Stadt Musterstadt\nRathausplatz 1\n12345 Musterstadt
+
+Die Stadt Musterstadt ist eine Körperschaft des öffentlichen Rechts. Sie wird vertreten durch die Bürgermeisterin Erika Mustermann.
+
+Telefon: +49 1234 5678-0\nE-Mail: buergerservice@musterstadt.example
+
+Umsatzsteuer-Identifikationsnummer gemäß § 27a Umsatzsteuergesetz: DE000000000
+
+Inhaltlich verantwortlich: Stadt Musterstadt, Hauptamt, Rathausplatz 1, 12345 Musterstadt.
+
+Dies ist eine Demonstrationsinstallation von Rathaus. Musterstadt ist erfunden; Angaben und Anträge haben keine rechtliche Wirkung.";
+
+const PRIVACY: &str = "Verantwortlich für die Verarbeitung personenbezogener Daten in diesem Portal ist die Stadt Musterstadt, Rathausplatz 1, 12345 Musterstadt. Unsere Datenschutzbeauftragte erreichen Sie unter datenschutz@musterstadt.example.
+
+Wir verarbeiten Ihre Daten, um die von Ihnen beantragten Verwaltungsleistungen zu erbringen (Art. 6 Abs. 1 Buchst. c und e DSGVO in Verbindung mit dem jeweiligen Fachgesetz und dem Onlinezugangsgesetz).
+
+Dieses Portal lädt keine Inhalte von fremden Servern: Schriften, Stylesheets und Bilder liefern wir selbst aus. Es setzt nur technisch notwendige Cookies, zum Beispiel für die gewählte Sprache und für die Anmeldung.
+
+Jeder Zugriff von Mitarbeitenden auf Ihre Anträge wird protokolliert. Sie haben das Recht auf Auskunft, Berichtigung, Löschung, Einschränkung der Verarbeitung und Beschwerde bei der Aufsichtsbehörde für den Datenschutz.";
+
+const ACCESSIBILITY: &str = "Die Stadt Musterstadt ist bemüht, dieses Portal im Einklang mit der Barrierefreie-Informationstechnik-Verordnung (BITV 2.0) barrierefrei zugänglich zu machen.
+
+Stand der Vereinbarkeit: Dieses Portal ist mit den Anforderungen der BITV 2.0 und der WCAG 2.1 auf Stufe AA vereinbar. Alle Seiten funktionieren ohne JavaScript und lassen sich vollständig mit der Tastatur bedienen. Jede Seite wird automatisiert mit axe-core geprüft.
+
+Diese Erklärung wurde am 22. November 2026 auf Grundlage einer Selbstbewertung erstellt.
+
+Feedback und Kontakt: Sind Ihnen Mängel beim barrierefreien Zugang aufgefallen? Schreiben Sie uns an barrierefreiheit@musterstadt.example oder rufen Sie uns an unter +49 1234 5678-0.
+
+Schlichtungsverfahren: Wenn auch nach Ihrem Feedback keine zufriedenstellende Lösung gefunden wurde, können Sie sich an die Schlichtungsstelle nach § 16 Behindertengleichstellungsgesetz wenden.";

@@ -1,0 +1,21 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CoreError {
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] rathaus_store::StoreError),
+}
+
+impl From<sea_orm::DbErr> for CoreError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,168 @@
+//! Running background jobs. The queue itself (tables, claiming) is in
+//! `rathaus_store::jobs`; this module holds the handlers and the worker loop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use rathaus_store::Db;
+use rathaus_store::jobs::{self, ClaimedJob, JobState};
+use tokio::sync::{Notify, watch};
+use tracing::{info, warn};
+
+pub use rathaus_store::jobs::NewJob;
+
+/// The outcome of a failed run; the message is kept on the job for admins.
+#[derive(Debug)]
+pub struct JobFailure(pub String);
+
+impl<E: std::fmt::Display> From<E> for JobFailure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Does one kind of job. Handlers must be idempotent: after a crash a job runs again,
+/// so an effect must be keyed (e.g. by the job id) or checked before it is repeated.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn run(&self, db: &Db, job: &ClaimedJob) -> Result<(), JobFailure>;
+}
+
+/// Which handler runs which kind of job.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+}
+
+impl Registry {
+    pub fn with(mut self, kind: &str, handler: impl JobHandler + 'static) -> Self {
+        self.handlers.insert(kind.to_owned(), Arc::new(handler));
+        self
+    }
+
+    /// The handlers every installation has.
+    pub fn standard() -> Self {
+        Self::default().with(PURGE_DONE_JOBS, PurgeDoneJobs)
+    }
+}
+
+/// Deletes finished jobs after a week, so the queue table stays small.
+pub const PURGE_DONE_JOBS: &str = "maintenance.purge_done_jobs";
+struct PurgeDoneJobs;
+
+#[async_trait::async_trait]
+impl JobHandler for PurgeDoneJobs {
+    async fn run(&self, db: &Db, _job: &ClaimedJob) -> Result<(), JobFailure> {
+        let n = jobs::purge_done(db.conn(), Duration::days(7)).await?;
+        info!(purged = n, "purged finished jobs");
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Shown on claimed jobs (`locked_by`): host and process id.
+    pub name: String,
+    pub batch: u32,
+    /// How long a claimed job belongs to this worker before others may take it.
+    pub lease: Duration,
+    /// How long to sleep when there is nothing to do (unless woken).
+    pub idle_poll: StdDuration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            name: format!(
+                "{}:{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "rathaus".into()),
+                std::process::id()
+            ),
+            batch: 100,
+            lease: Duration::minutes(5),
+            idle_poll: StdDuration::from_millis(500),
+        }
+    }
+}
+
+/// Claims and runs jobs until `shutdown` turns true. `wake` lets code in the same
+/// process signal new work without waiting for the next poll.
+pub struct Worker {
+    db: Db,
+    registry: Registry,
+    config: WorkerConfig,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(db: Db, registry: Registry, config: WorkerConfig) -> Self {
+        Self {
+            db,
+            registry,
+            config,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        info!(worker = %self.config.name, "job worker started");
+        while !*shutdown.borrow() {
+            let ran = match self.run_batch().await {
+                Ok(n) => n,
+                Err(e) => {
+                    warn!(error = %e, "job worker could not claim jobs; retrying");
+                    0
+                }
+            };
+            if ran == 0 {
+                tokio::select! {
+                    _ = shutdown.changed() => {}
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(self.config.idle_poll) => {}
+                }
+            }
+        }
+        info!(worker = %self.config.name, "job worker stopped");
+    }
+
+    /// Claims one batch and runs it; returns how many jobs were claimed.
+    pub async fn run_batch(&self) -> rathaus_store::error::Result<usize> {
+        let conn = self.db.conn();
+        let claimed = jobs::claim(
+            conn,
+            &self.config.name,
+            self.config.batch,
+            self.config.lease,
+        )
+        .await?;
+        let mut done = Vec::with_capacity(claimed.len());
+        for job in &claimed {
+            let outcome = match self.registry.handlers.get(&job.kind) {
+                Some(handler) => handler.run(&self.db, job).await,
+                None => Err(JobFailure(format!(
+                    "no handler for job kind '{}'",
+                    job.kind
+                ))),
+            };
+            match outcome {
+                Ok(()) => done.push(job.id),
+                Err(JobFailure(message)) => {
+                    let state = jobs::fail(conn, &self.config.name, job, &message).await?;
+                    if state == JobState::Dead {
+                        warn!(job = %job.id, kind = %job.kind, error = %message, "job is dead after {} attempts", job.attempt);
+                    } else {
+                        info!(job = %job.id, kind = %job.kind, error = %message, "job failed; will retry");
+                    }
+                }
+            }
+        }
+        jobs::complete(conn, &self.config.name, &done).await?;
+        Ok(claimed.len())
+    }
+}

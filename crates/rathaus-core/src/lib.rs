@@ -1,0 +1,14 @@
+//! The domain of Rathaus. Each module is one context and owns its tables; functions
+//! take an explicit [`Actor`] and check it through [`policy`] before they act.
+
+pub mod actor;
+pub mod audit;
+pub mod demo;
+pub mod error;
+pub mod jobs;
+pub mod policy;
+pub mod tenants;
+
+pub use actor::{Actor, ActorKind, Origin, Role};
+pub use error::CoreError;
+pub use rathaus_store as store;

@@ -1,0 +1,8 @@
+//! sea-orm entities, one module a table. Columns are documented where the name does
+//! not say everything.
+
+pub mod audit_entry;
+pub mod audit_head;
+pub mod job;
+pub mod tenant;
+pub mod tenant_host;

@@ -1,0 +1,15 @@
+//! Schema migrations, written once for SQLite and PostgreSQL. Never edit a migration
+//! that has shipped; add a new one.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,31 @@
+# Rathaus — deutsche Oberflächentexte (Hauptsprache).
+
+skip-to-content = Zum Inhalt springen
+official-site = Offizielle Website der { $tenant }
+nav-home = Startseite
+nav-services = Leistungen
+nav-staff = Für Mitarbeitende
+language-switch = English
+language-switch-label = Switch to English
+language-name = Deutsch
+footer-contact = Kontakt
+footer-hours = Öffnungszeiten
+footer-legal = Rechtliches
+imprint = Impressum
+privacy = Datenschutz
+accessibility = Barrierefreiheit
+home-title = Willkommen im digitalen Rathaus
+home-lead = Hier erledigen Sie Behördengänge online – rund um die Uhr, sicher und ohne Wartezeit.
+home-services-title = Leistungen nach Lebenslage
+home-services-text = Finden Sie die passende Leistung für Ihre Situation: Umzug, Auto und Verkehr, Familie, Gewerbe und vieles mehr.
+home-status-title = Antrag verfolgen
+home-status-text = Sie haben bereits einen Antrag gestellt? Den Bearbeitungsstand sehen Sie nach der Anmeldung in Ihrem Postfach.
+home-contact-title = Persönlich erreichbar
+home-contact-text = Sie haben Fragen? Wir helfen Ihnen gerne weiter.
+page-not-found-title = Seite nicht gefunden
+page-not-found-text = Die aufgerufene Adresse gibt es nicht (mehr). Prüfen Sie die Schreibweise oder beginnen Sie auf der Startseite.
+back-to-home = Zur Startseite
+error-title = Es ist ein Fehler aufgetreten
+error-text = Ihre Anfrage konnte gerade nicht bearbeitet werden. Es wurde nichts gespeichert. Bitte versuchen Sie es in einigen Minuten erneut.
+forbidden-title = Kein Zugriff
+forbidden-text = Sie haben keine Berechtigung für diese Seite. Melden Sie sich mit einem berechtigten Konto an oder wenden Sie sich an die Administration.

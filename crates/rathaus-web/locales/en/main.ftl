@@ -1,0 +1,31 @@
+# Rathaus — English interface texts (second language).
+
+skip-to-content = Skip to content
+official-site = Official website of { $tenant }
+nav-home = Home
+nav-services = Services
+nav-staff = For staff
+language-switch = Deutsch
+language-switch-label = Auf Deutsch wechseln
+language-name = English
+footer-contact = Contact
+footer-hours = Opening hours
+footer-legal = Legal
+imprint = Legal notice
+privacy = Privacy
+accessibility = Accessibility
+home-title = Welcome to the digital town hall
+home-lead = Deal with the authorities online – around the clock, securely and without queuing.
+home-services-title = Services by life situation
+home-services-text = Find the right service for your situation: moving house, cars and traffic, family, business and much more.
+home-status-title = Track your application
+home-status-text = Already applied? After logging in, your postbox shows how far your application has come.
+home-contact-title = Talk to us in person
+home-contact-text = Questions? We are happy to help.
+page-not-found-title = Page not found
+page-not-found-text = This address does not exist (any more). Check the spelling or start again from the home page.
+back-to-home = Go to the home page
+error-title = Something went wrong
+error-text = Your request could not be handled just now. Nothing was saved. Please try again in a few minutes.
+forbidden-title = No access
+forbidden-text = You are not allowed to see this page. Log in with an account that has the right, or ask your administrator.

@@ -1,0 +1,83 @@
+//! The HTTP side of Rathaus: one axum router with the citizen portal, the staff area,
+//! the JSON API and the public endpoints. Handlers are thin: parse, call the domain in
+//! `rathaus-core`, render.
+
+pub mod assets;
+mod chrome;
+pub mod error;
+pub mod i18n;
+mod observability;
+mod portal;
+pub mod security;
+pub mod state;
+pub mod tenant;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Router, middleware};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use observability::metrics_handle;
+pub use state::{AppState, WebConfig};
+pub use tenant::TenantResolver;
+
+/// Uploads larger than this are refused before they reach a handler.
+const BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The complete application.
+pub fn app(state: AppState) -> Result<Router, String> {
+    assets::warm_up();
+    let tenant_pages =
+        portal::routes()
+            .fallback(portal::not_found)
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                tenant::require_tenant,
+            ));
+
+    let router = Router::new()
+        .route("/healthz", get(observability::healthz))
+        .route("/readyz", get(observability::readyz))
+        .route("/metrics", get(observability::metrics))
+        .route("/static/{version}/{*path}", get(assets::serve))
+        .merge(tenant_pages)
+        .route_layer(middleware::from_fn(observability::track))
+        .layer(security::csrf_layer(&state.config.trusted_origins)?)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(compress_html),
+        )
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+        .with_state(state);
+    Ok(router)
+}
+
+/// Pages are compressed on the fly; static assets come pre-compressed.
+fn compress_html(
+    _status: axum::http::StatusCode,
+    _version: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _extensions: &axum::http::Extensions,
+) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
+        && !headers.contains_key(axum::http::header::CONTENT_ENCODING)
+}

@@ -1,0 +1,198 @@
+//! Configuration: an optional TOML file, then environment variables (`RATHAUS_…`),
+//! which win. Everything has a default except the database URL for `serve`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rathaus_store::blob::BlobConfig;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: Option<String>,
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Where the SQLite database, blobs and backups live by default.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    #[serde(default)]
+    pub blobs: Option<BlobConfig>,
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// Run background jobs inside the server process as well.
+    #[serde(default = "yes")]
+    pub run_jobs: bool,
+    /// Served over HTTPS (directly or by a proxy): HSTS and secure cookies.
+    #[serde(default)]
+    pub behind_tls: bool,
+    /// Tenant for unknown host names (normally none: unknown hosts get a 404).
+    pub fallback_tenant: Option<String>,
+    /// Origins besides the request's own host that may post forms.
+    #[serde(default)]
+    pub trusted_origins: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Json,
+    Text,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./data")
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        toml::from_str("").expect("all fields have defaults")
+    }
+}
+
+impl Config {
+    /// Reads the file (if given) and applies the environment on top.
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!(
+                        "cannot read the configuration file {}: check the path given with --config",
+                        path.display()
+                    )
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "the configuration file {} is not valid: {}",
+                        path.display(),
+                        e.to_string().replace('\n', " ")
+                    )
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|key| std::env::var(key).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(url) = var("RATHAUS_DATABASE_URL") {
+            self.database_url = Some(url);
+        }
+        if let Some(listen) = var("RATHAUS_LISTEN") {
+            self.listen = listen.parse().with_context(|| {
+                format!("RATHAUS_LISTEN='{listen}' is not an address like 127.0.0.1:8080")
+            })?;
+        }
+        if let Some(dir) = var("RATHAUS_DATA_DIR") {
+            self.data_dir = dir.into();
+        }
+        if let Some(format) = var("RATHAUS_LOG_FORMAT") {
+            self.log_format = match format.as_str() {
+                "json" => LogFormat::Json,
+                "text" => LogFormat::Text,
+                other => bail!("RATHAUS_LOG_FORMAT='{other}' must be json or text"),
+            };
+        }
+        if let Some(v) = var("RATHAUS_RUN_JOBS") {
+            self.run_jobs = parse_bool("RATHAUS_RUN_JOBS", &v)?;
+        }
+        if let Some(v) = var("RATHAUS_BEHIND_TLS") {
+            self.behind_tls = parse_bool("RATHAUS_BEHIND_TLS", &v)?;
+        }
+        if let Some(v) = var("RATHAUS_FALLBACK_TENANT") {
+            self.fallback_tenant = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = var("RATHAUS_TRUSTED_ORIGINS") {
+            self.trusted_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Into::into)
+                .collect();
+        }
+        if let Some(bucket) = var("RATHAUS_S3_BUCKET") {
+            self.blobs = Some(BlobConfig::S3 {
+                bucket,
+                endpoint: var("RATHAUS_S3_ENDPOINT"),
+                region: var("RATHAUS_S3_REGION"),
+                access_key_id: var("RATHAUS_S3_ACCESS_KEY_ID"),
+                secret_access_key: var("RATHAUS_S3_SECRET_ACCESS_KEY"),
+                allow_http: var("RATHAUS_S3_ALLOW_HTTP")
+                    .map(|v| parse_bool("RATHAUS_S3_ALLOW_HTTP", &v))
+                    .transpose()?
+                    .unwrap_or(false),
+            });
+        } else if let Some(path) = var("RATHAUS_BLOB_DIR") {
+            self.blobs = Some(BlobConfig::Local { path: path.into() });
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> Result<&str> {
+        self.database_url.as_deref().context(
+            "no database configured: set database_url in the configuration file or RATHAUS_DATABASE_URL \
+             (sqlite://./data/rathaus.db or postgres://user@host/rathaus)",
+        )
+    }
+
+    pub fn blob_config(&self) -> BlobConfig {
+        self.blobs.clone().unwrap_or_else(|| BlobConfig::Local {
+            path: self.data_dir.join("blobs"),
+        })
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool> {
+    match value {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => bail!("{name}='{other}' must be true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file() {
+        let mut config: Config =
+            toml::from_str("database_url = \"sqlite://a.db\"\nlisten = \"127.0.0.1:9000\"\n")
+                .unwrap();
+        config
+            .apply_env(|k| match k {
+                "RATHAUS_DATABASE_URL" => Some("postgres://x@localhost/y".into()),
+                "RATHAUS_RUN_JOBS" => Some("false".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://x@localhost/y")
+        );
+        assert_eq!(config.listen.port(), 9000);
+        assert!(!config.run_jobs);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::default()
+            .apply_env(|k| (k == "RATHAUS_LISTEN").then(|| "nonsense".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("RATHAUS_LISTEN='nonsense'"));
+        let err = toml::from_str::<Config>("databse_url = 1").unwrap_err();
+        assert!(err.to_string().contains("databse_url"));
+    }
+}

@@ -1,0 +1,6 @@
+//! Wiring: configuration, starting the server and worker, backup and restore. The CLI in
+//! `main.rs` and the integration tests both use these functions.
+
+pub mod backup;
+pub mod config;
+pub mod server;

@@ -1,0 +1,224 @@
+//! `rathaus`: the one binary of the digital town hall.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use rathaus::config::{Config, LogFormat};
+use rathaus::{backup, server};
+use rathaus_core::audit;
+use rathaus_core::demo;
+use rathaus_store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "rathaus",
+    version,
+    about = "Rathaus – das digitale Rathaus / the digital town hall"
+)]
+struct Cli {
+    /// Configuration file (TOML); RATHAUS_* environment variables override it.
+    #[arg(long, global = true, env = "RATHAUS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a complete demo town hall (Musterstadt) on SQLite; nothing to configure.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// Start the server (production).
+    Serve,
+    /// Apply database migrations.
+    Migrate,
+    /// Run background jobs only.
+    Worker,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent backup of the SQLite database and the files.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup made with `rathaus backup` (Rathaus must not run).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit code 0 when intact.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rathaus: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: what went wrong and what to do.
+            eprintln!("rathaus: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Demo { listen, data } => demo_command(listen, &data).await,
+        Command::Serve => {
+            let config = Config::load(cli.config.as_deref())?;
+            init_logging(config.log_format);
+            let listener = server::bind(config.listen).await?;
+            let db = server::open_database(&config).await?;
+            let running = server::start(listener, db, &config).await?;
+            tracing::info!(addr = %running.addr, "Rathaus is serving");
+            running.run_until_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let config = Config::load(cli.config.as_deref())?;
+            init_logging(LogFormat::Text);
+            let db = Db::connect(config.database_url()?).await?;
+            let applied = db.migrate().await?;
+            println!("{applied} migration(s) applied; the schema is up to date.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker => {
+            let config = Config::load(cli.config.as_deref())?;
+            init_logging(config.log_format);
+            let db = server::open_database(&config).await?;
+            server::run_worker(db).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let result = audit::verify(&db).await?;
+            match result.broken {
+                None => {
+                    println!(
+                        "Audit-Log intakt / audit log intact: {} entries checked.",
+                        result.entries
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!(
+                        "Audit-Log verletzt / audit log broken at entry {}: {} ({} entries before it are intact)",
+                        b.seq, b.reason, result.entries
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Backup { to } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let blobs = backup::backup(&config, &to).await?;
+            println!(
+                "Backup written to {} (database and {blobs} files).",
+                to.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from, force } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let blobs = backup::restore(&config, &from, force).await?;
+            println!("Restored {} (database and {blobs} files).", from.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Creates (on first start) and runs the demo town hall.
+async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
+    init_logging(LogFormat::Text);
+    // Take the port first: a second demo on a used port must not touch the data.
+    let listener = server::bind(listen).await?;
+    std::fs::create_dir_all(data).with_context(|| {
+        format!(
+            "cannot create the data directory {}: check the path and its permissions",
+            data.display()
+        )
+    })?;
+    let db_file = data.join("rathaus.db");
+    let first_start = !db_file.exists();
+    let config = Config {
+        database_url: Some(format!("sqlite://{}", db_file.display())),
+        listen,
+        data_dir: data.to_owned(),
+        fallback_tenant: Some(demo::DEMO_SLUG.into()),
+        log_format: LogFormat::Text,
+        ..Config::default()
+    };
+    let db = match prepare_demo_database(&config).await {
+        Ok(db) => db,
+        Err(e) if first_start => {
+            // Leave nothing half-initialised: the next start begins from scratch.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db_file.display()));
+            }
+            return Err(e.context(
+                "the first start failed and was rolled back; fix the cause and start again",
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let running = server::start(listener, db, &config).await?;
+    let url = format!("http://{}/", running.addr);
+    println!("Rathaus-Demo „Stadt Musterstadt“ läuft / is running: {url}");
+    println!("Daten / data: {}", data.display());
+    println!("Beenden mit Strg+C / stop with Ctrl+C");
+    running.run_until_signal().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn prepare_demo_database(config: &Config) -> Result<Db> {
+    let db = Db::connect(config.database_url()?).await?;
+    db.migrate().await?;
+    let (tenant, created) = demo::ensure_seeded(&db).await?;
+    if created {
+        tracing::info!(tenant = %tenant.name, "demo town hall created");
+    }
+    Ok(db)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RATHAUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.compact().try_init(),
+    };
+}
