@@ -39,6 +39,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub db: Db,
     pub blobs: BlobStore,
+    pub tenants: TenantResolver,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -78,7 +79,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
     let state = AppState {
         db: db.clone(),
         blobs: blobs.clone(),
-        tenants,
+        tenants: tenants.clone(),
         metrics: rathaus_web::metrics_handle(),
         config: Arc::new(WebConfig {
             behind_tls: config.behind_tls,
@@ -106,6 +107,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         addr,
         db,
         blobs,
+        tenants,
         shutdown,
         tasks,
     })

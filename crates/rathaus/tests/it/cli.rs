@@ -1,0 +1,290 @@
+//! The `rathaus` binary as an operator uses it: exit codes and one-line messages.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use rathaus_store::blob::Bytes;
+use rathaus_store::sea_orm::{ConnectionTrait, DbBackend};
+use rathaus_store::{Backend, BlobStore, Db};
+
+use crate::harness::TestDb;
+use crate::on_both_backends;
+
+fn rathaus(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rathaus"));
+    cmd.args(args)
+        .env_remove("RATHAUS_DATABASE_URL")
+        .env_remove("RATHAUS_CONFIG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run rathaus")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The last line of stderr is the one message an operator reads.
+fn one_line_error(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "expected failure, stdout: {}",
+        stdout(output)
+    );
+    let text = stderr(output);
+    let last = text.lines().last().unwrap_or("").to_owned();
+    assert!(last.starts_with("rathaus: "), "{text}");
+    last
+}
+
+#[test]
+fn config_problems_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let out = rathaus(&["serve", "--config", missing.to_str().unwrap()], &[]);
+    assert!(one_line_error(&out).contains("cannot read the configuration file"));
+
+    let corrupt = dir.path().join("rathaus.toml");
+    std::fs::write(&corrupt, "listen = 5\ndatabase_url = \"sqlite://x.db\"\n").unwrap();
+    let out = rathaus(&["serve", "--config", corrupt.to_str().unwrap()], &[]);
+    let line = one_line_error(&out);
+    assert!(
+        line.contains("is not valid") && line.contains("listen"),
+        "{line}"
+    );
+
+    let out = rathaus(&["serve"], &[]);
+    assert!(one_line_error(&out).contains("RATHAUS_DATABASE_URL"));
+
+    let out = rathaus(
+        &["serve"],
+        &[("RATHAUS_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")],
+    );
+    assert!(one_line_error(&out).contains("cannot reach the database"));
+}
+
+on_both_backends!(serve_refuses_an_unmigrated_database, |backend| async move {
+    let test_db = TestDb::new(backend).await;
+    let url = test_db.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        rathaus(
+            &["serve"],
+            &[
+                ("RATHAUS_DATABASE_URL", &url),
+                ("RATHAUS_LISTEN", "127.0.0.1:0"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(one_line_error(&out).contains("rathaus migrate"));
+
+    let url = test_db.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        rathaus(&["migrate"], &[("RATHAUS_DATABASE_URL", &url)])
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("up to date"));
+    test_db.drop_now().await;
+});
+
+on_both_backends!(audit_verify_exit_codes, |backend| async move {
+    let (test_db, db) = TestDb::migrated(backend).await;
+    rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+    let url = test_db.url.clone();
+    let verify = move || {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                rathaus(&["audit", "verify"], &[("RATHAUS_DATABASE_URL", &url)])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = verify().await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("intact: 1 entries"));
+
+    let drop_trigger = match db.conn().get_database_backend() {
+        DbBackend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+        _ => "DROP TRIGGER audit_log_no_update",
+    };
+    db.conn().execute_unprepared(drop_trigger).await.unwrap();
+    db.conn()
+        .execute_unprepared("UPDATE audit_log SET actor_name = 'someone else'")
+        .await
+        .unwrap();
+    let out = verify().await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("broken at entry 1"),
+        "{}",
+        stdout(&out)
+    );
+    test_db.drop_now().await;
+});
+
+/// Starts `rathaus demo` and returns the process with the URL it printed.
+fn start_demo(data: &Path, listen: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rathaus"))
+        .args(["demo", "--listen", listen, "--data", data.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("demo prints its URL").unwrap();
+    let url = first.split_whitespace().last().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+#[tokio::test]
+async fn demo_starts_restarts_and_refuses_a_used_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut first, url) = start_demo(&data, "127.0.0.1:0");
+    let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(body.contains("Stadt Musterstadt"));
+
+    let port = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let other = tempfile::tempdir().unwrap();
+    let out = rathaus(
+        &[
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+            other.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(one_line_error(&out).contains("already in use"));
+    assert!(
+        std::fs::read_dir(other.path()).unwrap().next().is_none(),
+        "nothing was created"
+    );
+
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // A second start reuses the seeded data.
+    let (mut second, url) = start_demo(&data, "127.0.0.1:0");
+    let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(body.contains("Stadt Musterstadt"));
+    second.kill().unwrap();
+    second.wait().unwrap();
+}
+
+#[test]
+fn demo_with_an_unusable_data_directory_explains_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = rathaus(
+        &[
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(one_line_error(&out).contains("cannot create the data directory"));
+}
+
+#[tokio::test]
+async fn backup_and_restore_round_trip() {
+    let (test_db, db) = TestDb::migrated(Backend::Sqlite).await;
+    rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+    let blob_dir = test_db.dir.path().join("blobs");
+    let blob = BlobStore::local(&blob_dir)
+        .unwrap()
+        .put(Bytes::from_static(b"%PDF-1.7 Bescheid"))
+        .await
+        .unwrap();
+    let backup_file = test_db.dir.path().join("backup.tar.gz");
+    let env = [
+        ("RATHAUS_DATABASE_URL", test_db.url.as_str()),
+        ("RATHAUS_BLOB_DIR", blob_dir.to_str().unwrap()),
+    ];
+    // Online: the database stays open in this process while the backup runs.
+    let out = rathaus(&["backup", "--to", backup_file.to_str().unwrap()], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 files"));
+
+    let target = tempfile::tempdir().unwrap();
+    let target_db = target.path().join("restored.db");
+    let target_url = format!("sqlite://{}", target_db.display());
+    let target_blobs = target.path().join("blobs");
+    let env2 = [
+        ("RATHAUS_DATABASE_URL", target_url.as_str()),
+        ("RATHAUS_BLOB_DIR", target_blobs.to_str().unwrap()),
+    ];
+    let out = rathaus(&["restore", "--from", backup_file.to_str().unwrap()], &env2);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let restored = Db::connect(&target_url).await.unwrap();
+    restored.ensure_migrated().await.unwrap();
+    assert!(
+        rathaus_core::tenants::by_slug(restored.conn(), "musterstadt")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        rathaus_core::audit::verify(&restored)
+            .await
+            .unwrap()
+            .broken
+            .is_none()
+    );
+    let blobs = BlobStore::local(&target_blobs).unwrap();
+    assert_eq!(
+        blobs.get(&blob.sha256).await.unwrap(),
+        Bytes::from_static(b"%PDF-1.7 Bescheid")
+    );
+
+    let out = rathaus(&["restore", "--from", backup_file.to_str().unwrap()], &env2);
+    assert!(one_line_error(&out).contains("--force"));
+
+    // A damaged backup replaces nothing.
+    let damaged = target.path().join("damaged.tar.gz");
+    std::fs::write(&damaged, b"not a backup").unwrap();
+    let out = rathaus(
+        &["restore", "--from", damaged.to_str().unwrap(), "--force"],
+        &env2,
+    );
+    one_line_error(&out);
+    assert!(
+        rathaus_core::tenants::by_slug(restored.conn(), "musterstadt")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn backup_of_postgres_points_to_pg_dump() {
+    let out = rathaus(
+        &["backup", "--to", "/tmp/x.tar.gz"],
+        &[("RATHAUS_DATABASE_URL", "postgres://x@127.0.0.1/y")],
+    );
+    assert!(one_line_error(&out).contains("pg_dump"));
+}

@@ -1,0 +1,195 @@
+//! Test infrastructure: fresh databases on both backends and a real server on a free
+//! port. PostgreSQL is expected at 127.0.0.1:5432 (override with RATHAUS_TEST_PG_URL,
+//! an URL to a database the tests may create databases from); `.ci/run` starts it.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rathaus::config::Config;
+use rathaus::server::{self, RunningServer};
+use rathaus_store::sea_orm::{ConnectionTrait, Database};
+use rathaus_store::{Backend, Db};
+use tempfile::TempDir;
+
+/// Runs the test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(rathaus_store::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(rathaus_store::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("RATHAUS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, empty database that disappears with the test (PostgreSQL databases left
+/// by crashed tests are dropped after an hour by later runs).
+pub struct TestDb {
+    pub url: String,
+    pub dir: TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}", dir.path().join("rathaus.db").display()),
+                dir,
+                pg_name: None,
+            },
+            Backend::Postgres => {
+                let admin = Database::connect(pg_admin_url()).await.expect(
+                    "PostgreSQL for tests is not reachable: start it or set RATHAUS_TEST_PG_URL",
+                );
+                drop_stale_databases(&admin).await;
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let name = format!("rathaus_t_{now}_{}", uuid::Uuid::now_v7().simple());
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&pg_admin_url()).unwrap();
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    pub async fn migrated(backend: Backend) -> (Self, Db) {
+        let test_db = Self::new(backend).await;
+        let db = Db::connect(&test_db.url).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        (test_db, db)
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            database_url: Some(self.url.clone()),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: self.dir.path().to_owned(),
+            fallback_tenant: Some(rathaus_core::demo::DEMO_SLUG.into()),
+            ..Config::default()
+        }
+    }
+
+    pub async fn drop_now(self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(admin) = Database::connect(pg_admin_url()).await {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    }
+}
+
+async fn drop_stale_databases(admin: &rathaus_store::sea_orm::DatabaseConnection) {
+    let rows = admin
+        .query_all_raw(rathaus_store::sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'rathaus_t_%'",
+        ))
+        .await
+        .unwrap_or_default();
+    let hour_ago = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600;
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let created: u64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX);
+        if created < hour_ago {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+/// The real server with the demo tenant, on a free port.
+pub struct TestApp {
+    pub server: RunningServer,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub test_db: TestDb,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let (test_db, db) = TestDb::migrated(backend).await;
+        rathaus_core::demo::ensure_seeded(&db)
+            .await
+            .expect("seed demo tenant");
+        let mut config = test_db.config();
+        config.log_format = rathaus::config::LogFormat::Text;
+        adjust(&mut config);
+        let listener = server::bind(config.listen).await.expect("bind");
+        let server = server::start(listener, db, &config)
+            .await
+            .expect("start server");
+        let base = format!("http://{}", server.addr);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            server,
+            base,
+            client,
+            test_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.server.db
+    }
+
+    pub async fn stop(self) {
+        self.server.stop().await;
+        self.test_db.drop_now().await;
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of Rathaus: one binary, one module per area. Every test that
+//! touches the database runs on SQLite and on PostgreSQL.
+
+mod harness;
+
+mod audit;
+mod blobs;
+mod cli;
+mod jobs;
+mod storage;
+mod tenants;
+mod web;
