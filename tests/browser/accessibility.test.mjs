@@ -1,0 +1,84 @@
+// Every public page of the demo town hall, in a real browser: no axe-core violations
+// (WCAG 2.1 A/AA rules), no Content-Security-Policy violations, usable by keyboard and
+// without JavaScript.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startDemo, launchBrowser } from './rathaus.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const pages = ['/', '/impressum', '/datenschutz', '/barrierefreiheit', '/gibt-es-nicht'];
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+async function axeViolations(page) {
+  // evaluate() runs through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
+
+for (const lang of ['de', 'en']) {
+  for (const path of pages) {
+    test(`${path} (${lang}) has no accessibility or CSP violations`, async () => {
+      const context = await browser.newContext({ locale: lang === 'de' ? 'de-DE' : 'en-GB' });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+      page.on('pageerror', (err) => problems.push(err.message));
+      await page.goto(demo.url.replace(/\/$/, '') + path);
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      assert.deepEqual(problems.filter((p) => !p.includes('404')), [], 'no console errors (CSP would show here)');
+      // KERN's stylesheet and our fonts were allowed and applied.
+      const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+      assert.match(font, /Fira Sans/);
+      assert.deepEqual(await axeViolations(page), []);
+      if (path === '/') {
+        mkdirSync('screenshots', { recursive: true });
+        await page.screenshot({ path: `screenshots/home-${lang}.png`, fullPage: true });
+      }
+      await context.close();
+    });
+  }
+}
+
+test('the first Tab reaches the skip link, which leads to the content', async () => {
+  const page = await browser.newPage({ locale: 'de-DE' });
+  await page.goto(demo.url);
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement.textContent.trim());
+  assert.equal(focused, 'Zum Inhalt springen');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => location.hash), '#inhalt');
+  await page.close();
+});
+
+test('the language switch works without JavaScript', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'de-DE' });
+  const page = await context.newPage();
+  await page.goto(demo.url + 'impressum');
+  await page.click('a[hreflang="en"]');
+  assert.equal(new URL(page.url()).pathname, '/impressum');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.match(await page.textContent('h1'), /Legal notice/);
+  await page.click('a[hreflang="de"]');
+  assert.match(await page.textContent('h1'), /Impressum/);
+  await context.close();
+});
