@@ -82,3 +82,30 @@ test('the language switch works without JavaScript', async () => {
   assert.match(await page.textContent('h1'), /Impressum/);
   await context.close();
 });
+
+test('staff pages: login, overview, audit log and jobs have no accessibility violations', async () => {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const page = await context.newPage();
+  await page.goto(demo.url + 'verwaltung');
+  assert.match(page.url(), /\/verwaltung\/anmelden/);
+  // A failed login shows an error summary, which must be accessible too.
+  await page.click('button[type="submit"]');
+  assert.match(await page.textContent('.kern-alert'), /E-Mail-Adresse/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.fill('#email', 'admin@musterstadt.example');
+  await page.fill('#password', 'Demo-Admin-2026');
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, '/verwaltung');
+  assert.deepEqual(await axeViolations(page), []);
+  for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt']) {
+    await page.goto(demo.url + path);
+    assert.deepEqual(await axeViolations(page), [], path);
+  }
+  await page.goto(demo.url + 'verwaltung/protokoll');
+  mkdirSync('screenshots', { recursive: true });
+  await page.screenshot({ path: 'screenshots/audit-log.png', fullPage: true });
+  assert.match(await page.textContent('table'), /staff\.login/);
+  await page.click('button:has-text("Abmelden")');
+  assert.equal(new URL(page.url()).pathname, '/');
+  await context.close();
+});

@@ -1,11 +1,12 @@
 //! The demo town hall: the fictitious "Musterstadt", created on the first start of
-//! `rathaus demo`. Seeding is one transaction, so a failed first start leaves nothing
-//! behind and can simply be repeated.
+//! `rathaus demo`. Each step is its own transaction; `rathaus demo` removes the database
+//! of a failed first start, so it leaves nothing behind and can simply be repeated.
 
 use rathaus_store::Db;
 
-use crate::actor::{Actor, Origin};
+use crate::actor::{Actor, Origin, Role};
 use crate::error::Result;
+use crate::staff;
 use crate::tenants::{self, NewTenant, Tenant};
 
 pub const DEMO_SLUG: &str = "musterstadt";
@@ -22,6 +23,7 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
         musterstadt(),
     )
     .await?;
+    seed_staff(db, &tenant).await?;
     Ok((tenant, true))
 }
 
@@ -75,3 +77,44 @@ Diese Erklärung wurde am 22. November 2026 auf Grundlage einer Selbstbewertung 
 Feedback und Kontakt: Sind Ihnen Mängel beim barrierefreien Zugang aufgefallen? Schreiben Sie uns an barrierefreiheit@musterstadt.example oder rufen Sie uns an unter +49 1234 5678-0.
 
 Schlichtungsverfahren: Wenn auch nach Ihrem Feedback keine zufriedenstellende Lösung gefunden wurde, können Sie sich an die Schlichtungsstelle nach § 16 Behindertengleichstellungsgesetz wenden.";
+
+/// The demo's staff logins, printed when the demo starts. Demo only: fixed passwords.
+pub const DEMO_STAFF: [(&str, &str, &str, Role); 3] = [
+    (
+        "admin@musterstadt.example",
+        "Demo-Admin-2026",
+        "Anna Admin",
+        Role::Admin,
+    ),
+    (
+        "pruefung@musterstadt.example",
+        "Demo-Pruefung-2026",
+        "Paul Prüfer",
+        Role::Auditor,
+    ),
+    (
+        "verkehr@musterstadt.example",
+        "Demo-Verkehr-2026",
+        "Vera Verkehr",
+        Role::Caseworker,
+    ),
+];
+
+async fn seed_staff(db: &Db, tenant: &Tenant) -> Result<()> {
+    for (email, password, name, role) in DEMO_STAFF {
+        staff::create_user(
+            db,
+            &Actor::system("demo"),
+            &Origin::default(),
+            tenant.id,
+            staff::NewStaffUser {
+                email,
+                name,
+                password,
+                roles: &[role],
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

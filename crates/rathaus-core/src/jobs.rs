@@ -13,6 +13,68 @@ use tracing::{info, warn};
 
 pub use rathaus_store::jobs::NewJob;
 
+use rathaus_store::entities::job;
+use uuid::Uuid;
+
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
+use crate::policy::{self, Permission};
+
+/// What an admin sees of a tenant's job queue.
+pub struct Overview {
+    /// (state, number of jobs) for queued, running, done and dead.
+    pub counts: Vec<(&'static str, i64)>,
+    pub dead: Vec<job::Model>,
+}
+
+/// The tenant's queue: counts by state and the dead jobs (newest first).
+pub async fn overview(db: &Db, actor: &Actor, tenant_id: Uuid) -> crate::error::Result<Overview> {
+    policy::require(actor, tenant_id, Permission::ManageJobs)?;
+    let counts = jobs::counts_in_tenant(db.conn(), Some(tenant_id)).await?;
+    let counts = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Done,
+        JobState::Dead,
+    ]
+    .into_iter()
+    .map(|state| {
+        let n = counts
+            .iter()
+            .find(|(s, _)| s == state.as_str())
+            .map_or(0, |(_, n)| *n);
+        (state.as_str(), n)
+    })
+    .collect();
+    let dead = jobs::list_in_tenant(db.conn(), Some(tenant_id), JobState::Dead, 200).await?;
+    Ok(Overview { counts, dead })
+}
+
+/// Gives a dead job of the tenant a fresh set of tries (audited). False when the job
+/// is not dead (anymore) or not the tenant's.
+pub async fn requeue(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    job_id: Uuid,
+) -> crate::error::Result<bool> {
+    policy::require(actor, tenant_id, Permission::ManageJobs)?;
+    let txn = db.begin_write().await?;
+    let requeued = jobs::requeue_dead(&txn, Some(tenant_id), job_id).await?;
+    if requeued {
+        audit::record(
+            &txn,
+            actor,
+            origin,
+            Event::new("job.requeue", "job").object(job_id),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(requeued)
+}
+
 /// The outcome of a failed run; the message is kept on the job for admins.
 #[derive(Debug)]
 pub struct JobFailure(pub String);

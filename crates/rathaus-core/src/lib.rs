@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod policy;
+pub mod staff;
 pub mod tenants;
 
 pub use actor::{Actor, ActorKind, Origin, Role};

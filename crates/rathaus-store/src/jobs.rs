@@ -217,23 +217,55 @@ pub fn backoff(attempt: i32) -> Duration {
     Duration::seconds(i64::from(2u32.pow(exponent)).min(3600))
 }
 
-/// Puts a dead job back into the queue with a fresh set of tries.
-pub async fn requeue_dead(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
+/// Puts a dead job of the tenant back into the queue with a fresh set of tries.
+pub async fn requeue_dead(
+    conn: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+    id: Uuid,
+) -> Result<bool> {
     let result = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(JobState::Queued.as_str()))
         .col_expr(job::Column::Attempts, Expr::value(0))
         .col_expr(job::Column::RunAt, Expr::value(Utc::now()))
         .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(id))
+        .filter(tenant_filter(tenant_id))
         .filter(job::Column::State.eq(JobState::Dead.as_str()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
 }
 
-/// Number of jobs in each state, for `/metrics` and the admin overview.
+/// Number of jobs in each state, for `/metrics` (all tenants).
 pub async fn counts(conn: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
+    counts_where(conn, sea_orm::Condition::all()).await
+}
+
+/// Number of jobs in each state for one tenant (`None`: the installation's own jobs).
+pub async fn counts_in_tenant(
+    conn: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+) -> Result<Vec<(String, i64)>> {
+    counts_where(
+        conn,
+        sea_orm::Condition::all().add(tenant_filter(tenant_id)),
+    )
+    .await
+}
+
+fn tenant_filter(tenant_id: Option<Uuid>) -> sea_orm::sea_query::SimpleExpr {
+    match tenant_id {
+        Some(id) => job::Column::TenantId.eq(id),
+        None => job::Column::TenantId.is_null(),
+    }
+}
+
+async fn counts_where(
+    conn: &impl ConnectionTrait,
+    condition: sea_orm::Condition,
+) -> Result<Vec<(String, i64)>> {
     let rows: Vec<(String, i64)> = job::Entity::find()
+        .filter(condition)
         .select_only()
         .column(job::Column::State)
         .column_as(Expr::expr(Func::count(Expr::col(job::Column::Id))), "n")
@@ -249,7 +281,33 @@ pub async fn list(
     state: JobState,
     limit: u64,
 ) -> Result<Vec<job::Model>> {
+    list_where(conn, sea_orm::Condition::all(), state, limit).await
+}
+
+/// Jobs of one tenant in one state, most recently changed first.
+pub async fn list_in_tenant(
+    conn: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+    state: JobState,
+    limit: u64,
+) -> Result<Vec<job::Model>> {
+    list_where(
+        conn,
+        sea_orm::Condition::all().add(tenant_filter(tenant_id)),
+        state,
+        limit,
+    )
+    .await
+}
+
+async fn list_where(
+    conn: &impl ConnectionTrait,
+    condition: sea_orm::Condition,
+    state: JobState,
+    limit: u64,
+) -> Result<Vec<job::Model>> {
     Ok(job::Entity::find()
+        .filter(condition)
         .filter(job::Column::State.eq(state.as_str()))
         .order_by_desc(job::Column::UpdatedAt)
         .limit(limit)

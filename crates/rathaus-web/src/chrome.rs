@@ -45,11 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Chrome {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let CurrentTenant(tenant) = parts
-            .extensions
-            .get::<CurrentTenant>()
-            .cloned()
-            .ok_or(PageError::UnknownHost)?;
+        let tenant = CurrentTenant::of(parts)?;
         let lang = Lang::from_headers(&parts.headers);
         Ok(Self {
             tenant,

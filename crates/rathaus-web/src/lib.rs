@@ -9,6 +9,7 @@ pub mod i18n;
 mod observability;
 mod portal;
 pub mod security;
+mod staff;
 pub mod state;
 pub mod tenant;
 
@@ -32,13 +33,13 @@ const BODY_LIMIT: usize = 25 * 1024 * 1024;
 /// The complete application.
 pub fn app(state: AppState) -> Result<Router, String> {
     assets::warm_up();
-    let tenant_pages =
-        portal::routes()
-            .fallback(portal::not_found)
-            .layer(middleware::from_fn_with_state(
-                state.clone(),
-                tenant::require_tenant,
-            ));
+    let tenant_pages = portal::routes()
+        .merge(staff::routes())
+        .fallback(portal::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            tenant::require_tenant,
+        ));
 
     let router = Router::new()
         .route("/healthz", get(observability::healthz))

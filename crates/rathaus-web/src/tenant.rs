@@ -86,6 +86,17 @@ impl TenantResolver {
 #[derive(Clone)]
 pub struct CurrentTenant(pub Arc<Tenant>);
 
+impl CurrentTenant {
+    /// The tenant [`require_tenant`] found for this request.
+    pub fn of(parts: &axum::http::request::Parts) -> Result<Arc<Tenant>, PageError> {
+        parts
+            .extensions
+            .get::<CurrentTenant>()
+            .map(|CurrentTenant(tenant)| tenant.clone())
+            .ok_or(PageError::UnknownHost)
+    }
+}
+
 /// Middleware for all tenant pages: resolves the host or answers 404.
 pub async fn require_tenant(
     State(state): State<AppState>,

@@ -83,7 +83,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One line: what went wrong and what to do.
-            eprintln!("rathaus: {e:#}");
+            match full_disk_hint(&e) {
+                Some(hint) => eprintln!("rathaus: {e:#} — {hint}"),
+                None => eprintln!("rathaus: {e:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -196,6 +199,10 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
     let url = format!("http://{}/", running.addr);
     println!("Rathaus-Demo „Stadt Musterstadt“ läuft / is running: {url}");
     println!("Daten / data: {}", data.display());
+    println!("Verwaltung / staff area: {url}verwaltung");
+    for (email, password, name, role) in demo::DEMO_STAFF {
+        println!("  {name} ({}): {email} / {password}", role.as_str());
+    }
     println!("Beenden mit Strg+C / stop with Ctrl+C");
     running.run_until_signal().await;
     Ok(ExitCode::SUCCESS)
@@ -209,6 +216,20 @@ async fn prepare_demo_database(config: &Config) -> Result<Db> {
         tracing::info!(tenant = %tenant.name, "demo town hall created");
     }
     Ok(db)
+}
+
+/// A full disk shows up as an I/O error or as SQLite's SQLITE_FULL; both deserve the
+/// same advice.
+fn full_disk_hint(error: &anyhow::Error) -> Option<&'static str> {
+    let full = error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+            || cause.to_string().contains("database or disk is full")
+    });
+    full.then_some(
+        "the disk is full: free some space and run the command again (nothing was half-written)",
+    )
 }
 
 fn init_logging(format: LogFormat) {

@@ -4,5 +4,7 @@
 pub mod audit_entry;
 pub mod audit_head;
 pub mod job;
+pub mod staff_session;
+pub mod staff_user;
 pub mod tenant;
 pub mod tenant_host;

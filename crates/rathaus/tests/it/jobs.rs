@@ -81,35 +81,20 @@ on_both_backends!(
     jobs_exist_only_when_their_transaction_commits,
     |backend| async move {
         let (test_db, db) = TestDb::migrated(backend).await;
-        let txn = db.conn().begin().await.unwrap();
-        jobs::enqueue(
-            &txn,
-            vec![NewJob::new("mail.send", json!({"to": "a@example.org"}))],
-        )
-        .await
-        .unwrap();
-        txn.rollback().await.unwrap();
-        assert_eq!(
-            jobs::count_in_state(db.conn(), JobState::Queued)
+        for (commit, expected) in [(false, 0), (true, 1)] {
+            let txn = db.conn().begin().await.unwrap();
+            let job = NewJob::new("mail.send", json!({"to": "a@example.org"}));
+            jobs::enqueue(&txn, vec![job]).await.unwrap();
+            if commit {
+                txn.commit().await.unwrap();
+            } else {
+                txn.rollback().await.unwrap();
+            }
+            let queued = jobs::count_in_state(db.conn(), JobState::Queued)
                 .await
-                .unwrap(),
-            0
-        );
-
-        let txn = db.conn().begin().await.unwrap();
-        jobs::enqueue(
-            &txn,
-            vec![NewJob::new("mail.send", json!({"to": "a@example.org"}))],
-        )
-        .await
-        .unwrap();
-        txn.commit().await.unwrap();
-        assert_eq!(
-            jobs::count_in_state(db.conn(), JobState::Queued)
-                .await
-                .unwrap(),
-            1
-        );
+                .unwrap();
+            assert_eq!(queued, expected, "committed: {commit}");
+        }
         test_db.drop_now().await;
     }
 );
@@ -266,9 +251,9 @@ on_both_backends!(
         assert_eq!(dead.len(), 1, "dead after its last attempt");
         assert_eq!(dead[0].attempts, 2);
 
-        assert!(jobs::requeue_dead(db.conn(), id).await.unwrap());
+        assert!(jobs::requeue_dead(db.conn(), None, id).await.unwrap());
         assert!(
-            !jobs::requeue_dead(db.conn(), id).await.unwrap(),
+            !jobs::requeue_dead(db.conn(), None, id).await.unwrap(),
             "only dead jobs are requeued"
         );
         assert_eq!(

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
+
+Usage: bench/run.py [--quick]
+Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
+PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
+Everything runs on this machine against 127.0.0.1 only, bounded in time.
+"""
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+RATHAUS = os.path.join(TARGET, "release", "rathaus")
+JOBS_BENCH = os.path.join(TARGET, "release", "jobs-throughput")
+PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+QUICK = "--quick" in sys.argv
+rows = []
+
+
+def row(figure, target, measured, note=""):
+    rows.append((figure, target, measured, note))
+    print(f"  {figure}: {measured} {note}", file=sys.stderr)
+
+
+def wait_ready(url, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "readyz", timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.002)
+    return False
+
+
+def start_demo(data, port):
+    proc = subprocess.Popen(
+        [RATHAUS, "demo", "--listen", f"127.0.0.1:{port}", "--data", data],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cold_start(data):
+    port = 18181
+    url = f"http://127.0.0.1:{port}/"
+    first = time.monotonic()
+    proc = start_demo(data, port)
+    assert wait_ready(url, 60), "demo did not start"
+    seeding = time.monotonic() - first
+    stop(proc)
+    times = []
+    for _ in range(5 if QUICK else 15):
+        t0 = time.monotonic()
+        proc = start_demo(data, port)
+        assert wait_ready(url), "demo did not become ready"
+        times.append(time.monotonic() - t0)
+        stop(proc)
+    row("`rathaus demo` first start (creates and seeds)", "—", f"{seeding * 1000:.0f} ms")
+    row("`rathaus demo` cold start to ready, later starts", "< 1 s",
+        f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms",
+        f"({len(times)} starts, spawn until /readyz answers 200)")
+
+
+def idle_memory(data):
+    db = os.path.join(data, "serve.db")
+    env = dict(os.environ, RATHAUS_DATABASE_URL=f"sqlite://{db}", RATHAUS_LISTEN="127.0.0.1:18182",
+               RATHAUS_FALLBACK_TENANT="musterstadt", RATHAUS_DATA_DIR=data, RATHAUS_LOG_FORMAT="json")
+    subprocess.run([RATHAUS, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([RATHAUS, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_ready("http://127.0.0.1:18182/")
+    time.sleep(3)
+    idle = rss_mb(proc.pid)
+    subprocess.run(["wrk", "-t1", "-c8", "-d3s", "http://127.0.0.1:18182/healthz"],
+                   stdout=subprocess.DEVNULL, check=True)
+    time.sleep(2)
+    after = rss_mb(proc.pid)
+    stop(proc)
+    row("Idle resident memory of `serve` (SQLite, worker on)", "< 40 MB",
+        f"{idle:.1f} MB", f"(after 3 s idle; {after:.1f} MB idle again after a 3 s load burst)")
+
+
+def wrk(url, label, target, headers=()):
+    duration = "5s" if QUICK else "15s"
+    cmd = ["wrk", "-t2", "-c8", f"-d{duration}", "--latency", url]
+    for h in headers:
+        cmd[1:1] = ["-H", h]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    value, unit = float(p99.group(1)), p99.group(2)
+    p99_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    row(label, target, f"{rps:,.0f} req/s, p99 {p99_ms:.2f} ms", "(wrk -t2 -c8, keep-alive)")
+
+
+def throughput(data):
+    port = 18183
+    url = f"http://127.0.0.1:{port}/"
+    proc = start_demo(data, port)
+    assert wait_ready(url)
+    home = urllib.request.urlopen(url).read().decode()
+    version = re.search(r"/static/([0-9a-f]+)/", home).group(1)
+    wrk(url, "Home page (German, rendered per request)", "≥ 20,000 req/s, p99 < 5 ms")
+    wrk(f"{url}static/{version}/rathaus.css", "Static asset `rathaus.css` (2 KB)", "≥ 20,000 req/s, p99 < 5 ms")
+    wrk(f"{url}static/{version}/kern/kern.min.css", "Static asset `kern.min.css` gzip (≈ 50 KB on the wire)",
+        "—", headers=["Accept-Encoding: gzip"])
+    stop(proc)
+
+
+def jobs(data):
+    n = "20000" if QUICK else "100000"
+    out = subprocess.run([JOBS_BENCH, f"sqlite://{os.path.join(data, 'jobs.db')}", n, "2"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    rate = re.search(r"= (\d+) jobs/s", out).group(1)
+    row("Job queue, SQLite: no-op jobs enqueue → claim → done", "≥ 5,000 jobs/s", f"{int(rate):,} jobs/s", f"({out.split(':')[0]})")
+    db = f"rathaus_bench_{os.getpid()}"
+    subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {db}"], check=True)
+    try:
+        pg_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+        out = subprocess.run([JOBS_BENCH, pg_url, n, "2"], capture_output=True, text=True, check=True).stdout.strip()
+        rate = re.search(r"= (\d+) jobs/s", out).group(1)
+        row("Job queue, PostgreSQL: no-op jobs enqueue → claim → done", "≥ 5,000 jobs/s", f"{int(rate):,} jobs/s", f"({out.split(':')[0]})")
+    finally:
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=True)
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("bench/run.py needs wrk: apt-get install wrk")
+    subprocess.run(["cargo", "build", "--release", "-p", "rathaus", "-p", "rathaus-bench"], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as data:
+        cold_start(os.path.join(data, "demo"))
+        idle_memory(data)
+        throughput(os.path.join(data, "demo"))
+        jobs(data)
+    print("| figure | target | measured | how |")
+    print("|---|---|---|---|")
+    for figure, target, measured, note in rows:
+        print(f"| {figure} | {target} | {measured} | {note} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,331 @@
+//! The staff area: login, audit log viewer, job queue — with their permission checks.
+
+use std::time::Duration;
+
+use rathaus_core::demo::DEMO_STAFF;
+use rathaus_store::jobs::{self, JobState, NewJob};
+use serde_json::json;
+
+use crate::harness::TestApp;
+use crate::on_both_backends;
+
+/// Logs in through the form and returns the session cookie ("rathaus_staff=…").
+async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/verwaltung/anmelden"))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("weiter", "/verwaltung"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn session(app: &TestApp, who: usize) -> String {
+    let (email, password, _, _) = DEMO_STAFF[who];
+    let response = login(app, email, password).await;
+    assert_eq!(response.status(), 303, "{email} logs in");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/verwaltung")
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get_as(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+const ADMIN: usize = 0;
+const AUDITOR: usize = 1;
+const CASEWORKER: usize = 2;
+
+on_both_backends!(the_staff_area_needs_a_login, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let response = app.get("/verwaltung/protokoll?aktion=x").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/verwaltung/anmelden?weiter=/verwaltung/protokoll%3Faktion%3Dx"
+    );
+    let forged = get_as(&app, "rathaus_staff=0123456789abcdef", "/verwaltung").await;
+    assert_eq!(forged.status(), 303, "an unknown token is no session");
+    app.stop().await;
+});
+
+on_both_backends!(
+    wrong_or_missing_credentials_are_explained,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let empty = login(&app, "", "").await;
+        assert_eq!(empty.status(), 422);
+        let body = empty.text().await.unwrap();
+        assert!(
+            body.contains("href=\"#email\"") && body.contains("href=\"#password\""),
+            "error summary links to the fields"
+        );
+        assert!(body.contains("aria-invalid=\"true\""));
+
+        let wrong = login(&app, DEMO_STAFF[ADMIN].0, "not the password").await;
+        assert_eq!(wrong.status(), 401);
+        assert!(wrong.headers().get("set-cookie").is_none());
+        let body = wrong.text().await.unwrap();
+        assert!(body.contains("nicht richtig"));
+        assert!(
+            body.contains(&format!("value=\"{}\"", DEMO_STAFF[ADMIN].0)),
+            "the e-mail is kept"
+        );
+        let unknown = login(&app, "nobody@musterstadt.example", "whatever-it-is").await;
+        assert_eq!(
+            unknown.status(),
+            401,
+            "same answer whether the account exists or not"
+        );
+
+        let cookie = session(&app, AUDITOR).await;
+        let log = get_as(
+            &app,
+            &cookie,
+            "/verwaltung/protokoll?aktion=staff.login_failed",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert_eq!(
+            log.matches("<code>staff.login_failed</code>").count(),
+            2,
+            "both failed logins are in the audit log"
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    admins_and_auditors_read_and_filter_the_audit_log,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let cookie = session(&app, AUDITOR).await;
+        let page = get_as(&app, &cookie, "/verwaltung/protokoll").await;
+        assert_eq!(page.status(), 200);
+        let body = page.text().await.unwrap();
+        assert!(body.contains("staff.login") && body.contains("Paul Prüfer (auditor)"));
+        assert!(body.contains("tenant.create"));
+
+        let filtered = get_as(&app, &cookie, "/verwaltung/protokoll?aktion=tenant")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(filtered.contains("tenant.create") && !filtered.contains("staff.login<"));
+        let by_person = get_as(&app, &cookie, "/verwaltung/protokoll?person=Paul")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(by_person.contains("audit.read"));
+        let future = get_as(&app, &cookie, "/verwaltung/protokoll?von=2999-01-01")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(future.contains("Keine Einträge"));
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let window = get_as(
+            &app,
+            &cookie,
+            &format!("/verwaltung/protokoll?von={today}&bis={today}"),
+        )
+        .await;
+        assert!(window.text().await.unwrap().contains("staff.login"));
+
+        let bad = get_as(&app, &cookie, "/verwaltung/protokoll?von=22.11.2026").await;
+        assert_eq!(bad.status(), 400);
+        assert!(bad.text().await.unwrap().contains("JJJJ-MM-TT"));
+
+        let admin = session(&app, ADMIN).await;
+        assert_eq!(
+            get_as(&app, &admin, "/verwaltung/protokoll").await.status(),
+            200
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    caseworkers_see_neither_audit_log_nor_jobs,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let cookie = session(&app, CASEWORKER).await;
+        let dashboard = get_as(&app, &cookie, "/verwaltung")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(dashboard.contains("Vera Verkehr"));
+        assert!(
+            !dashboard.contains("/verwaltung/protokoll"),
+            "no link to what is not allowed"
+        );
+        for path in ["/verwaltung/protokoll", "/verwaltung/auftraege"] {
+            let response = get_as(&app, &cookie, path).await;
+            assert_eq!(response.status(), 403, "{path}");
+            assert!(response.text().await.unwrap().contains("Kein Zugriff"));
+        }
+        let auditor = session(&app, AUDITOR).await;
+        assert_eq!(
+            get_as(&app, &auditor, "/verwaltung/auftraege")
+                .await
+                .status(),
+            403
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    admins_see_dead_jobs_and_requeue_them,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let tenant = rathaus_core::tenants::by_slug(app.db().conn(), "musterstadt")
+            .await
+            .unwrap()
+            .unwrap();
+        let ids = jobs::enqueue(
+            app.db().conn(),
+            vec![
+                NewJob::new("mail.send", json!({}))
+                    .for_tenant(tenant.id)
+                    .max_attempts(1),
+            ],
+        )
+        .await
+        .unwrap();
+        // The in-process worker has no handler for it: one try, then dead.
+        for _ in 0..100 {
+            if jobs::count_in_state(app.db().conn(), JobState::Dead)
+                .await
+                .unwrap()
+                == 1
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let cookie = session(&app, ADMIN).await;
+        let page = get_as(&app, &cookie, "/verwaltung/auftraege")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("mail.send") && page.contains("no handler for job kind"));
+        assert!(page.contains(&format!("/verwaltung/auftraege/{}/erneut", ids[0])));
+
+        let requeue = app
+            .client
+            .post(app.url(&format!("/verwaltung/auftraege/{}/erneut", ids[0])))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(requeue.status(), 303);
+        assert_eq!(
+            requeue.headers()["location"],
+            "/verwaltung/auftraege?erneut=1"
+        );
+        let log = get_as(&app, &cookie, "/verwaltung/protokoll?aktion=job.requeue")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(log.contains(&ids[0].to_string()), "the requeue is audited");
+        let again = app
+            .client
+            .post(app.url(&format!(
+                "/verwaltung/auftraege/{}/erneut",
+                uuid::Uuid::now_v7()
+            )))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 404, "unknown jobs cannot be requeued");
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    logout_ends_the_session_everywhere_it_was_used,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let cookie = session(&app, ADMIN).await;
+        assert_eq!(get_as(&app, &cookie, "/verwaltung").await.status(), 200);
+        let out = app
+            .client
+            .post(app.url("/verwaltung/abmelden"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 303);
+        assert!(
+            out.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        assert_eq!(
+            get_as(&app, &cookie, "/verwaltung").await.status(),
+            303,
+            "the old cookie no longer works"
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    a_session_is_valid_only_in_its_own_tenant,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let mut other = rathaus_core::demo::musterstadt();
+        other.slug = "nachbarort".into();
+        other.name = "Gemeinde Nachbarort".into();
+        other.hosts = vec!["nachbarort.example".into()];
+        rathaus_core::tenants::create(
+            app.db(),
+            &rathaus_core::Actor::system("test"),
+            &Default::default(),
+            other,
+        )
+        .await
+        .unwrap();
+        app.server.tenants.reload().await.unwrap();
+        let cookie = session(&app, ADMIN).await;
+        let elsewhere = app
+            .client
+            .get(app.url("/verwaltung"))
+            .header("host", "nachbarort.example")
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            elsewhere.status(),
+            303,
+            "Musterstadt's admin is a stranger in Nachbarort"
+        );
+        app.stop().await;
+    }
+);
