@@ -41,3 +41,9 @@ fi
 if [ ! -d "$root/tests/browser/node_modules/playwright-core" ] || [ ! -d "$root/tests/browser/node_modules/axe-core" ]; then
   (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# An S3-protocol server for the blob store tests (moto's standalone server, from PyPI).
+if ! command -v moto_server >/dev/null; then
+  echo "installing moto (S3 test server)"
+  python3 -m pip install -q "moto[server]"
+fi

@@ -52,3 +52,46 @@ async fn names_that_are_not_hashes_are_refused() {
         Err(StoreError::BlobMissing(_))
     ));
 }
+
+/// The same contract on an S3-compatible store. `scripts/test` starts one (moto) and
+/// sets RATHAUS_TEST_S3_ENDPOINT.
+#[tokio::test]
+async fn blobs_on_an_s3_compatible_store() {
+    let Ok(endpoint) = std::env::var("RATHAUS_TEST_S3_ENDPOINT") else {
+        eprintln!(
+            "SKIPPED: RATHAUS_TEST_S3_ENDPOINT is not set (scripts/test starts an S3 server and sets it)"
+        );
+        return;
+    };
+    let bucket = format!("rathaus-{}", uuid::Uuid::now_v7().simple());
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("the S3 test server answers");
+    assert!(
+        created.status().is_success(),
+        "create bucket: {}",
+        created.status()
+    );
+    let store = BlobStore::open(&rathaus_store::blob::BlobConfig::S3 {
+        bucket,
+        endpoint: Some(endpoint),
+        region: Some("eu-central-1".into()),
+        access_key_id: Some("test".into()),
+        secret_access_key: Some("test".into()),
+        allow_http: true,
+    })
+    .unwrap();
+    let blob = store.put(Bytes::from_static(b"Bescheid")).await.unwrap();
+    assert!(store.exists(&blob.sha256).await.unwrap());
+    assert_eq!(
+        store.get(&blob.sha256).await.unwrap(),
+        Bytes::from_static(b"Bescheid")
+    );
+    assert_eq!(store.list().await.unwrap(), vec![blob.sha256.clone()]);
+    assert!(matches!(
+        store.get(&"1".repeat(64)).await,
+        Err(StoreError::BlobMissing(_))
+    ));
+}

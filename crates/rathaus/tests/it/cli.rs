@@ -294,3 +294,111 @@ fn backup_of_postgres_points_to_pg_dump() {
     );
     assert!(one_line_error(&out).contains("pg_dump"));
 }
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap()
+}
+
+on_both_backends!(
+    serve_logs_json_serves_and_stops_gracefully,
+    |backend| async move {
+        let (test_db, db) = TestDb::migrated(backend).await;
+        rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rathaus"))
+            .arg("serve")
+            .env("RATHAUS_DATABASE_URL", &test_db.url)
+            .env("RATHAUS_LISTEN", format!("127.0.0.1:{port}"))
+            .env("RATHAUS_FALLBACK_TENANT", "musterstadt")
+            .env("RATHAUS_DATA_DIR", test_db.dir.path())
+            .env_remove("RATHAUS_LOG_FORMAT")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first: serde_json::Value =
+            serde_json::from_str(&log.next().unwrap().unwrap()).expect("JSON log lines");
+        assert!(
+            first["level"].is_string() && first["timestamp"].is_string(),
+            "{first}"
+        );
+        std::thread::spawn(move || for _ in log {});
+        let url = format!("http://127.0.0.1:{port}");
+        let mut ready = false;
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/readyz"))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(ready, "serve becomes ready");
+        assert!(
+            reqwest::get(&url)
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("Stadt Musterstadt")
+        );
+        let status = tokio::task::spawn_blocking(move || terminate(&mut child))
+            .await
+            .unwrap();
+        assert!(status.success(), "SIGTERM stops serve cleanly: {status:?}");
+        test_db.drop_now().await;
+    }
+);
+
+on_both_backends!(
+    worker_runs_jobs_and_stops_on_sigterm,
+    |backend| async move {
+        let (test_db, db) = TestDb::migrated(backend).await;
+        let ids = rathaus_store::jobs::enqueue(
+            db.conn(),
+            vec![rathaus_store::jobs::NewJob::new(
+                rathaus_core::jobs::PURGE_DONE_JOBS,
+                serde_json::json!({}),
+            )],
+        )
+        .await
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rathaus"))
+            .arg("worker")
+            .env("RATHAUS_DATABASE_URL", &test_db.url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut done = false;
+        for _ in 0..100 {
+            let finished =
+                rathaus_store::jobs::list(db.conn(), rathaus_store::jobs::JobState::Done, 10)
+                    .await
+                    .unwrap();
+            if finished.iter().any(|j| j.id == ids[0]) {
+                done = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(done, "the worker process ran the job");
+        let status = tokio::task::spawn_blocking(move || terminate(&mut child))
+            .await
+            .unwrap();
+        assert!(status.success(), "{status:?}");
+        test_db.drop_now().await;
+    }
+);
