@@ -47,3 +47,9 @@ if ! command -v moto_server >/dev/null; then
   echo "installing moto (S3 test server)"
   python3 -m pip install -q "moto[server]"
 fi
+
+# A real SMTP server for the mail tests (aiosmtpd, from PyPI); the tests start it themselves.
+if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  echo "installing aiosmtpd (SMTP test server)"
+  python3 -m pip install -q aiosmtpd
+fi

@@ -105,8 +105,10 @@ impl Registry {
     }
 
     /// The handlers every installation has.
-    pub fn standard() -> Self {
-        Self::default().with(PURGE_DONE_JOBS, PurgeDoneJobs)
+    pub fn standard(mail: crate::mail::MailConfig) -> crate::error::Result<Self> {
+        Ok(Self::default()
+            .with(PURGE_DONE_JOBS, PurgeDoneJobs)
+            .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod mail;
 pub mod policy;
 pub mod staff;
 pub mod tenants;

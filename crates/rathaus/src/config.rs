@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use rathaus_core::mail::{Delivery, MailConfig};
 use rathaus_store::blob::BlobConfig;
 use serde::Deserialize;
 
@@ -33,6 +34,19 @@ pub struct Config {
     /// Origins besides the request's own host that may post forms.
     #[serde(default)]
     pub trusted_origins: Vec<String>,
+    #[serde(default)]
+    pub mail: MailSettings,
+}
+
+/// Outgoing mail. Without `smtp_url`, mails are written as `.eml` files into
+/// `<data_dir>/mail-outbox` (nothing is lost; fine for the demo, not for production).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://relay.example:25`, `smtps://user:password@relay.example` …
+    pub smtp_url: Option<String>,
+    /// Sender address, e.g. `Stadt Musterstadt <noreply@musterstadt.de>`.
+    pub from: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -122,6 +136,12 @@ impl Config {
                 .map(Into::into)
                 .collect();
         }
+        if let Some(url) = var("RATHAUS_SMTP_URL") {
+            self.mail.smtp_url = Some(url).filter(|s| !s.is_empty());
+        }
+        if let Some(from) = var("RATHAUS_MAIL_FROM") {
+            self.mail.from = Some(from);
+        }
         if let Some(bucket) = var("RATHAUS_S3_BUCKET") {
             self.blobs = Some(BlobConfig::S3 {
                 bucket,
@@ -145,6 +165,22 @@ impl Config {
             "no database configured: set database_url in the configuration file or RATHAUS_DATABASE_URL \
              (sqlite://./data/rathaus.db or postgres://user@host/rathaus)",
         )
+    }
+
+    pub fn mail_config(&self) -> MailConfig {
+        MailConfig {
+            delivery: match &self.mail.smtp_url {
+                Some(url) => Delivery::Smtp { url: url.clone() },
+                None => Delivery::Folder {
+                    path: self.data_dir.join("mail-outbox"),
+                },
+            },
+            from: self
+                .mail
+                .from
+                .clone()
+                .unwrap_or_else(|| "Rathaus <noreply@localhost>".into()),
+        }
     }
 
     pub fn blob_config(&self) -> BlobConfig {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use rathaus::config::{Config, LogFormat};
+use rathaus::config::{Config, LogFormat, MailSettings};
 use rathaus::{backup, server};
 use rathaus_core::audit;
 use rathaus_core::demo;
@@ -117,7 +117,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(cli.config.as_deref())?;
             init_logging(config.log_format);
             let db = server::open_database(&config).await?;
-            server::run_worker(db).await?;
+            server::run_worker(db, &config).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
@@ -180,6 +180,10 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
         data_dir: data.to_owned(),
         fallback_tenant: Some(demo::DEMO_SLUG.into()),
         log_format: LogFormat::Text,
+        mail: MailSettings {
+            smtp_url: None,
+            from: Some("Stadt Musterstadt <buergerservice@musterstadt.example>".into()),
+        },
         ..Config::default()
     };
     let db = match prepare_demo_database(&config).await {

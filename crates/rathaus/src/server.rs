@@ -71,7 +71,8 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
 
     let mut job_waker = None;
     if config.run_jobs {
-        let worker = Worker::new(db.clone(), Registry::standard(), WorkerConfig::default());
+        let registry = Registry::standard(config.mail_config())?;
+        let worker = Worker::new(db.clone(), registry, WorkerConfig::default());
         job_waker = Some(worker.waker());
         tasks.push(tokio::spawn(worker.run(shutdown_rx.clone())));
     }
@@ -114,9 +115,10 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
 }
 
 /// Runs only the job worker until a stop signal.
-pub async fn run_worker(db: Db) -> Result<()> {
+pub async fn run_worker(db: Db, config: &Config) -> Result<()> {
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let worker = Worker::new(db, Registry::standard(), WorkerConfig::default());
+    let registry = Registry::standard(config.mail_config())?;
+    let worker = Worker::new(db, registry, WorkerConfig::default());
     let task = tokio::spawn(worker.run(shutdown_rx));
     shutdown_signal().await;
     let _ = shutdown.send(true);

@@ -274,7 +274,7 @@ on_both_backends!(a_job_without_handler_fails_visibly, |backend| async move {
     )
     .await
     .unwrap();
-    let worker = Worker::new(db.clone(), Registry::standard(), worker_config("w", 60_000));
+    let worker = Worker::new(db.clone(), Registry::default(), worker_config("w", 60_000));
     worker.run_batch().await.unwrap();
     let dead = jobs::list(db.conn(), JobState::Dead, 10).await.unwrap();
     assert!(

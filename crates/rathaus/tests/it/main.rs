@@ -7,6 +7,7 @@ mod audit;
 mod blobs;
 mod cli;
 mod jobs;
+mod mail;
 mod staff;
 mod storage;
 mod tenants;

@@ -206,7 +206,7 @@ on_both_backends!(
         let ids = jobs::enqueue(
             app.db().conn(),
             vec![
-                NewJob::new("mail.send", json!({}))
+                NewJob::new("connector.export", json!({}))
                     .for_tenant(tenant.id)
                     .max_attempts(1),
             ],
@@ -230,7 +230,10 @@ on_both_backends!(
             .text()
             .await
             .unwrap();
-        assert!(page.contains("mail.send") && page.contains("no handler for job kind"));
+        assert!(
+            page.contains("connector.export") && page.contains("no handler for job kind"),
+            "{page}"
+        );
         assert!(page.contains(&format!("/verwaltung/auftraege/{}/erneut", ids[0])));
 
         let requeue = app
