@@ -3,11 +3,15 @@
 
 pub mod actor;
 pub mod audit;
+pub mod citizens;
 pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod passwords;
 pub mod policy;
+mod secrets;
+pub mod sessions;
 pub mod staff;
 pub mod tenants;
 

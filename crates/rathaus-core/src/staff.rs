@@ -1,24 +1,20 @@
-//! Staff members: password login and server-side sessions.
+//! Staff members: password login on top of `crate::sessions`.
 //!
-//! Passwords are hashed with Argon2id. A session is a random 256-bit token in an
-//! HttpOnly cookie; the database keeps only its SHA-256. Logins, failed logins and
+//! Passwords are hashed with Argon2id (`crate::passwords`). Logins, failed logins and
 //! logouts are audited. (Second factor and lockout follow with the accounts issue.)
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use rathaus_store::Db;
-use rathaus_store::entities::{staff_session, staff_user};
+use rathaus_store::entities::staff_user;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::actor::{Actor, ActorKind, Origin, Role};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
+use crate::passwords;
+use crate::sessions::{self, Subject, SubjectKind};
 
-/// How long a staff login lasts: one working day.
-pub const SESSION_LENGTH: Duration = Duration::hours(10);
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 
 pub type StaffUser = staff_user::Model;
@@ -58,7 +54,7 @@ pub async fn create_user(
         tenant_id: Set(tenant_id),
         email: Set(email.clone()),
         name: Set(new.name.trim().to_owned()),
-        password_hash: Set(hash_password(new.password)?),
+        password_hash: Set(passwords::hash(new.password)?),
         roles: Set(roles.join(",")),
         disabled: Set(false),
         created_at: Set(Utc::now()),
@@ -78,22 +74,6 @@ pub async fn create_user(
     .await?;
     txn.commit().await?;
     Ok(id)
-}
-
-fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-        .map_err(|e| CoreError::Invalid(format!("cannot make a salt: {e}")))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| CoreError::Invalid(format!("cannot hash the password: {e}")))
-}
-
-/// A hash of a random password, verified against when the e-mail is unknown so that a
-/// failed login takes as long whether or not the account exists.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("no account has this password").expect("hashing works"))
 }
 
 /// The result of a successful login: the cookie value and the actor it stands for.
@@ -116,16 +96,7 @@ pub async fn login(
         .filter(staff_user::Column::Email.eq(email.as_str()))
         .one(db.conn())
         .await?;
-    let stored = user
-        .as_ref()
-        .map_or(dummy_hash(), |u| u.password_hash.as_str());
-    let password_ok = PasswordHash::new(stored)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false);
+    let password_ok = passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
     let user = match user {
         Some(user) if password_ok && !user.disabled => user,
         _ => {
@@ -141,18 +112,13 @@ pub async fn login(
             return Ok(None);
         }
     };
-    let token = hex::encode(rand::random::<[u8; 32]>());
     let actor = actor_of(&user);
     let txn = db.begin_write().await?;
-    staff_session::Entity::insert(staff_session::ActiveModel {
-        token_hash: Set(token_hash(&token)),
-        user_id: Set(user.id),
-        tenant_id: Set(tenant_id),
-        created_at: Set(Utc::now()),
-        expires_at: Set(Utc::now() + SESSION_LENGTH),
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    let subject = Subject {
+        kind: SubjectKind::Staff,
+        id: user.id,
+    };
+    let token = sessions::start(&txn, tenant_id, subject).await?;
     audit::record(
         &txn,
         &actor,
@@ -166,27 +132,21 @@ pub async fn login(
 
 /// The staff member behind a session cookie, if the session is valid in this tenant.
 pub async fn session_actor(db: &Db, tenant_id: Uuid, token: &str) -> Result<Option<Actor>> {
-    let Some(session) = staff_session::Entity::find_by_id(token_hash(token))
-        .one(db.conn())
-        .await?
-    else {
+    let Some(subject) = sessions::resolve(db, tenant_id, SubjectKind::Staff, token).await? else {
         return Ok(None);
     };
-    if session.tenant_id != tenant_id || session.expires_at < Utc::now() {
-        return Ok(None);
-    }
-    let user = staff_user::Entity::find_by_id(session.user_id)
+    let user = staff_user::Entity::find_by_id(subject.id)
         .one(db.conn())
         .await?;
-    Ok(user.filter(|u| !u.disabled).map(|u| actor_of(&u)))
+    Ok(user
+        .filter(|u| !u.disabled && u.tenant_id == tenant_id)
+        .map(|u| actor_of(&u)))
 }
 
 /// Ends the session (audited). Unknown tokens are ignored.
 pub async fn logout(db: &Db, actor: &Actor, token: &str, origin: &Origin) -> Result<()> {
     let txn = db.begin_write().await?;
-    staff_session::Entity::delete_by_id(token_hash(token))
-        .exec(&txn)
-        .await?;
+    sessions::end(&txn, token).await?;
     audit::record(
         &txn,
         actor,
@@ -206,8 +166,4 @@ fn actor_of(user: &StaffUser) -> Actor {
         tenant_id: Some(user.tenant_id),
         roles: user.roles.split(',').filter_map(Role::parse).collect(),
     }
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -2,13 +2,16 @@
 //! the JSON API and the public endpoints. Handlers are thin: parse, call the domain in
 //! `rathaus-core`, render.
 
+mod account;
 pub mod assets;
 mod chrome;
 pub mod error;
 pub mod i18n;
 mod observability;
 mod portal;
+mod request_origin;
 pub mod security;
+mod session_cookie;
 mod staff;
 pub mod state;
 pub mod tenant;
@@ -35,6 +38,7 @@ pub fn app(state: AppState) -> Result<Router, String> {
     assets::warm_up();
     let tenant_pages = portal::routes()
         .merge(staff::routes())
+        .merge(account::routes())
         .fallback(portal::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

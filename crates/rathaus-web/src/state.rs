@@ -16,6 +16,10 @@ pub struct WebConfig {
     pub fallback_tenant: Option<String>,
     /// Extra origins allowed to send forms (a proxy that rewrites the host).
     pub trusted_origins: Vec<String>,
+    /// Base URL for links in e-mails when the request's host is not one of the
+    /// tenant's registered hosts (e.g. the demo on 127.0.0.1). Never taken from the
+    /// request itself: a forged Host header must not end up in a mailed link.
+    pub public_url: Option<String>,
 }
 
 /// Shared by all handlers; cheap to clone.

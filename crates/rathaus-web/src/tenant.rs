@@ -71,6 +71,15 @@ impl TenantResolver {
         });
     }
 
+    /// Whether `host` is registered for this tenant (not merely served by fallback).
+    pub fn is_registered_host(&self, host: &str, tenant_id: uuid::Uuid) -> bool {
+        let snapshot = self.snapshot.read().expect("tenant snapshot lock").clone();
+        snapshot
+            .by_host
+            .get(&normalize_host(host))
+            .is_some_and(|t| t.id == tenant_id)
+    }
+
     pub fn resolve(&self, host: &str) -> Option<Arc<Tenant>> {
         let snapshot = self.snapshot.read().expect("tenant snapshot lock").clone();
         snapshot

@@ -31,6 +31,9 @@ pub struct Config {
     pub behind_tls: bool,
     /// Tenant for unknown host names (normally none: unknown hosts get a 404).
     pub fallback_tenant: Option<String>,
+    /// Base URL for links in e-mails when a request's host is not one of the tenant's
+    /// registered hosts (e.g. `https://rathaus.example.org`).
+    pub public_url: Option<String>,
     /// Origins besides the request's own host that may post forms.
     #[serde(default)]
     pub trusted_origins: Vec<String>,
@@ -127,6 +130,9 @@ impl Config {
         }
         if let Some(v) = var("RATHAUS_FALLBACK_TENANT") {
             self.fallback_tenant = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = var("RATHAUS_PUBLIC_URL") {
+            self.public_url = Some(v).filter(|s| !s.is_empty());
         }
         if let Some(v) = var("RATHAUS_TRUSTED_ORIGINS") {
             self.trusted_origins = v

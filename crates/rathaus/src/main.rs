@@ -174,9 +174,11 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
     })?;
     let db_file = data.join("rathaus.db");
     let first_start = !db_file.exists();
+    let public_url = format!("http://{}", listener.local_addr()?);
     let config = Config {
         database_url: Some(format!("sqlite://{}", db_file.display())),
         listen,
+        public_url: Some(public_url),
         data_dir: data.to_owned(),
         fallback_tenant: Some(demo::DEMO_SLUG.into()),
         log_format: LogFormat::Text,

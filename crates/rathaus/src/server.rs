@@ -86,6 +86,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             behind_tls: config.behind_tls,
             fallback_tenant: config.fallback_tenant.clone(),
             trusted_origins: config.trusted_origins.clone(),
+            public_url: config.public_url.clone(),
         }),
         job_waker,
     };

@@ -3,8 +3,10 @@
 
 pub mod audit_entry;
 pub mod audit_head;
+pub mod citizen;
+pub mod citizen_token;
 pub mod job;
-pub mod staff_session;
+pub mod session;
 pub mod staff_user;
 pub mod tenant;
 pub mod tenant_host;

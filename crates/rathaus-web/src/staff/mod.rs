@@ -20,8 +20,10 @@ use uuid::Uuid;
 
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::request_origin::RequestOrigin;
+use crate::session_cookie::STAFF;
 use crate::state::AppState;
-use session::{RequestOrigin, StaffSession};
+use session::StaffSession;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -63,7 +65,7 @@ fn berlin(at: DateTime<Utc>) -> String {
 }
 
 /// Percent-encodes a query value.
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
@@ -160,7 +162,7 @@ async fn login(
                 let mut response = Redirect::to(&next).into_response();
                 response.headers_mut().insert(
                     header::SET_COOKIE,
-                    session::session_cookie(&login.token, state.config.behind_tls),
+                    STAFF.set(&login.token, state.config.behind_tls),
                 );
                 return Ok(response);
             }
@@ -192,7 +194,7 @@ async fn logout(
     let mut response = Redirect::to("/").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session::expired_cookie());
+        .insert(header::SET_COOKIE, STAFF.clear(state.config.behind_tls));
     Ok(response)
 }
 

@@ -156,6 +156,10 @@ impl TestApp {
         config.log_format = rathaus::config::LogFormat::Text;
         adjust(&mut config);
         let listener = server::bind(config.listen).await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        config
+            .public_url
+            .get_or_insert_with(|| format!("http://{addr}"));
         let server = server::start(listener, db, &config)
             .await
             .expect("start server");
@@ -269,4 +273,59 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The decoded text body of a received mail (7bit, quoted-printable or base64).
+pub fn mail_body(raw: &str) -> String {
+    let raw = raw.replace("\r\n", "\n");
+    let (headers, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    let encoding = headers
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-transfer-encoding:")
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    match encoding.as_str() {
+        "base64" => {
+            use base64::Engine;
+            let compact: String = body.split_whitespace().collect();
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .unwrap(),
+            )
+            .unwrap()
+        }
+        "quoted-printable" => {
+            let joined = body.replace("=\n", "");
+            let bytes = joined.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                if bytes[i] == b'='
+                    && let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                out.push(bytes[i]);
+                i += 1;
+            }
+            String::from_utf8(out).unwrap()
+        }
+        _ => body.to_owned(),
+    }
+}
+
+/// The first URL in a text that starts with `prefix`.
+pub fn link_in(text: &str, prefix: &str) -> Option<String> {
+    text.split_whitespace()
+        .find(|w| w.starts_with(prefix))
+        .map(str::to_owned)
 }

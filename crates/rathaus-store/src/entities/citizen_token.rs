@@ -1,16 +1,17 @@
 use sea_orm::entity::prelude::*;
 
-/// A login of a staff member. Only the SHA-256 of the cookie token is stored, so a
-/// copy of the database does not hand out sessions.
+/// A one-time token sent by e-mail (confirm the address, reset the password). Only
+/// its SHA-256 is stored; it expires and can be used once.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "staff_sessions")]
+#[sea_orm(table_name = "citizen_tokens")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub token_hash: String,
-    pub user_id: Uuid,
-    pub tenant_id: Uuid,
-    pub created_at: DateTimeUtc,
+    pub citizen_id: Uuid,
+    /// confirm_email | reset_password
+    pub purpose: String,
     pub expires_at: DateTimeUtc,
+    pub used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,138 @@
+//! Logins of staff and citizens, kept in the database so that every server of an
+//! installation knows them.
+//!
+//! A session ends after a period without activity (idle timeout) and in any case after
+//! an absolute lifetime. Every login creates a fresh token, so a token planted before
+//! the login (session fixation) is worthless; logging out can end one session or all
+//! of a person's sessions.
+
+use chrono::{DateTime, Duration, Utc};
+use rathaus_store::Db;
+use rathaus_store::entities::session;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::secrets::{new_token, token_hash};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubjectKind {
+    Staff,
+    Citizen,
+}
+
+impl SubjectKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Staff => "staff",
+            Self::Citizen => "citizen",
+        }
+    }
+
+    /// (idle, absolute): staff work a day with breaks; citizens come for one errand.
+    pub fn timeouts(self) -> (Duration, Duration) {
+        match self {
+            Self::Staff => (Duration::minutes(30), Duration::hours(10)),
+            Self::Citizen => (Duration::minutes(30), Duration::hours(4)),
+        }
+    }
+}
+
+/// Who a session belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub id: Uuid,
+}
+
+/// Opens a session inside the caller's transaction and returns its token.
+pub async fn start(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    subject: Subject,
+) -> Result<String> {
+    let token = new_token();
+    let now = Utc::now();
+    session::Entity::insert(session::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        tenant_id: Set(tenant_id),
+        subject_kind: Set(subject.kind.as_str().to_owned()),
+        subject_id: Set(subject.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + subject.kind.timeouts().1),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The subject of a valid session of this kind in this tenant; refreshes its idle timer.
+pub async fn resolve(
+    db: &Db,
+    tenant_id: Uuid,
+    kind: SubjectKind,
+    token: &str,
+) -> Result<Option<Subject>> {
+    let hash = token_hash(token);
+    let Some(found) = session::Entity::find_by_id(hash.clone())
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let (idle, _) = kind.timeouts();
+    let valid = found.tenant_id == tenant_id
+        && found.subject_kind == kind.as_str()
+        && found.expires_at > now
+        && found.last_seen_at + idle > now;
+    if !valid {
+        return Ok(None);
+    }
+    // Writing on every request would cost more than it tells; a minute is precise enough.
+    if now - found.last_seen_at > Duration::minutes(1) {
+        touch(db, &hash, now).await?;
+    }
+    Ok(Some(Subject {
+        kind,
+        id: found.subject_id,
+    }))
+}
+
+async fn touch(db: &Db, hash: &str, now: DateTime<Utc>) -> Result<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, Expr::value(now))
+        .filter(session::Column::TokenHash.eq(hash))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// Ends one session.
+pub async fn end(conn: &impl ConnectionTrait, token: &str) -> Result<()> {
+    session::Entity::delete_by_id(token_hash(token))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a person ("log out everywhere", password change).
+pub async fn end_all(conn: &impl ConnectionTrait, subject: Subject) -> Result<u64> {
+    let result = session::Entity::delete_many()
+        .filter(session::Column::SubjectKind.eq(subject.kind.as_str()))
+        .filter(session::Column::SubjectId.eq(subject.id))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Deletes sessions past their absolute end (run by the maintenance job).
+pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64> {
+    let result = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(Utc::now()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A login of anyone (staff or citizen). Only the SHA-256 of the cookie token is
+/// stored, so a copy of the database does not hand out sessions.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sessions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub token_hash: String,
+    pub tenant_id: Uuid,
+    /// staff | citizen
+    pub subject_kind: String,
+    pub subject_id: Uuid,
+    pub created_at: DateTimeUtc,
+    /// Moved forward on use; the idle timeout counts from here.
+    pub last_seen_at: DateTimeUtc,
+    /// The absolute end, however active the session is.
+    pub expires_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

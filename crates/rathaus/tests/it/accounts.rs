@@ -1,0 +1,313 @@
+//! Citizen accounts: register, confirm by the link from a really sent mail, log in
+//! and out — and the attacks the issue names.
+
+use rathaus_store::sea_orm::{ConnectionTrait, Statement};
+
+use crate::harness::{SmtpServer, TestApp, link_in, mail_body};
+use crate::on_both_backends;
+
+const GOOD_PASSWORD: &str = "Laterne Fahrrad Wolke";
+
+async fn start(backend: rathaus_store::Backend) -> (TestApp, SmtpServer) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = TestApp::start_with(backend, move |c| c.mail.smtp_url = Some(url)).await;
+    (app, smtp)
+}
+
+async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/konto/registrieren"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login(app: &TestApp, email: &str, password: &str, next: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/konto/anmelden"))
+        .form(&[("email", email), ("password", password), ("weiter", next)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_cookie(response: &reqwest::Response) -> String {
+    let set = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_owned()
+}
+
+async fn count_citizens(app: &TestApp) -> i64 {
+    let db = app.db().conn();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM citizens",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Registers and follows the confirmation link from the mail; returns nothing but
+/// leaves a confirmed account.
+async fn registered_and_confirmed(app: &TestApp, smtp: &SmtpServer, email: &str) {
+    let before = smtp.messages().len();
+    let response = register(app, email, GOOD_PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    let mails = smtp.wait_for(before + 1).await;
+    let body = mails
+        .iter()
+        .map(|m| mail_body(m))
+        .find(|b| b.contains("/konto/bestaetigen/"))
+        .expect("confirmation mail");
+    let link = link_in(&body, &app.base).expect("the link points to this town hall");
+    let confirmed = app.client.get(&link).send().await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+}
+
+on_both_backends!(register_confirm_login_logout, |backend| async move {
+    let (app, smtp) = start(backend).await;
+    let response = register(&app, "Erika.Mustermann@Example.org", GOOD_PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/konto/registrieren/gesendet"
+    );
+    let sent_page = app
+        .get("/konto/registrieren/gesendet")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(sent_page.contains("E-Mail-Postfach"));
+
+    // Not confirmed yet: the right password is not enough.
+    let early = login(
+        &app,
+        "erika.mustermann@example.org",
+        GOOD_PASSWORD,
+        "/konto",
+    )
+    .await;
+    assert_eq!(early.status(), 403);
+    assert!(
+        early
+            .text()
+            .await
+            .unwrap()
+            .contains("bestätigen Sie zuerst")
+    );
+
+    let mails = smtp.wait_for(1).await;
+    assert!(mails[0].contains("To: erika.mustermann@example.org"));
+    let body = mail_body(&mails[0]);
+    let link = link_in(&body, &format!("{}/konto/bestaetigen/", app.base))
+        .expect("confirmation link in the mail");
+    let confirmed = app.client.get(&link).send().await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+    assert!(
+        confirmed
+            .text()
+            .await
+            .unwrap()
+            .contains("E-Mail-Adresse bestätigt")
+    );
+    let reused = app.client.get(&link).send().await.unwrap();
+    assert_eq!(reused.status(), 410, "a link works once");
+    assert_eq!(app.get("/konto/bestaetigen/0000").await.status(), 410);
+
+    let wrong = login(
+        &app,
+        "erika.mustermann@example.org",
+        "Laterne Fahrrad Regen",
+        "/konto",
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    let ok = login(
+        &app,
+        "erika.mustermann@example.org",
+        GOOD_PASSWORD,
+        "/konto",
+    )
+    .await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/konto");
+    let cookie = session_cookie(&ok);
+    let overview = app
+        .client
+        .get(app.url("/konto"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(overview.status(), 200);
+    assert!(
+        overview
+            .text()
+            .await
+            .unwrap()
+            .contains("erika.mustermann@example.org")
+    );
+
+    let out = app
+        .client
+        .post(app.url("/konto/abmelden"))
+        .header("cookie", &cookie)
+        .form(&[("abmelden", "1")]) // as the browser sends the button
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let after = app
+        .client
+        .get(app.url("/konto"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 303, "the session is gone");
+    assert!(
+        after.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/konto/anmelden")
+    );
+    app.stop().await;
+});
+
+on_both_backends!(
+    registration_does_not_reveal_existing_accounts,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        registered_and_confirmed(&app, &smtp, "erika@example.org").await;
+        let again = register(&app, "erika@example.org", "Ganz anderes Passwort").await;
+        assert_eq!(again.status(), 303);
+        assert_eq!(
+            again.headers()["location"],
+            "/konto/registrieren/gesendet",
+            "same answer as for a new address"
+        );
+        let mails = smtp.wait_for(2).await;
+        let notice = mails
+            .iter()
+            .map(|m| mail_body(m))
+            .find(|b| b.contains("bereits ein Konto"))
+            .expect("notice to the owner");
+        assert!(
+            !notice.contains("/konto/bestaetigen/"),
+            "no confirmation link for a known address"
+        );
+        assert_eq!(count_citizens(&app).await, 1);
+        let old_password = login(&app, "erika@example.org", GOOD_PASSWORD, "/konto").await;
+        assert_eq!(
+            old_password.status(),
+            303,
+            "the existing account is unchanged"
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    weak_passwords_and_bad_addresses_are_explained,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        let common = register(&app, "erika@example.org", "passwort123").await;
+        assert_eq!(common.status(), 422);
+        let body = common.text().await.unwrap();
+        assert!(body.contains("weit verbreitet") && body.contains("href=\"#password\""));
+        let short = register(&app, "erika@example.org", "kurz")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(short.contains("mindestens 10 Zeichen"));
+        let bad = register(&app, "erika-at-example.org", GOOD_PASSWORD).await;
+        assert_eq!(bad.status(), 422);
+        let body = bad.text().await.unwrap();
+        assert!(
+            body.contains("name@beispiel.de") && body.contains("value=\"erika-at-example.org\"")
+        );
+        assert_eq!(count_citizens(&app).await, 0, "nothing was written");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(smtp.messages().is_empty(), "and nothing was sent");
+        app.stop().await;
+    }
+);
+
+on_both_backends!(links_never_use_a_forged_host, |backend| async move {
+    let (app, smtp) = start(backend).await;
+    let response = app
+        .client
+        .post(app.url("/konto/registrieren"))
+        .header("host", "evil.example")
+        .form(&[("email", "erika@example.org"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let body = mail_body(&smtp.wait_for(1).await[0]);
+    assert!(!body.contains("evil.example"), "{body}");
+    assert!(link_in(&body, &format!("{}/konto/bestaetigen/", app.base)).is_some());
+    app.stop().await;
+});
+
+on_both_backends!(
+    login_redirects_only_locally_and_renews_the_session,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        registered_and_confirmed(&app, &smtp, "erika@example.org").await;
+        let evil = login(&app, "erika@example.org", GOOD_PASSWORD, "//evil.example/").await;
+        assert_eq!(evil.headers()["location"], "/konto");
+        let planted =
+            "rathaus_konto=1111111111111111111111111111111111111111111111111111111111111111";
+        let fresh = app
+            .client
+            .post(app.url("/konto/anmelden"))
+            .header("cookie", planted)
+            .form(&[("email", "erika@example.org"), ("password", GOOD_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = session_cookie(&fresh);
+        assert_ne!(cookie, planted, "a planted session id is never adopted");
+        let with_planted = app
+            .client
+            .get(app.url("/konto"))
+            .header("cookie", planted)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(with_planted.status(), 303);
+
+        // Log out everywhere ends the other session too.
+        let other =
+            session_cookie(&login(&app, "erika@example.org", GOOD_PASSWORD, "/konto").await);
+        let out = app
+            .client
+            .post(app.url("/konto/abmelden"))
+            .header("cookie", &cookie)
+            .form(&[("ueberall", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 303);
+        let elsewhere = app
+            .client
+            .get(app.url("/konto"))
+            .header("cookie", &other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(elsewhere.status(), 303);
+        app.stop().await;
+    }
+);
