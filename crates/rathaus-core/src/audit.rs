@@ -128,6 +128,21 @@ pub async fn record_now(db: &Db, actor: &Actor, origin: &Origin, event: Event) -
     Ok(seq)
 }
 
+/// Records a failed login for `email` (the person is not known, so the actor is
+/// anonymous and named after the address that was tried). Lockout will count these.
+pub async fn failed_login(
+    db: &Db,
+    tenant_id: Uuid,
+    email: &str,
+    action: &str,
+    object_type: &str,
+    origin: &Origin,
+) -> Result<i64> {
+    let mut anonymous = Actor::anonymous(tenant_id);
+    anonymous.name = format!("login attempt: {email}");
+    record_now(db, &anonymous, origin, Event::new(action, object_type)).await
+}
+
 fn to_active(m: audit_entry::Model) -> audit_entry::ActiveModel {
     audit_entry::ActiveModel {
         seq: Set(m.seq),

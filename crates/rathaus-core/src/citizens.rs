@@ -202,13 +202,13 @@ pub async fn login(
     let account = match account {
         Some(account) if password_ok => account,
         _ => {
-            let mut anonymous = Actor::anonymous(tenant_id);
-            anonymous.name = format!("login attempt: {email}");
-            audit::record_now(
+            audit::failed_login(
                 db,
-                &anonymous,
+                tenant_id,
+                &email,
+                "citizen.login_failed",
+                "citizen",
                 origin,
-                Event::new("citizen.login_failed", "citizen"),
             )
             .await?;
             return Ok(LoginOutcome::Failed);

@@ -100,13 +100,13 @@ pub async fn login(
     let user = match user {
         Some(user) if password_ok && !user.disabled => user,
         _ => {
-            let mut anonymous = Actor::anonymous(tenant_id);
-            anonymous.name = format!("login attempt: {email}");
-            audit::record_now(
+            audit::failed_login(
                 db,
-                &anonymous,
+                tenant_id,
+                &email,
+                "staff.login_failed",
+                "staff_user",
                 origin,
-                Event::new("staff.login_failed", "staff_user"),
             )
             .await?;
             return Ok(None);

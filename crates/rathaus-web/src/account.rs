@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::navigation::{ReturnTo, local_path, to_login};
 use crate::request_origin::RequestOrigin;
 use crate::session_cookie::CITIZEN;
 use crate::state::AppState;
@@ -54,15 +55,7 @@ impl FromRequestParts<AppState> for CitizenSession {
                 });
             }
         }
-        let here = parts
-            .uri
-            .path_and_query()
-            .map_or("/konto", |pq| pq.as_str());
-        Err(Redirect::to(&format!(
-            "/konto/anmelden?weiter={}",
-            crate::staff::enc(here)
-        ))
-        .into_response())
+        Err(to_login(parts, "/konto/anmelden"))
     }
 }
 
@@ -240,23 +233,12 @@ struct LoginPage {
     next: String,
 }
 
-#[derive(Deserialize)]
-struct Next {
-    weiter: Option<String>,
-}
-
-/// Only local paths are followed after login (no open redirect).
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .unwrap_or_else(|| "/konto".into())
-}
-
-async fn login_form(chrome: Chrome, Query(next): Query<Next>) -> LoginPage {
+async fn login_form(chrome: Chrome, Query(next): Query<ReturnTo>) -> LoginPage {
     LoginPage {
         chrome,
         errors: Vec::new(),
         email: String::new(),
-        next: safe_next(next.weiter),
+        next: local_path(next.weiter, "/", "/konto"),
     }
 }
 
@@ -275,7 +257,7 @@ async fn login(
     RequestOrigin(origin): RequestOrigin,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let next = safe_next(form.weiter);
+    let next = local_path(form.weiter, "/", "/konto");
     let outcome = citizens::login(
         &state.db,
         chrome.tenant.id,

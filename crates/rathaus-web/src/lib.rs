@@ -7,6 +7,7 @@ pub mod assets;
 mod chrome;
 pub mod error;
 pub mod i18n;
+mod navigation;
 mod observability;
 mod portal;
 mod request_origin;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::i18n::{LANG_COOKIE, Lang};
+use crate::navigation::local_path;
 use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 
@@ -92,10 +93,7 @@ async fn switch_language(
     Query(back): Query<Back>,
 ) -> Result<Response, PageError> {
     let lang = Lang::parse(&code).ok_or(PageError::NotFound)?;
-    let target = back
-        .zurueck
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let target = local_path(back.zurueck, "/", "/");
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
         lang.code()

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::navigation::{ReturnTo, local_path, query_encode};
 use crate::request_origin::RequestOrigin;
 use crate::session_cookie::STAFF;
 use crate::state::AppState;
@@ -64,19 +65,6 @@ fn berlin(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Percent-encodes a query value.
-pub(crate) fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/dashboard.html")]
 struct Dashboard {
@@ -107,25 +95,14 @@ struct LoginPage {
     next: String,
 }
 
-#[derive(Deserialize)]
-struct Next {
-    weiter: Option<String>,
-}
-
-/// Only local paths inside the staff area are followed after login.
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|p| p.starts_with("/verwaltung") && !p.contains("//") && !p.contains('\\'))
-        .unwrap_or_else(|| "/verwaltung".into())
-}
-
-async fn login_form(chrome: Chrome, Query(next): Query<Next>) -> LoginPage {
+async fn login_form(chrome: Chrome, Query(next): Query<ReturnTo>) -> LoginPage {
     LoginPage {
         chrome,
         errors: Vec::new(),
         email: String::new(),
         email_error: false,
         password_error: false,
-        next: safe_next(next.weiter),
+        next: local_path(next.weiter, "/verwaltung", "/verwaltung"),
     }
 }
 
@@ -144,7 +121,7 @@ async fn login(
     RequestOrigin(origin): RequestOrigin,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let next = safe_next(form.weiter);
+    let next = local_path(form.weiter, "/verwaltung", "/verwaltung");
     let email = form.email.trim().to_owned();
     let mut errors = Vec::new();
     if email.is_empty() {
@@ -295,11 +272,11 @@ async fn audit_log(
         let last = rows.last().map_or(0, |r| r.seq);
         format!(
             "/verwaltung/protokoll?aktion={}&objekt={}&person={}&von={}&bis={}&vor={last}",
-            enc(&query.aktion),
-            enc(&query.objekt),
-            enc(&query.person),
-            enc(&query.von),
-            enc(&query.bis)
+            query_encode(&query.aktion),
+            query_encode(&query.objekt),
+            query_encode(&query.person),
+            query_encode(&query.von),
+            query_encode(&query.bis)
         )
     });
     let entries = rows

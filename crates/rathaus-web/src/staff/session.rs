@@ -2,10 +2,11 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use rathaus_core::{Actor, staff};
 
 use crate::error::PageError;
+use crate::navigation::to_login;
 use crate::session_cookie::STAFF;
 use crate::state::AppState;
 use crate::tenant::CurrentTenant;
@@ -34,14 +35,7 @@ impl FromRequestParts<AppState> for StaffSession {
         };
         match (actor, token) {
             (Some(actor), Some(token)) => Ok(Self { actor, token }),
-            _ => {
-                let here = parts
-                    .uri
-                    .path_and_query()
-                    .map_or("/verwaltung", |pq| pq.as_str());
-                let target = format!("/verwaltung/anmelden?weiter={}", super::enc(here));
-                Err(Redirect::to(&target).into_response())
-            }
+            _ => Err(to_login(parts, "/verwaltung/anmelden")),
         }
     }
 }
