@@ -5,7 +5,7 @@
 //! "we sent you a mail" either way, and the owner of an existing account gets a mail
 //! that says so instead of a confirmation link.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rathaus_store::Db;
 use rathaus_store::entities::{citizen, citizen_token};
 use sea_orm::sea_query::Expr;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, ActorKind, Origin};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
+use crate::login_guard::{self, Attempt};
 use crate::mail::{self, Mail};
 use crate::passwords::{self, Weakness};
 use crate::secrets::{new_token, token_hash};
@@ -184,6 +185,10 @@ pub enum LoginOutcome {
     /// Password right, address not confirmed yet.
     Unconfirmed,
     Failed,
+    /// Too many failures: no attempts until then.
+    Locked {
+        until: DateTime<Utc>,
+    },
 }
 
 pub async fn login(
@@ -194,26 +199,18 @@ pub async fn login(
     origin: &Origin,
 ) -> Result<LoginOutcome> {
     let email = email.trim().to_lowercase();
-    let account = by_email(db.conn(), tenant_id, &email).await?;
-    let password_ok = passwords::verify(
-        password,
-        account.as_ref().and_then(|a| a.password_hash.as_deref()),
-    );
-    let account = match account {
-        Some(account) if password_ok => account,
-        _ => {
-            audit::failed_login(
-                db,
-                tenant_id,
-                &email,
-                "citizen.login_failed",
-                "citizen",
-                origin,
-            )
-            .await?;
-            return Ok(LoginOutcome::Failed);
-        }
+    let check = async {
+        let account = by_email(db.conn(), tenant_id, &email).await?;
+        let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
+        let password_ok = passwords::verify(password, stored);
+        Ok(account.filter(|_| password_ok))
     };
+    let account =
+        match login_guard::guarded(db, tenant_id, "citizen", &email, origin, check).await? {
+            Attempt::Succeeded(account) => account,
+            Attempt::Failed => return Ok(LoginOutcome::Failed),
+            Attempt::Locked { until } => return Ok(LoginOutcome::Locked { until }),
+        };
     if account.email_confirmed_at.is_none() {
         return Ok(LoginOutcome::Unconfirmed);
     }

@@ -107,22 +107,29 @@ impl Registry {
     /// The handlers every installation has.
     pub fn standard(mail: crate::mail::MailConfig) -> crate::error::Result<Self> {
         Ok(Self::default()
-            .with(PURGE_DONE_JOBS, PurgeDoneJobs)
+            .with(CLEANUP, Cleanup)
             .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?))
     }
 }
 
-/// Deletes finished jobs after a week, so the queue table stays small.
-pub const PURGE_DONE_JOBS: &str = "maintenance.purge_done_jobs";
-struct PurgeDoneJobs;
+/// Housekeeping: finished jobs after a week, ended sessions, failed logins that no
+/// longer count. Every worker runs it hourly; it can also be queued as a job.
+pub const CLEANUP: &str = "maintenance.cleanup";
+struct Cleanup;
 
 #[async_trait::async_trait]
-impl JobHandler for PurgeDoneJobs {
+impl JobHandler for Cleanup {
     async fn run(&self, db: &Db, _job: &ClaimedJob) -> Result<(), JobFailure> {
-        let n = jobs::purge_done(db.conn(), Duration::days(7)).await?;
-        info!(purged = n, "purged finished jobs");
-        Ok(())
+        cleanup(db).await
     }
+}
+
+pub async fn cleanup(db: &Db) -> Result<(), JobFailure> {
+    let jobs = jobs::purge_done(db.conn(), Duration::days(7)).await?;
+    let sessions = crate::sessions::purge_expired(db.conn()).await?;
+    let failures = crate::login_guard::purge_old(db).await?;
+    info!(jobs, sessions, failures, "cleanup done");
+    Ok(())
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +158,8 @@ impl Default for WorkerConfig {
     }
 }
 
+const CLEANUP_INTERVAL: StdDuration = StdDuration::from_secs(3600);
+
 /// Claims and runs jobs until `shutdown` turns true. `wake` lets code in the same
 /// process signal new work without waiting for the next poll.
 pub struct Worker {
@@ -176,7 +185,14 @@ impl Worker {
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         info!(worker = %self.config.name, "job worker started");
+        let mut next_cleanup = tokio::time::Instant::now();
         while !*shutdown.borrow() {
+            if tokio::time::Instant::now() >= next_cleanup {
+                if let Err(JobFailure(e)) = cleanup(&self.db).await {
+                    warn!(error = %e, "cleanup failed; trying again in an hour");
+                }
+                next_cleanup += CLEANUP_INTERVAL;
+            }
             let ran = match self.run_batch().await {
                 Ok(n) => n,
                 Err(e) => {

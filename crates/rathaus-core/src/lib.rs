@@ -7,6 +7,7 @@ pub mod citizens;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod login_guard;
 pub mod mail;
 pub mod passwords;
 pub mod policy;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, ActorKind, Origin, Role};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
+use crate::login_guard::{self, Attempt};
 use crate::passwords;
 use crate::sessions::{self, Subject, SubjectKind};
 
@@ -82,35 +83,30 @@ pub struct Login {
     pub actor: Actor,
 }
 
-/// Checks e-mail and password; on success opens a session. Both outcomes are audited.
+/// Checks e-mail and password (guarded against guessing); on success opens a new
+/// session. Every outcome is audited.
 pub async fn login(
     db: &Db,
     tenant_id: Uuid,
     email: &str,
     password: &str,
     origin: &Origin,
-) -> Result<Option<Login>> {
+) -> Result<Attempt<Login>> {
     let email = email.trim().to_lowercase();
-    let user = staff_user::Entity::find()
-        .filter(staff_user::Column::TenantId.eq(tenant_id))
-        .filter(staff_user::Column::Email.eq(email.as_str()))
-        .one(db.conn())
-        .await?;
-    let password_ok = passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
-    let user = match user {
-        Some(user) if password_ok && !user.disabled => user,
-        _ => {
-            audit::failed_login(
-                db,
-                tenant_id,
-                &email,
-                "staff.login_failed",
-                "staff_user",
-                origin,
-            )
+    let check = async {
+        let user = staff_user::Entity::find()
+            .filter(staff_user::Column::TenantId.eq(tenant_id))
+            .filter(staff_user::Column::Email.eq(email.as_str()))
+            .one(db.conn())
             .await?;
-            return Ok(None);
-        }
+        let password_ok =
+            passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
+        Ok(user.filter(|u| password_ok && !u.disabled))
+    };
+    let user = match login_guard::guarded(db, tenant_id, "staff", &email, origin, check).await? {
+        Attempt::Succeeded(user) => user,
+        Attempt::Failed => return Ok(Attempt::Failed),
+        Attempt::Locked { until } => return Ok(Attempt::Locked { until }),
     };
     let actor = actor_of(&user);
     let txn = db.begin_write().await?;
@@ -127,7 +123,7 @@ pub async fn login(
     )
     .await?;
     txn.commit().await?;
-    Ok(Some(Login { token, actor }))
+    Ok(Attempt::Succeeded(Login { token, actor }))
 }
 
 /// The staff member behind a session cookie, if the session is valid in this tenant.

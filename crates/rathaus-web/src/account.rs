@@ -277,6 +277,15 @@ async fn login(
         }
         LoginOutcome::Unconfirmed => (StatusCode::FORBIDDEN, "account-login-unconfirmed"),
         LoginOutcome::Failed => (StatusCode::UNAUTHORIZED, "account-login-failed"),
+        LoginOutcome::Locked { until } => {
+            let page = LoginPage {
+                errors: vec![("email", crate::staff::locked_message(&chrome, until))],
+                email: form.email.trim().to_owned(),
+                next,
+                chrome,
+            };
+            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        }
     };
     let page = LoginPage {
         errors: vec![("email", chrome.t.get(key).to_owned())],

@@ -6,6 +6,7 @@ pub mod audit_head;
 pub mod citizen;
 pub mod citizen_token;
 pub mod job;
+pub mod login_failure;
 pub mod session;
 pub mod staff_user;
 pub mod tenant;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_staff;
 mod m20261122_000003_citizens_sessions;
+mod m20261122_000004_login_failures;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_staff::Migration),
             Box::new(m20261122_000003_citizens_sessions::Migration),
+            Box::new(m20261122_000004_login_failures::Migration),
         ]
     }
 }

@@ -103,3 +103,4 @@ account-overview-email = E-Mail-Adresse
 account-overview-confirmed = bestätigt
 account-logout-button = Abmelden
 account-logout-everywhere = Auf allen Geräten abmelden
+login-locked = Zu viele Fehlversuche. Aus Sicherheitsgründen ist die Anmeldung bis { $time } Uhr gesperrt. Versuchen Sie es danach erneut.

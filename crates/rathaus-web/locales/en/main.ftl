@@ -103,3 +103,4 @@ account-overview-email = E-mail address
 account-overview-confirmed = confirmed
 account-logout-button = Log out
 account-logout-everywhere = Log out on all devices
+login-locked = Too many failed attempts. For your security, logging in is blocked until { $time }. Please try again then.

@@ -13,6 +13,7 @@ use axum::{Form, Router};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use rathaus_core::audit::{self, Filter};
+use rathaus_core::login_guard::Attempt;
 use rathaus_core::policy::{self, Permission};
 use rathaus_core::{Actor, jobs, staff};
 use serde::Deserialize;
@@ -56,6 +57,12 @@ impl StaffNav {
             can_manage_jobs: policy::require(actor, tenant_id, Permission::ManageJobs).is_ok(),
         })
     }
+}
+
+/// "Locked until 15:42" in the person's language and Berlin time.
+pub(crate) fn locked_message(chrome: &Chrome, until: DateTime<Utc>) -> String {
+    let time = until.with_timezone(&Berlin).format("%H:%M").to_string();
+    chrome.t.fmt("login-locked", &[("time", &time)])
 }
 
 /// Date and time as people in the town hall read them: Europe/Berlin.
@@ -135,7 +142,7 @@ async fn login(
     }
     let status = if errors.is_empty() {
         match staff::login(&state.db, chrome.tenant.id, &email, &form.password, &origin).await? {
-            Some(login) => {
+            Attempt::Succeeded(login) => {
                 let mut response = Redirect::to(&next).into_response();
                 response.headers_mut().insert(
                     header::SET_COOKIE,
@@ -143,9 +150,13 @@ async fn login(
                 );
                 return Ok(response);
             }
-            None => {
+            Attempt::Failed => {
                 errors.push(("email", chrome.t.get("staff-login-failed").to_owned()));
                 StatusCode::UNAUTHORIZED
+            }
+            Attempt::Locked { until } => {
+                errors.push(("email", locked_message(&chrome, until)));
+                StatusCode::TOO_MANY_REQUESTS
             }
         }
     } else {

@@ -369,7 +369,7 @@ on_both_backends!(
         let ids = rathaus_store::jobs::enqueue(
             db.conn(),
             vec![rathaus_store::jobs::NewJob::new(
-                rathaus_core::jobs::PURGE_DONE_JOBS,
+                rathaus_core::jobs::CLEANUP,
                 serde_json::json!({}),
             )],
         )

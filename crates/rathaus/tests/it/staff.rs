@@ -332,3 +332,86 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    an_account_is_locked_after_five_failures_even_for_the_right_password,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let (email, password, _, _) = DEMO_STAFF[ADMIN];
+        for _ in 0..rathaus_core::login_guard::ACCOUNT_LIMIT {
+            assert_eq!(login(&app, email, "a wrong guess").await.status(), 401);
+        }
+        let locked = login(&app, email, password).await;
+        assert_eq!(locked.status(), 429);
+        assert!(locked.headers().get("set-cookie").is_none());
+        let body = locked.text().await.unwrap();
+        assert!(body.contains("Zu viele Fehlversuche"), "{body}");
+
+        // Other accounts from the same address are not affected below the IP limit.
+        let cookie = session(&app, AUDITOR).await;
+        let log = get_as(
+            &app,
+            &cookie,
+            "/verwaltung/protokoll?aktion=staff.login_locked",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert_eq!(log.matches("<code>staff.login_locked</code>").count(), 1);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    an_address_guessing_many_accounts_is_locked,
+    |backend| async move {
+        use rathaus_core::actor::Origin;
+        use rathaus_core::login_guard::{self, IP_LIMIT, Verdict};
+        let (test_db, db) = crate::harness::TestDb::migrated(backend).await;
+        let tenant = uuid::Uuid::now_v7();
+        let guesser = Origin {
+            ip: Some("203.0.113.9".into()),
+            user_agent: None,
+        };
+        let neighbour = Origin {
+            ip: Some("203.0.113.10".into()),
+            user_agent: None,
+        };
+        for n in 0..IP_LIMIT {
+            let account = format!("citizen:victim{n}@example.org");
+            login_guard::record_failure(&db, tenant, &account, &guesser)
+                .await
+                .unwrap();
+        }
+        let fresh = "citizen:someone-new@example.org";
+        match login_guard::check(&db, tenant, fresh, &guesser)
+            .await
+            .unwrap()
+        {
+            Verdict::Locked { until } => assert!(until > chrono::Utc::now()),
+            Verdict::Allowed(_) => panic!("the guessing address must be locked"),
+        }
+        assert!(matches!(
+            login_guard::check(&db, tenant, fresh, &neighbour)
+                .await
+                .unwrap(),
+            Verdict::Allowed(_)
+        ));
+        assert!(matches!(
+            login_guard::check(
+                &db,
+                tenant,
+                fresh,
+                &Origin {
+                    ip: None,
+                    user_agent: None
+                }
+            )
+            .await
+            .unwrap(),
+            Verdict::Allowed(_)
+        ));
+        test_db.drop_now().await;
+    }
+);
