@@ -82,9 +82,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            // One line: what went wrong and what to do.
+            // One line: what went wrong and what to do. For a full disk the chain of
+            // low-level causes only repeats itself; the outermost context says enough.
             match full_disk_hint(&e) {
-                Some(hint) => eprintln!("rathaus: {e:#} — {hint}"),
+                Some(hint) => eprintln!("rathaus: {e} — {hint}"),
                 None => eprintln!("rathaus: {e:#}"),
             }
             ExitCode::FAILURE

@@ -402,3 +402,67 @@ on_both_backends!(
         test_db.drop_now().await;
     }
 );
+
+/// A small tmpfs stands in for a full disk. Mounting needs root (as in CI); elsewhere
+/// the test says it was skipped.
+struct TinyDisk(tempfile::TempDir);
+
+impl TinyDisk {
+    fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self(dir))
+    }
+
+    fn grow(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(self.0.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_on_first_start_is_one_line_and_can_be_retried() {
+    let Some(disk) = TinyDisk::mount("128k") else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root); full-disk test not run");
+        return;
+    };
+    let data = disk.0.path().join("data");
+    let out = rathaus(
+        &[
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let line = one_line_error(&out);
+    assert!(line.contains("the disk is full"), "{line}");
+    assert!(
+        std::fs::read_dir(&data).unwrap().next().is_none(),
+        "the failed first start left nothing behind"
+    );
+
+    disk.grow("64m");
+    let (mut demo, url) = start_demo(&data, "127.0.0.1:0");
+    let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(body.contains("Stadt Musterstadt"));
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+}
