@@ -5,13 +5,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startDemo, launchBrowser } from './rathaus.mjs';
+import { startDemo, launchBrowser, linkFromOutbox } from './rathaus.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const pages = [
   '/', '/impressum', '/datenschutz', '/barrierefreiheit', '/gibt-es-nicht',
   '/konto/registrieren', '/konto/anmelden', '/konto/registrieren/gesendet', '/konto/bestaetigen/abgelaufen',
+  '/konto/passwort-vergessen', '/konto/passwort-vergessen/gesendet', '/konto/passwort-neu/abgelaufen',
 ];
 
 let demo;
@@ -130,5 +131,41 @@ test('registration errors are announced and accessible', async () => {
   await page.fill('#password', 'Laterne Fahrrad Wolke');
   await page.click('button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, '/konto/registrieren/gesendet');
+  await context.close();
+});
+
+test('a citizen registers, confirms, logs in and manages the account, all accessible', async () => {
+  // Our pages carry no scripts; axe itself is injected through the DevTools protocol.
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const page = await context.newPage();
+  const base = demo.url.replace(/\/$/, '');
+  await page.goto(`${base}/konto/registrieren`);
+  await page.fill('#email', 'konto-test@example.org');
+  await page.fill('#password', 'Laterne Fahrrad Wolke');
+  await page.click('button[type="submit"]');
+  await page.goto(await linkFromOutbox(demo.data, `${base}/konto/bestaetigen/`));
+  await page.goto(`${base}/konto/anmelden`);
+  await page.fill('#email', 'konto-test@example.org');
+  await page.fill('#password', 'Laterne Fahrrad Wolke');
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, '/konto');
+  assert.deepEqual(await axeViolations(page), [], '/konto');
+
+  await page.click('a[href="/konto/profil"]');
+  await page.fill('#street', 'Heidestraße');
+  await page.fill('#postcode', '123');
+  await page.click('button[type="submit"]');
+  assert.match(await page.textContent('#fehler'), /5 Ziffern/);
+  assert.equal(await page.getAttribute('#postcode', 'aria-invalid'), 'true');
+  assert.deepEqual(await axeViolations(page), [], 'profile form with errors');
+  await page.fill('#postcode', '12345');
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, '/konto');
+  assert.match(await page.textContent('main'), /Heidestraße/);
+
+  for (const path of ['/konto/passwort', '/konto/email', '/konto/loeschen']) {
+    await page.goto(base + path);
+    assert.deepEqual(await axeViolations(page), [], path);
+  }
   await context.close();
 });

@@ -1,6 +1,6 @@
 // Shared helpers of the browser tests: start a real `rathaus demo`, open Chromium.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ export async function startDemo() {
   });
   return {
     url,
+    data,
     stop() {
       child.kill('SIGTERM');
       rmSync(data, { recursive: true, force: true });
@@ -45,4 +46,48 @@ export async function launchBrowser() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
+}
+
+function quotedPrintable(text) {
+  const joined = text.replace(/=\n/g, '');
+  const bytes = [];
+  for (let i = 0; i < joined.length; i++) {
+    const hex = joined.slice(i + 1, i + 3);
+    if (joined[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(joined[i]));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The decoded text bodies of the mails the demo wrote to its outbox folder. */
+function outboxMails(data) {
+  const dir = join(data, 'mail-outbox');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((name) => {
+    const raw = readFileSync(join(dir, name), 'utf8').replace(/\r\n/g, '\n');
+    const split = raw.indexOf('\n\n');
+    const headers = raw.slice(0, split).toLowerCase();
+    const body = raw.slice(split + 2);
+    if (headers.includes('content-transfer-encoding: base64')) {
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    }
+    if (headers.includes('content-transfer-encoding: quoted-printable')) return quotedPrintable(body);
+    return body;
+  });
+}
+
+/** Waits for a mail in the demo's outbox with a link starting with `prefix`; returns the link. */
+export async function linkFromOutbox(data, prefix) {
+  for (let i = 0; i < 100; i++) {
+    for (const body of outboxMails(data)) {
+      const link = body.split(/\s+/).find((word) => word.startsWith(prefix));
+      if (link) return link;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail with a link starting ${prefix}`);
 }

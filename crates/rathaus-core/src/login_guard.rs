@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use rathaus_store::Db;
 use rathaus_store::entities::login_failure;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -92,6 +93,21 @@ pub async fn record_failure(
 }
 
 /// Forgets failures that no longer count (run by the maintenance job).
+/// Forgets the failures counted for an account, e.g. once its owner reset the password.
+pub async fn forget(conn: &impl ConnectionTrait, tenant_id: Uuid, account: &str) -> Result<()> {
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::TenantId.eq(tenant_id))
+        .filter(login_failure::Column::Account.eq(account))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The key failures are counted under: the kind of account and its e-mail address.
+pub fn account_key(prefix: &str, email: &str) -> String {
+    format!("{prefix}:{email}")
+}
+
 pub async fn purge_old(db: &Db) -> Result<u64> {
     let result = login_failure::Entity::delete_many()
         .filter(login_failure::Column::At.lt(Utc::now() - WINDOW))
@@ -118,7 +134,7 @@ pub async fn guarded<T>(
     origin: &Origin,
     check_password: impl Future<Output = Result<Option<T>>>,
 ) -> Result<Attempt<T>> {
-    let account = format!("{prefix}:{email}");
+    let account = account_key(prefix, email);
     match check(db, tenant_id, &account, origin).await? {
         Verdict::Locked { until } => {
             let action = format!("{prefix}.login_locked");

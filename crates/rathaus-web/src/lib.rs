@@ -6,6 +6,7 @@ mod account;
 pub mod assets;
 mod chrome;
 pub mod error;
+mod form;
 pub mod i18n;
 mod navigation;
 mod observability;

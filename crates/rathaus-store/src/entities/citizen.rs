@@ -16,6 +16,19 @@ pub struct Model {
     /// de | en
     pub preferred_language: String,
     pub created_at: DateTimeUtc,
+    // The profile, used to prefill form assistants.
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub birth_date: Option<Date>,
+    pub street: Option<String>,
+    pub house_number: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    /// The identity provider (issuer) that confirmed name, birth date and address; while
+    /// set, the person cannot edit those fields.
+    pub identity_verified_by: Option<String>,
+    pub identity_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

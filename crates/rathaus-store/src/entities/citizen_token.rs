@@ -8,10 +8,12 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub token_hash: String,
     pub citizen_id: Uuid,
-    /// confirm_email | reset_password
+    /// confirm_email | reset_password | change_email
     pub purpose: String,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
+    /// What the purpose needs, e.g. the new address of an e-mail change.
+    pub payload: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_staff;
 mod m20261122_000003_citizens_sessions;
 mod m20261122_000004_login_failures;
+mod m20261123_000005_citizen_profiles;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_staff::Migration),
             Box::new(m20261122_000003_citizens_sessions::Migration),
             Box::new(m20261122_000004_login_failures::Migration),
+            Box::new(m20261123_000005_citizen_profiles::Migration),
         ]
     }
 }

@@ -6,16 +6,16 @@ use rathaus_store::sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{SmtpServer, TestApp, link_in, mail_body};
 use crate::on_both_backends;
 
-const GOOD_PASSWORD: &str = "Laterne Fahrrad Wolke";
+pub(crate) const GOOD_PASSWORD: &str = "Laterne Fahrrad Wolke";
 
-async fn start(backend: rathaus_store::Backend) -> (TestApp, SmtpServer) {
+pub(crate) async fn start(backend: rathaus_store::Backend) -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
     let url = smtp.url();
     let app = TestApp::start_with(backend, move |c| c.mail.smtp_url = Some(url)).await;
     (app, smtp)
 }
 
-async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/konto/registrieren"))
         .form(&[("email", email), ("password", password)])
@@ -24,7 +24,12 @@ async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Respon
         .unwrap()
 }
 
-async fn login(app: &TestApp, email: &str, password: &str, next: &str) -> reqwest::Response {
+pub(crate) async fn login(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
     app.client
         .post(app.url("/konto/anmelden"))
         .form(&[("email", email), ("password", password), ("weiter", next)])
@@ -33,7 +38,7 @@ async fn login(app: &TestApp, email: &str, password: &str, next: &str) -> reqwes
         .unwrap()
 }
 
-fn session_cookie(response: &reqwest::Response) -> String {
+pub(crate) fn session_cookie(response: &reqwest::Response) -> String {
     let set = response.headers()["set-cookie"].to_str().unwrap();
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax"),
@@ -42,7 +47,7 @@ fn session_cookie(response: &reqwest::Response) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
-async fn count_citizens(app: &TestApp) -> i64 {
+pub(crate) async fn count_citizens(app: &TestApp) -> i64 {
     let db = app.db().conn();
     let row = db
         .query_one_raw(Statement::from_string(
@@ -57,16 +62,10 @@ async fn count_citizens(app: &TestApp) -> i64 {
 
 /// Registers and follows the confirmation link from the mail; returns nothing but
 /// leaves a confirmed account.
-async fn registered_and_confirmed(app: &TestApp, smtp: &SmtpServer, email: &str) {
-    let before = smtp.messages().len();
+pub(crate) async fn registered_and_confirmed(app: &TestApp, smtp: &SmtpServer, email: &str) {
     let response = register(app, email, GOOD_PASSWORD).await;
     assert_eq!(response.status(), 303);
-    let mails = smtp.wait_for(before + 1).await;
-    let body = mails
-        .iter()
-        .map(|m| mail_body(m))
-        .find(|b| b.contains("/konto/bestaetigen/"))
-        .expect("confirmation mail");
+    let body = smtp.wait_for_mail(email, "/konto/bestaetigen/").await;
     let link = link_in(&body, &app.base).expect("the link points to this town hall");
     let confirmed = app.client.get(&link).send().await.unwrap();
     assert_eq!(confirmed.status(), 200);

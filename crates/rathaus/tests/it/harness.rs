@@ -188,6 +188,23 @@ impl TestApp {
             .expect("request")
     }
 
+    /// GET with a session cookie ("name=value").
+    pub async fn get_as(&self, cookie: &str, path: &str) -> reqwest::Response {
+        let request = self.client.get(self.url(path)).header("cookie", cookie);
+        request.send().await.unwrap()
+    }
+
+    /// POST a form with a session cookie.
+    pub async fn post_as(
+        &self,
+        cookie: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let request = self.client.post(self.url(path)).header("cookie", cookie);
+        request.form(form).send().await.unwrap()
+    }
+
     pub fn db(&self) -> &Db {
         &self.server.db
     }
@@ -265,6 +282,33 @@ impl SmtpServer {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("expected {n} mail(s), got {}", self.messages().len());
+    }
+}
+
+impl SmtpServer {
+    /// Waits for a mail to `to` whose body contains `needle`; returns the decoded body.
+    pub async fn wait_for_mail(&self, to: &str, needle: &str) -> String {
+        for _ in 0..200 {
+            let found = self.messages().into_iter().find_map(|raw| {
+                let addressed = raw.contains(&format!("To: {to}"));
+                let body = mail_body(&raw);
+                (addressed && body.contains(needle)).then_some(body)
+            });
+            if let Some(body) = found {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} containing {needle:?}");
+    }
+
+    /// How many mails went to `to` so far.
+    pub fn count_to(&self, to: &str) -> usize {
+        let header = format!("To: {to}");
+        self.messages()
+            .iter()
+            .filter(|m| m.contains(&header))
+            .count()
     }
 }
 

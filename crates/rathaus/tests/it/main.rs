@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod account_settings;
 mod accounts;
 mod audit;
 mod blobs;

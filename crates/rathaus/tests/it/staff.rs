@@ -39,15 +39,6 @@ async fn session(app: &TestApp, who: usize) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
-async fn get_as(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-}
-
 const ADMIN: usize = 0;
 const AUDITOR: usize = 1;
 const CASEWORKER: usize = 2;
@@ -60,7 +51,9 @@ on_both_backends!(the_staff_area_needs_a_login, |backend| async move {
         response.headers()["location"],
         "/verwaltung/anmelden?weiter=/verwaltung/protokoll%3Faktion%3Dx"
     );
-    let forged = get_as(&app, "rathaus_staff=0123456789abcdef", "/verwaltung").await;
+    let forged = app
+        .get_as("rathaus_staff=0123456789abcdef", "/verwaltung")
+        .await;
     assert_eq!(forged.status(), 303, "an unknown token is no session");
     app.stop().await;
 });
@@ -95,15 +88,12 @@ on_both_backends!(
         );
 
         let cookie = session(&app, AUDITOR).await;
-        let log = get_as(
-            &app,
-            &cookie,
-            "/verwaltung/protokoll?aktion=staff.login_failed",
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+        let log = app
+            .get_as(&cookie, "/verwaltung/protokoll?aktion=staff.login_failed")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(
             log.matches("<code>staff.login_failed</code>").count(),
             2,
@@ -118,46 +108,51 @@ on_both_backends!(
     |backend| async move {
         let app = TestApp::start(backend).await;
         let cookie = session(&app, AUDITOR).await;
-        let page = get_as(&app, &cookie, "/verwaltung/protokoll").await;
+        let page = app.get_as(&cookie, "/verwaltung/protokoll").await;
         assert_eq!(page.status(), 200);
         let body = page.text().await.unwrap();
         assert!(body.contains("staff.login") && body.contains("Paul Prüfer (auditor)"));
         assert!(body.contains("tenant.create"));
 
-        let filtered = get_as(&app, &cookie, "/verwaltung/protokoll?aktion=tenant")
+        let filtered = app
+            .get_as(&cookie, "/verwaltung/protokoll?aktion=tenant")
             .await
             .text()
             .await
             .unwrap();
         assert!(filtered.contains("tenant.create") && !filtered.contains("staff.login<"));
-        let by_person = get_as(&app, &cookie, "/verwaltung/protokoll?person=Paul")
+        let by_person = app
+            .get_as(&cookie, "/verwaltung/protokoll?person=Paul")
             .await
             .text()
             .await
             .unwrap();
         assert!(by_person.contains("audit.read"));
-        let future = get_as(&app, &cookie, "/verwaltung/protokoll?von=2999-01-01")
+        let future = app
+            .get_as(&cookie, "/verwaltung/protokoll?von=2999-01-01")
             .await
             .text()
             .await
             .unwrap();
         assert!(future.contains("Keine Einträge"));
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let window = get_as(
-            &app,
-            &cookie,
-            &format!("/verwaltung/protokoll?von={today}&bis={today}"),
-        )
-        .await;
+        let window = app
+            .get_as(
+                &cookie,
+                &format!("/verwaltung/protokoll?von={today}&bis={today}"),
+            )
+            .await;
         assert!(window.text().await.unwrap().contains("staff.login"));
 
-        let bad = get_as(&app, &cookie, "/verwaltung/protokoll?von=22.11.2026").await;
+        let bad = app
+            .get_as(&cookie, "/verwaltung/protokoll?von=22.11.2026")
+            .await;
         assert_eq!(bad.status(), 400);
         assert!(bad.text().await.unwrap().contains("JJJJ-MM-TT"));
 
         let admin = session(&app, ADMIN).await;
         assert_eq!(
-            get_as(&app, &admin, "/verwaltung/protokoll").await.status(),
+            app.get_as(&admin, "/verwaltung/protokoll").await.status(),
             200
         );
         app.stop().await;
@@ -169,7 +164,8 @@ on_both_backends!(
     |backend| async move {
         let app = TestApp::start(backend).await;
         let cookie = session(&app, CASEWORKER).await;
-        let dashboard = get_as(&app, &cookie, "/verwaltung")
+        let dashboard = app
+            .get_as(&cookie, "/verwaltung")
             .await
             .text()
             .await
@@ -180,15 +176,13 @@ on_both_backends!(
             "no link to what is not allowed"
         );
         for path in ["/verwaltung/protokoll", "/verwaltung/auftraege"] {
-            let response = get_as(&app, &cookie, path).await;
+            let response = app.get_as(&cookie, path).await;
             assert_eq!(response.status(), 403, "{path}");
             assert!(response.text().await.unwrap().contains("Kein Zugriff"));
         }
         let auditor = session(&app, AUDITOR).await;
         assert_eq!(
-            get_as(&app, &auditor, "/verwaltung/auftraege")
-                .await
-                .status(),
+            app.get_as(&auditor, "/verwaltung/auftraege").await.status(),
             403
         );
         app.stop().await;
@@ -225,7 +219,8 @@ on_both_backends!(
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let cookie = session(&app, ADMIN).await;
-        let page = get_as(&app, &cookie, "/verwaltung/auftraege")
+        let page = app
+            .get_as(&cookie, "/verwaltung/auftraege")
             .await
             .text()
             .await
@@ -248,7 +243,8 @@ on_both_backends!(
             requeue.headers()["location"],
             "/verwaltung/auftraege?erneut=1"
         );
-        let log = get_as(&app, &cookie, "/verwaltung/protokoll?aktion=job.requeue")
+        let log = app
+            .get_as(&cookie, "/verwaltung/protokoll?aktion=job.requeue")
             .await
             .text()
             .await
@@ -274,7 +270,7 @@ on_both_backends!(
     |backend| async move {
         let app = TestApp::start(backend).await;
         let cookie = session(&app, ADMIN).await;
-        assert_eq!(get_as(&app, &cookie, "/verwaltung").await.status(), 200);
+        assert_eq!(app.get_as(&cookie, "/verwaltung").await.status(), 200);
         let out = app
             .client
             .post(app.url("/verwaltung/abmelden"))
@@ -290,7 +286,7 @@ on_both_backends!(
                 .contains("Max-Age=0")
         );
         assert_eq!(
-            get_as(&app, &cookie, "/verwaltung").await.status(),
+            app.get_as(&cookie, "/verwaltung").await.status(),
             303,
             "the old cookie no longer works"
         );
@@ -349,15 +345,12 @@ on_both_backends!(
 
         // Other accounts from the same address are not affected below the IP limit.
         let cookie = session(&app, AUDITOR).await;
-        let log = get_as(
-            &app,
-            &cookie,
-            "/verwaltung/protokoll?aktion=staff.login_locked",
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+        let log = app
+            .get_as(&cookie, "/verwaltung/protokoll?aktion=staff.login_locked")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(log.matches("<code>staff.login_locked</code>").count(), 1);
         app.stop().await;
     }
