@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startDemo, launchBrowser, linkFromOutbox } from './rathaus.mjs';
+import { startDemo, launchBrowser, linkFromOutbox, totp } from './rathaus.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -101,6 +101,15 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   assert.deepEqual(await axeViolations(page), []);
   await page.fill('#email', 'admin@musterstadt.example');
   await page.fill('#password', 'Demo-Admin-2026');
+  await page.click('button[type="submit"]');
+  // The second factor: the demo's published secret stands in for the admin's phone.
+  assert.equal(new URL(page.url()).pathname, '/verwaltung/anmelden/code');
+  assert.deepEqual(await axeViolations(page), [], 'code page');
+  await page.fill('#code', '000000');
+  await page.click('button[type="submit"]');
+  assert.match(await page.textContent('.kern-alert'), /nicht richtig/);
+  assert.deepEqual(await axeViolations(page), [], 'code page with error');
+  await page.fill('#code', totp('DEMOADMINMUSTERSTADTZWEIFAKTORAA'));
   await page.click('button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   assert.deepEqual(await axeViolations(page), []);

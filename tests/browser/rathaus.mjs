@@ -1,5 +1,6 @@
 // Shared helpers of the browser tests: start a real `rathaus demo`, open Chromium.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -90,4 +91,21 @@ export async function linkFromOutbox(data, prefix) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no mail with a link starting ${prefix}`);
+}
+
+/** The TOTP code (RFC 6238: SHA-1, 6 digits, 30 s) an authenticator app shows for a
+ *  base32 secret at `unixSeconds`. */
+export function totp(secret, unixSeconds = Math.floor(Date.now() / 1000)) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of secret.replace(/\s+/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const number = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(number).padStart(6, '0');
 }

@@ -78,43 +78,58 @@ Feedback und Kontakt: Sind Ihnen Mängel beim barrierefreien Zugang aufgefallen?
 
 Schlichtungsverfahren: Wenn auch nach Ihrem Feedback keine zufriedenstellende Lösung gefunden wurde, können Sie sich an die Schlichtungsstelle nach § 16 Behindertengleichstellungsgesetz wenden.";
 
-/// The demo's staff logins, printed when the demo starts. Demo only: fixed passwords.
-pub const DEMO_STAFF: [(&str, &str, &str, Role); 3] = [
-    (
-        "admin@musterstadt.example",
-        "Demo-Admin-2026",
-        "Anna Admin",
-        Role::Admin,
-    ),
-    (
-        "pruefung@musterstadt.example",
-        "Demo-Pruefung-2026",
-        "Paul Prüfer",
-        Role::Auditor,
-    ),
-    (
-        "verkehr@musterstadt.example",
-        "Demo-Verkehr-2026",
-        "Vera Verkehr",
-        Role::Caseworker,
-    ),
+/// A demo staff login, printed when the demo starts. Demo only: the password and the
+/// TOTP secret are published, so that anyone can try the staff area (with any
+/// authenticator app, or `oathtool --totp -b SECRET`).
+pub struct DemoStaff {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    /// Base32 TOTP secret of the second factor.
+    pub totp_secret: &'static str,
+}
+
+pub const DEMO_STAFF: [DemoStaff; 3] = [
+    DemoStaff {
+        email: "admin@musterstadt.example",
+        password: "Demo-Admin-2026",
+        name: "Anna Admin",
+        role: Role::Admin,
+        totp_secret: "DEMOADMINMUSTERSTADTZWEIFAKTORAA",
+    },
+    DemoStaff {
+        email: "pruefung@musterstadt.example",
+        password: "Demo-Pruefung-2026",
+        name: "Paul Prüfer",
+        role: Role::Auditor,
+        totp_secret: "DEMOPRUEFUNGMUSTERSTADTZWEIFAKTO",
+    },
+    DemoStaff {
+        email: "verkehr@musterstadt.example",
+        password: "Demo-Verkehr-2026",
+        name: "Vera Verkehr",
+        role: Role::Caseworker,
+        totp_secret: "DEMOVERKEHRMUSTERSTADTZWEIFAKTOR",
+    },
 ];
 
 async fn seed_staff(db: &Db, tenant: &Tenant) -> Result<()> {
-    for (email, password, name, role) in DEMO_STAFF {
-        staff::create_user(
+    for demo in DEMO_STAFF {
+        let id = staff::create_user(
             db,
             &Actor::system("demo"),
             &Origin::default(),
             tenant.id,
             staff::NewStaffUser {
-                email,
-                name,
-                password,
-                roles: &[role],
+                email: demo.email,
+                name: demo.name,
+                password: demo.password,
+                roles: &[demo.role],
             },
         )
         .await?;
+        crate::second_factor::enrol_with(db.conn(), id, demo.totp_secret).await?;
     }
     Ok(())
 }

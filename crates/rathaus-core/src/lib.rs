@@ -11,6 +11,7 @@ pub mod login_guard;
 pub mod mail;
 pub mod passwords;
 pub mod policy;
+pub mod second_factor;
 mod secrets;
 pub mod sessions;
 pub mod staff;

@@ -19,6 +19,9 @@ use crate::secrets::{new_token, token_hash};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubjectKind {
     Staff,
+    /// A staff member who gave the right password but not yet the second factor: this
+    /// session opens nothing but the second-factor page.
+    StaffPending,
     Citizen,
 }
 
@@ -26,6 +29,7 @@ impl SubjectKind {
     fn as_str(self) -> &'static str {
         match self {
             Self::Staff => "staff",
+            Self::StaffPending => "staff_pending",
             Self::Citizen => "citizen",
         }
     }
@@ -34,6 +38,7 @@ impl SubjectKind {
     pub fn timeouts(self) -> (Duration, Duration) {
         match self {
             Self::Staff => (Duration::minutes(30), Duration::hours(10)),
+            Self::StaffPending => (Duration::minutes(10), Duration::minutes(10)),
             Self::Citizen => (Duration::minutes(30), Duration::hours(4)),
         }
     }

@@ -1,7 +1,8 @@
 //! Staff members: password login on top of `crate::sessions`.
 //!
-//! Passwords are hashed with Argon2id (`crate::passwords`). Logins, failed logins and
-//! logouts are audited. (Second factor and lockout follow with the accounts issue.)
+//! Passwords are hashed with Argon2id (`crate::passwords`). A login takes two steps:
+//! the password opens a short pending session, and only the second factor
+//! (`crate::second_factor`) turns it into a real one. Every step is audited.
 
 use chrono::Utc;
 use rathaus_store::Db;
@@ -14,6 +15,7 @@ use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::login_guard::{self, Attempt};
 use crate::passwords;
+use crate::second_factor::{self, Checked};
 use crate::sessions::{self, Subject, SubjectKind};
 
 pub const MIN_PASSWORD_LENGTH: usize = 12;
@@ -77,14 +79,14 @@ pub async fn create_user(
     Ok(id)
 }
 
-/// The result of a successful login: the cookie value and the actor it stands for.
+/// A session token and the actor it stands for.
 pub struct Login {
     pub token: String,
     pub actor: Actor,
 }
 
-/// Checks e-mail and password (guarded against guessing); on success opens a new
-/// session. Every outcome is audited.
+/// First step of a login: e-mail and password (guarded against guessing). On success
+/// the token is that of a *pending* session, which leads only to the second factor.
 pub async fn login(
     db: &Db,
     tenant_id: Uuid,
@@ -111,7 +113,7 @@ pub async fn login(
     let actor = actor_of(&user);
     let txn = db.begin_write().await?;
     let subject = Subject {
-        kind: SubjectKind::Staff,
+        kind: SubjectKind::StaffPending,
         id: user.id,
     };
     let token = sessions::start(&txn, tenant_id, subject).await?;
@@ -119,11 +121,71 @@ pub async fn login(
         &txn,
         &actor,
         origin,
-        Event::new("staff.login", "staff_user").object(user.id),
+        Event::new("staff.login_password", "staff_user").object(user.id),
     )
     .await?;
     txn.commit().await?;
     Ok(Attempt::Succeeded(Login { token, actor }))
+}
+
+/// The staff member of a pending session (password given, second factor not yet).
+pub async fn pending_user(db: &Db, tenant_id: Uuid, token: &str) -> Result<Option<StaffUser>> {
+    let kind = SubjectKind::StaffPending;
+    let Some(subject) = sessions::resolve(db, tenant_id, kind, token).await? else {
+        return Ok(None);
+    };
+    let user = staff_user::Entity::find_by_id(subject.id)
+        .one(db.conn())
+        .await?;
+    Ok(user.filter(|u| !u.disabled && u.tenant_id == tenant_id))
+}
+
+/// A completed login; `recovery_codes` when this login set up the second factor.
+pub struct FullLogin {
+    pub login: Login,
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// Second step: a code from the authenticator app or a recovery code. Wrong codes count
+/// like wrong passwords. On success the pending session is replaced by a full one (a new
+/// session id for the new privilege).
+pub async fn complete_login(
+    db: &Db,
+    user: &StaffUser,
+    pending_token: &str,
+    typed: &str,
+    origin: &Origin,
+) -> Result<Attempt<FullLogin>> {
+    let actor = actor_of(user);
+    let check = async {
+        let txn = db.begin_write().await?;
+        let recovery_codes = match second_factor::check(&txn, user.id, typed, Utc::now()).await? {
+            Checked::Rejected => return Ok(None),
+            Checked::Accepted => None,
+            Checked::Enrolled { recovery_codes } => Some(recovery_codes),
+        };
+        sessions::end(&txn, pending_token).await?;
+        let subject = Subject {
+            kind: SubjectKind::Staff,
+            id: user.id,
+        };
+        let token = sessions::start(&txn, user.tenant_id, subject).await?;
+        if recovery_codes.is_some() {
+            let event = Event::new("staff.second_factor_enrolled", "staff_user").object(user.id);
+            audit::record(&txn, &actor, origin, event).await?;
+        }
+        let event = Event::new("staff.login", "staff_user").object(user.id);
+        audit::record(&txn, &actor, origin, event).await?;
+        txn.commit().await?;
+        Ok(Some(FullLogin {
+            login: Login {
+                token,
+                actor: actor.clone(),
+            },
+            recovery_codes,
+        }))
+    };
+    login_guard::guarded(db, user.tenant_id, "staff", &user.email, origin, check).await
 }
 
 /// The staff member behind a session cookie, if the session is valid in this tenant.

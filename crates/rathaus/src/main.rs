@@ -207,9 +207,19 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
     println!("Rathaus-Demo „Stadt Musterstadt“ läuft / is running: {url}");
     println!("Daten / data: {}", data.display());
     println!("Verwaltung / staff area: {url}verwaltung");
-    for (email, password, name, role) in demo::DEMO_STAFF {
-        println!("  {name} ({}): {email} / {password}", role.as_str());
+    for staff in demo::DEMO_STAFF {
+        println!(
+            "  {} ({}): {} / {} — TOTP: {}",
+            staff.name,
+            staff.role.as_str(),
+            staff.email,
+            staff.password,
+            staff.totp_secret
+        );
     }
+    println!(
+        "  Zweiter Faktor / second factor: Authenticator-App oder `oathtool --totp -b <TOTP>`"
+    );
     println!("Beenden mit Strg+C / stop with Ctrl+C");
     running.run_until_signal().await;
     Ok(ExitCode::SUCCESS)

@@ -8,6 +8,8 @@ pub mod citizen_token;
 pub mod job;
 pub mod login_failure;
 pub mod session;
+pub mod staff_recovery_code;
+pub mod staff_totp;
 pub mod staff_user;
 pub mod tenant;
 pub mod tenant_host;

@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod second_factor;
 mod session;
 
 use askama::Template;
@@ -31,6 +32,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/verwaltung", get(dashboard))
         .route("/verwaltung/anmelden", get(login_form).post(login))
+        .route(
+            "/verwaltung/anmelden/code",
+            get(second_factor::code_form).post(second_factor::submit_code),
+        )
         .route("/verwaltung/abmelden", post(logout))
         .route("/verwaltung/protokoll", get(audit_log))
         .route("/verwaltung/auftraege", get(job_queue))
@@ -143,7 +148,8 @@ async fn login(
     let status = if errors.is_empty() {
         match staff::login(&state.db, chrome.tenant.id, &email, &form.password, &origin).await? {
             Attempt::Succeeded(login) => {
-                let mut response = Redirect::to(&next).into_response();
+                let code_page = format!("/verwaltung/anmelden/code?weiter={}", query_encode(&next));
+                let mut response = Redirect::to(&code_page).into_response();
                 response.headers_mut().insert(
                     header::SET_COOKIE,
                     STAFF.set(&login.token, state.config.behind_tls),

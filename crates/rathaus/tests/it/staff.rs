@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use rathaus_core::demo::DEMO_STAFF;
+use rathaus_core::second_factor;
 use rathaus_store::jobs::{self, JobState, NewJob};
+use rathaus_store::sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
 use crate::harness::TestApp;
@@ -23,10 +25,8 @@ async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response 
         .unwrap()
 }
 
-async fn session(app: &TestApp, who: usize) -> String {
-    let (email, password, _, _) = DEMO_STAFF[who];
-    let response = login(app, email, password).await;
-    assert_eq!(response.status(), 303, "{email} logs in");
+/// The cookie ("name=value") a response sets, after checking its attributes.
+fn staff_cookie(response: &reqwest::Response) -> String {
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -37,6 +37,64 @@ async fn session(app: &TestApp, who: usize) -> String {
             && cookie.contains("Path=/verwaltung")
     );
     cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn scalar_i64(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db().conn();
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "v").unwrap()
+}
+
+/// Plays the authenticator app: the code for the earliest time step the server still
+/// accepts (each step works once, so a second login in the same 30 s uses the next one).
+pub(crate) async fn totp_code(app: &TestApp, email: &str, secret: &str) -> String {
+    let sql = format!(
+        "SELECT t.last_step AS v FROM staff_totp t JOIN staff_users u ON u.id = t.staff_id \
+         WHERE u.email = '{email}'"
+    );
+    let last = scalar_i64(app, &sql).await;
+    loop {
+        let now_step = chrono::Utc::now().timestamp() / 30;
+        let step = now_step.max(last + 1);
+        if step <= now_step + 1 {
+            return second_factor::code_at(secret, step * 30).unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn submit_code(app: &TestApp, pending: &str, code: &str) -> reqwest::Response {
+    let form = [("code", code), ("weiter", "/verwaltung")];
+    app.post_as(pending, "/verwaltung/anmelden/code", &form)
+        .await
+}
+
+/// Password, then the code from the app: the cookie of a full session.
+async fn session(app: &TestApp, who: usize) -> String {
+    let demo = &DEMO_STAFF[who];
+    let response = login(app, demo.email, demo.password).await;
+    assert_eq!(
+        response.status(),
+        303,
+        "{} gives the right password",
+        demo.email
+    );
+    assert_eq!(
+        response.headers()["location"],
+        "/verwaltung/anmelden/code?weiter=/verwaltung"
+    );
+    let pending = staff_cookie(&response);
+    let code = totp_code(app, demo.email, demo.totp_secret).await;
+    let done = submit_code(app, &pending, &code).await;
+    assert_eq!(done.status(), 303, "{} gives the right code", demo.email);
+    assert_eq!(done.headers()["location"], "/verwaltung");
+    let full = staff_cookie(&done);
+    assert_ne!(full, pending, "a new session id for the full login");
+    full
 }
 
 const ADMIN: usize = 0;
@@ -71,13 +129,13 @@ on_both_backends!(
         );
         assert!(body.contains("aria-invalid=\"true\""));
 
-        let wrong = login(&app, DEMO_STAFF[ADMIN].0, "not the password").await;
+        let wrong = login(&app, DEMO_STAFF[ADMIN].email, "not the password").await;
         assert_eq!(wrong.status(), 401);
         assert!(wrong.headers().get("set-cookie").is_none());
         let body = wrong.text().await.unwrap();
         assert!(body.contains("nicht richtig"));
         assert!(
-            body.contains(&format!("value=\"{}\"", DEMO_STAFF[ADMIN].0)),
+            body.contains(&format!("value=\"{}\"", DEMO_STAFF[ADMIN].email)),
             "the e-mail is kept"
         );
         let unknown = login(&app, "nobody@musterstadt.example", "whatever-it-is").await;
@@ -333,7 +391,7 @@ on_both_backends!(
     an_account_is_locked_after_five_failures_even_for_the_right_password,
     |backend| async move {
         let app = TestApp::start(backend).await;
-        let (email, password, _, _) = DEMO_STAFF[ADMIN];
+        let (email, password) = (DEMO_STAFF[ADMIN].email, DEMO_STAFF[ADMIN].password);
         for _ in 0..rathaus_core::login_guard::ACCOUNT_LIMIT {
             assert_eq!(login(&app, email, "a wrong guess").await.status(), 401);
         }
@@ -406,5 +464,127 @@ on_both_backends!(
             Verdict::Allowed(_)
         ));
         test_db.drop_now().await;
+    }
+);
+
+on_both_backends!(
+    the_password_alone_opens_nothing_and_codes_work_once,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let demo = &DEMO_STAFF[AUDITOR];
+        let response = login(&app, demo.email, demo.password).await;
+        let pending = staff_cookie(&response);
+        for path in ["/verwaltung", "/verwaltung/protokoll"] {
+            let page = app.get_as(&pending, path).await;
+            assert_eq!(page.status(), 303, "{path} needs the second factor");
+        }
+        let form = app.get_as(&pending, "/verwaltung/anmelden/code").await;
+        assert_eq!(form.status(), 200);
+        assert!(
+            form.text()
+                .await
+                .unwrap()
+                .contains("autocomplete=\"one-time-code\"")
+        );
+
+        let wrong = submit_code(&app, &pending, "000000").await;
+        assert_eq!(wrong.status(), 401);
+        assert!(wrong.headers().get("set-cookie").is_none());
+        assert!(wrong.text().await.unwrap().contains("nicht richtig"));
+
+        let code = totp_code(&app, demo.email, demo.totp_secret).await;
+        let full = staff_cookie(&submit_code(&app, &pending, &code).await);
+        assert_eq!(app.get_as(&full, "/verwaltung").await.status(), 200);
+        assert_eq!(
+            app.get_as(&pending, "/verwaltung/anmelden/code")
+                .await
+                .status(),
+            303,
+            "the pending session is gone"
+        );
+
+        // The same code again, in a new login: refused (a code works once).
+        let again = staff_cookie(&login(&app, demo.email, demo.password).await);
+        assert_eq!(submit_code(&app, &again, &code).await.status(), 401);
+        let log = app
+            .get_as(&full, "/verwaltung/protokoll?aktion=staff.login")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(log.matches("<code>staff.login_password</code>").count(), 2);
+        assert_eq!(log.matches("<code>staff.login_failed</code>").count(), 2);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    first_login_sets_up_the_app_and_recovery_codes_replace_it_once,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let demo = &DEMO_STAFF[CASEWORKER];
+        // A member of staff without a second factor yet, as after `create-staff`.
+        let db = app.db().conn();
+        db.execute_unprepared(
+            "DELETE FROM staff_totp WHERE staff_id IN \
+             (SELECT id FROM staff_users WHERE email = 'verkehr@musterstadt.example')",
+        )
+        .await
+        .unwrap();
+        let pending = staff_cookie(&login(&app, demo.email, demo.password).await);
+        let page = app
+            .get_as(&pending, "/verwaltung/anmelden/code")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<svg") && page.contains("Zweiten Faktor einrichten"));
+        let secret: String = page
+            .split("<code id=\"totp-secret\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</code>").next())
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let reloaded = app
+            .get_as(&pending, "/verwaltung/anmelden/code")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            reloaded.contains(&secret[..4]),
+            "a reload shows the same secret"
+        );
+
+        let wrong = submit_code(&app, &pending, "123456").await;
+        assert_eq!(wrong.status(), 401);
+        assert!(
+            wrong.text().await.unwrap().contains("<svg"),
+            "still enrolling"
+        );
+
+        let code = totp_code(&app, demo.email, &secret).await;
+        let enrolled = submit_code(&app, &pending, &code).await;
+        assert_eq!(enrolled.status(), 200);
+        let full = staff_cookie(&enrolled);
+        let body = enrolled.text().await.unwrap();
+        let codes: Vec<String> = body
+            .split("<li><code>")
+            .skip(1)
+            .map(|c| c.split("</code>").next().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes.len(), 10);
+        assert_eq!(app.get_as(&full, "/verwaltung").await.status(), 200);
+
+        // Phone lost: a recovery code replaces the app once.
+        let pending = staff_cookie(&login(&app, demo.email, demo.password).await);
+        let recovered = submit_code(&app, &pending, &codes[3].to_lowercase()).await;
+        assert_eq!(recovered.status(), 303);
+        let pending = staff_cookie(&login(&app, demo.email, demo.password).await);
+        assert_eq!(submit_code(&app, &pending, &codes[3]).await.status(), 401);
+        let log = app.get_as(&staff_cookie(&recovered), "/verwaltung").await;
+        assert_eq!(log.status(), 200);
+        app.stop().await;
     }
 );
