@@ -152,7 +152,7 @@ test('a citizen registers, confirms, logs in and manages the account, all access
   await page.fill('#email', 'konto-test@example.org');
   await page.fill('#password', 'Laterne Fahrrad Wolke');
   await page.click('button[type="submit"]');
-  await page.goto(await linkFromOutbox(demo.data, `${base}/konto/bestaetigen/`));
+  await page.goto(await linkFromOutbox(demo.data, 'konto-test@example.org', `${base}/konto/bestaetigen/`));
   await page.goto(`${base}/konto/anmelden`);
   await page.fill('#email', 'konto-test@example.org');
   await page.fill('#password', 'Laterne Fahrrad Wolke');

@@ -64,7 +64,7 @@ function quotedPrintable(text) {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** The decoded text bodies of the mails the demo wrote to its outbox folder. */
+/** The mails the demo wrote to its outbox folder: lower-cased headers, decoded text. */
 function outboxMails(data) {
   const dir = join(data, 'mail-outbox');
   if (!existsSync(dir)) return [];
@@ -74,23 +74,26 @@ function outboxMails(data) {
     const headers = raw.slice(0, split).toLowerCase();
     const body = raw.slice(split + 2);
     if (headers.includes('content-transfer-encoding: base64')) {
-      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+      return { headers, text: Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') };
     }
-    if (headers.includes('content-transfer-encoding: quoted-printable')) return quotedPrintable(body);
-    return body;
+    if (headers.includes('content-transfer-encoding: quoted-printable')) {
+      return { headers, text: quotedPrintable(body) };
+    }
+    return { headers, text: body };
   });
 }
 
-/** Waits for a mail in the demo's outbox with a link starting with `prefix`; returns the link. */
-export async function linkFromOutbox(data, prefix) {
+/** Waits for a mail to `to` in the demo's outbox with a link starting with `prefix`;
+ *  returns the link. */
+export async function linkFromOutbox(data, to, prefix) {
   for (let i = 0; i < 100; i++) {
-    for (const body of outboxMails(data)) {
-      const link = body.split(/\s+/).find((word) => word.startsWith(prefix));
+    for (const mail of outboxMails(data).filter((m) => m.headers.includes(`to: ${to}`))) {
+      const link = mail.text.split(/\s+/).find((word) => word.startsWith(prefix));
       if (link) return link;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`no mail with a link starting ${prefix}`);
+  throw new Error(`no mail to ${to} with a link starting ${prefix}`);
 }
 
 /** The TOTP code (RFC 6238: SHA-1, 6 digits, 30 s) an authenticator app shows for a
