@@ -52,6 +52,16 @@ pub async fn create_user(
     let id = Uuid::now_v7();
     let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
     let txn = db.begin_write().await?;
+    let existing = staff_user::Entity::find()
+        .filter(staff_user::Column::TenantId.eq(tenant_id))
+        .filter(staff_user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        return Err(CoreError::Invalid(format!(
+            "there is already a staff member with the e-mail address {email}"
+        )));
+    }
     staff_user::Entity::insert(staff_user::ActiveModel {
         id: Set(id),
         tenant_id: Set(tenant_id),

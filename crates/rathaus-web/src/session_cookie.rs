@@ -1,5 +1,9 @@
-//! The cookies that carry a session token: HttpOnly always, `Secure` behind TLS, and
-//! each limited to the part of the site that needs it.
+//! The cookies that carry a session token: HttpOnly always. Behind TLS they are
+//! `Secure` and carry the `__Host-` prefix, which makes the browser refuse them unless
+//! they were set over HTTPS by this very host for the whole site (no `Domain`, `Path=/`):
+//! a neighbouring subdomain cannot plant or overwrite a session. Without TLS (the demo,
+//! development) the prefix is impossible, and each cookie is limited to the part of the
+//! site that needs it.
 
 use axum::http::{HeaderMap, HeaderValue};
 use rathaus_core::sessions::SubjectKind;
@@ -30,8 +34,16 @@ pub const CITIZEN: SessionCookie = SessionCookie {
 };
 
 impl SessionCookie {
-    pub fn read<'a>(&self, headers: &'a HeaderMap) -> Option<&'a str> {
-        cookie(headers, self.name)
+    fn name(&self, secure: bool) -> String {
+        if secure {
+            format!("__Host-{}", self.name)
+        } else {
+            self.name.to_owned()
+        }
+    }
+
+    pub fn read<'a>(&self, headers: &'a HeaderMap, secure: bool) -> Option<&'a str> {
+        cookie(headers, &self.name(secure))
     }
 
     pub fn set(&self, token: &str, secure: bool) -> HeaderValue {
@@ -44,11 +56,51 @@ impl SessionCookie {
     }
 
     fn header(&self, value: &str, max_age: i64, secure: bool) -> HeaderValue {
-        let secure = if secure { "; Secure" } else { "" };
+        let (path, secure_flag) = if secure {
+            ("/", "; Secure")
+        } else {
+            (self.path, "")
+        };
         HeaderValue::from_str(&format!(
-            "{}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite={}{secure}",
-            self.name, self.path, self.same_site
+            "{}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite={}{secure_flag}",
+            self.name(secure),
+            self.same_site
         ))
         .expect("cookie values are hex")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behind_tls_cookies_carry_the_host_prefix() {
+        let set = STAFF.set("ab12", true);
+        assert_eq!(
+            set.to_str().unwrap(),
+            "__Host-rathaus_staff=ab12; Path=/; Max-Age=36000; HttpOnly; SameSite=Strict; Secure"
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "cookie",
+            "rathaus_staff=plain; __Host-rathaus_staff=ab12"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            STAFF.read(&headers, true),
+            Some("ab12"),
+            "only the prefixed one counts"
+        );
+        assert_eq!(STAFF.read(&headers, false), Some("plain"));
+        let plain = CITIZEN.set("cd34", false);
+        assert!(
+            plain
+                .to_str()
+                .unwrap()
+                .starts_with("rathaus_konto=cd34; Path=/;")
+        );
+        assert!(!plain.to_str().unwrap().contains("Secure"));
     }
 }

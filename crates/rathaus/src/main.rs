@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use rathaus::config::{Config, LogFormat, MailSettings};
-use rathaus::{backup, server};
+use rathaus::{admin, backup, server};
 use rathaus_core::audit;
 use rathaus_core::demo;
 use rathaus_store::Db;
@@ -51,6 +51,11 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Administration from the shell (e.g. the first admin of a tenant).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Restore a backup made with `rathaus backup` (Rathaus must not run).
     Restore {
         #[arg(long)]
@@ -58,6 +63,27 @@ enum Command {
         /// Replace an existing database.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Add a member of staff; prints a generated initial password once. The second
+    /// factor is set up at the first login.
+    CreateStaff {
+        /// The tenant's short name (slug), e.g. `musterstadt`.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, auditor, caseworker or mailroom; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Read the initial password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -143,6 +169,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateStaff {
+                    tenant,
+                    email,
+                    name,
+                    roles,
+                    password_stdin,
+                },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let new = admin::NewStaff {
+                tenant,
+                email: email.clone(),
+                name,
+                roles,
+                password_from_stdin: password_stdin,
+            };
+            match admin::create_staff(&db, new).await? {
+                Some(password) => println!(
+                    "Created {email}. Initial password (shown once): {password}\n\
+                     The second factor is set up at the first login."
+                ),
+                None => {
+                    println!("Created {email}. The second factor is set up at the first login.")
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Backup { to } => {
             let config = Config::load(cli.config.as_deref())?;

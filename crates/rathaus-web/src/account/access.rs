@@ -32,7 +32,7 @@ impl FromRequestParts<AppState> for CitizenSession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let tenant = CurrentTenant::of(parts).map_err(IntoResponse::into_response)?;
-        if let Some(token) = CITIZEN.read(&parts.headers) {
+        if let Some(token) = CITIZEN.read(&parts.headers, state.config.behind_tls) {
             let found = citizens::session_citizen(&state.db, tenant.id, token)
                 .await
                 .map_err(|e| PageError::from(e).into_response())?;

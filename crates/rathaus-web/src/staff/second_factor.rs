@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for PendingStaff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let tenant = CurrentTenant::of(parts).map_err(IntoResponse::into_response)?;
-        if let Some(token) = STAFF.read(&parts.headers) {
+        if let Some(token) = STAFF.read(&parts.headers, state.config.behind_tls) {
             let found = staff::pending_user(&state.db, tenant.id, token)
                 .await
                 .map_err(|e| PageError::from(e).into_response())?;

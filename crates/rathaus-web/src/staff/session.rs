@@ -26,7 +26,9 @@ impl FromRequestParts<AppState> for StaffSession {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let tenant = CurrentTenant::of(parts).map_err(IntoResponse::into_response)?;
-        let token = STAFF.read(&parts.headers).map(str::to_owned);
+        let token = STAFF
+            .read(&parts.headers, state.config.behind_tls)
+            .map(str::to_owned);
         let actor = match &token {
             Some(token) => staff::session_actor(&state.db, tenant.id, token)
                 .await

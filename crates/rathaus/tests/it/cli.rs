@@ -466,3 +466,96 @@ async fn a_full_disk_on_first_start_is_one_line_and_can_be_retried() {
     demo.kill().unwrap();
     demo.wait().unwrap();
 }
+
+on_both_backends!(admin_creates_staff_from_the_shell, |backend| async move {
+    use rathaus_core::login_guard::Attempt;
+    let (test_db, db) = TestDb::migrated(backend).await;
+    let (tenant, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+    let url = test_db.url.clone();
+    let create = |extra: &'static [&'static str]| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut args = vec!["admin", "create-staff", "--name", "Nina Neu"];
+                args.extend_from_slice(extra);
+                rathaus(&args, &[("RATHAUS_DATABASE_URL", &url)])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = create(&[
+        "--tenant",
+        "musterstadt",
+        "--email",
+        "Nina.Neu@musterstadt.example",
+        "--role",
+        "caseworker",
+        "--role",
+        "mailroom",
+    ])
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let password = printed
+        .split("(shown once): ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the initial password is printed")
+        .to_owned();
+    assert!(password.len() >= 20, "{password}");
+
+    let origin = rathaus_core::actor::Origin::default();
+    let login = rathaus_core::staff::login(
+        &db,
+        tenant.id,
+        "nina.neu@musterstadt.example",
+        &password,
+        &origin,
+    )
+    .await
+    .unwrap();
+    let Attempt::Succeeded(login) = login else {
+        panic!("the new member of staff can log in")
+    };
+    let roles: Vec<&str> = login.actor.roles.iter().map(|r| r.as_str()).collect();
+    assert_eq!(roles, ["caseworker", "mailroom"]);
+    assert!(
+        !rathaus_core::second_factor::is_enrolled(db.conn(), login.actor.id.unwrap())
+            .await
+            .unwrap(),
+        "the second factor is set up at the first login"
+    );
+
+    let again = create(&[
+        "--tenant",
+        "musterstadt",
+        "--email",
+        "nina.neu@musterstadt.example",
+        "--role",
+        "admin",
+    ])
+    .await;
+    assert!(one_line_error(&again).contains("already a staff member"));
+    let bad_role = create(&[
+        "--tenant",
+        "musterstadt",
+        "--email",
+        "x@musterstadt.example",
+        "--role",
+        "mayor",
+    ])
+    .await;
+    assert!(one_line_error(&bad_role).contains("unknown role 'mayor'"));
+    let bad_tenant = create(&[
+        "--tenant",
+        "atlantis",
+        "--email",
+        "x@musterstadt.example",
+        "--role",
+        "admin",
+    ])
+    .await;
+    assert!(one_line_error(&bad_tenant).contains("no tenant 'atlantis'"));
+    test_db.drop_now().await;
+});
