@@ -51,6 +51,7 @@ pub async fn create_user(
     }
     let id = Uuid::now_v7();
     let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
+    let password_hash = passwords::hash(new.password).await?;
     let txn = db.begin_write().await?;
     let existing = staff_user::Entity::find()
         .filter(staff_user::Column::TenantId.eq(tenant_id))
@@ -67,7 +68,7 @@ pub async fn create_user(
         tenant_id: Set(tenant_id),
         email: Set(email.clone()),
         name: Set(new.name.trim().to_owned()),
-        password_hash: Set(passwords::hash(new.password)?),
+        password_hash: Set(password_hash),
         roles: Set(roles.join(",")),
         disabled: Set(false),
         created_at: Set(Utc::now()),
@@ -112,7 +113,7 @@ pub async fn login(
             .one(db.conn())
             .await?;
         let password_ok =
-            passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
+            passwords::verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await;
         Ok(user.filter(|u| password_ok && !u.disabled))
     };
     let user = match login_guard::guarded(db, tenant_id, "staff", &email, origin, check).await? {

@@ -37,7 +37,7 @@ pub async fn login(
     let check = async {
         let account = by_email(db.conn(), tenant_id, &email).await?;
         let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
-        let password_ok = passwords::verify(password, stored);
+        let password_ok = passwords::verify(password, stored).await;
         Ok(account.filter(|_| password_ok))
     };
     let account =

@@ -29,7 +29,6 @@ use crate::actor::{Actor, ActorKind, Origin};
 use crate::audit::{self, Event};
 use crate::error::Result;
 use crate::mail::{self, Mail};
-use crate::passwords;
 use crate::sessions::{self, Subject, SubjectKind};
 use crate::tenants::Tenant;
 
@@ -80,18 +79,16 @@ pub fn citizen_actor(account: &Citizen) -> Actor {
     }
 }
 
-/// Stores a new password, ends every session of the account and tells its owner.
+/// Stores a new password hash (made before the transaction, see `passwords::hash`),
+/// ends every session of the account and tells its owner.
 async fn replace_password(
     conn: &impl ConnectionTrait,
     tenant: &Tenant,
     account: &Citizen,
-    new_password: &str,
+    new_hash: String,
 ) -> Result<()> {
     citizen::Entity::update_many()
-        .col_expr(
-            citizen::Column::PasswordHash,
-            Expr::value(passwords::hash(new_password)?),
-        )
+        .col_expr(citizen::Column::PasswordHash, Expr::value(new_hash))
         .filter(citizen::Column::Id.eq(account.id))
         .exec(conn)
         .await?;

@@ -75,18 +75,19 @@ pub async fn reset_password(
     new_password: &str,
     origin: &Origin,
 ) -> Result<ResetOutcome> {
-    let txn = db.begin_write().await?;
     // The password is checked before the link is used up, so a weak choice can be
     // corrected with the same link.
-    let Some(stored) = tokens::peek(&txn, token, tokens::RESET_PASSWORD).await? else {
+    let Some(stored) = tokens::peek(db.conn(), token, tokens::RESET_PASSWORD).await? else {
         return Ok(ResetOutcome::BadLink);
     };
-    let Some(account) = in_tenant(&txn, stored.citizen_id, tenant.id).await? else {
+    let Some(account) = in_tenant(db.conn(), stored.citizen_id, tenant.id).await? else {
         return Ok(ResetOutcome::BadLink);
     };
     if let Err(weakness) = passwords::check_new(new_password, &account.email) {
         return Ok(ResetOutcome::Weak(weakness));
     }
+    let new_hash = passwords::hash(new_password).await?;
+    let txn = db.begin_write().await?;
     if tokens::claim(&txn, token, tokens::RESET_PASSWORD)
         .await?
         .is_none()
@@ -94,7 +95,7 @@ pub async fn reset_password(
         return Ok(ResetOutcome::BadLink);
     }
     tokens::revoke_all(&txn, account.id, tokens::RESET_PASSWORD).await?;
-    replace_password(&txn, tenant, &account, new_password).await?;
+    replace_password(&txn, tenant, &account, new_hash).await?;
     // Following the link proved control of the address.
     if account.email_confirmed_at.is_none() {
         citizen::Entity::update_many()

@@ -52,6 +52,8 @@ pub async fn register(
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
+    // Hashed even when the address is known: the answer takes as long either way.
+    let password_hash = passwords::hash(password).await?;
     let txn = db.begin_write().await?;
     let (account, notice) = match by_email(&txn, tenant.id, &email).await? {
         Some(known) => {
@@ -65,7 +67,7 @@ pub async fn register(
                 tenant_id: Set(tenant.id),
                 email: Set(email.clone()),
                 email_confirmed_at: Set(None),
-                password_hash: Set(Some(passwords::hash(password)?)),
+                password_hash: Set(Some(password_hash)),
                 preferred_language: Set(language.to_owned()),
                 created_at: Set(Utc::now()),
                 ..Default::default()

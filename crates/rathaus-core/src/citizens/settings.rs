@@ -181,7 +181,7 @@ async fn confirm_password(
     origin: &Origin,
 ) -> Result<bool> {
     let check = async {
-        let ok = passwords::verify(password, account.password_hash.as_deref());
+        let ok = passwords::verify(password, account.password_hash.as_deref()).await;
         Ok(ok.then_some(()))
     };
     let attempt = login_guard::guarded(
@@ -220,8 +220,9 @@ pub async fn change_password(
     if let Err(weakness) = passwords::check_new(new_password, &account.email) {
         return Ok(PasswordChange::Weak(weakness));
     }
+    let new_hash = passwords::hash(new_password).await?;
     let txn = db.begin_write().await?;
-    replace_password(&txn, tenant, account, new_password).await?;
+    replace_password(&txn, tenant, account, new_hash).await?;
     let token = sessions::start(&txn, tenant.id, subject(account)).await?;
     record(&txn, account, origin, "password_change").await?;
     txn.commit().await?;
