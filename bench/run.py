@@ -6,6 +6,10 @@ Needs: a release build (the script runs `cargo build --release`), wrk (Debian pa
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
 """
+import base64
+import hashlib
+import hmac
+import http.client
 import os
 import re
 import shutil
@@ -14,13 +18,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import struct
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 RATHAUS = os.path.join(TARGET, "release", "rathaus")
 JOBS_BENCH = os.path.join(TARGET, "release", "jobs-throughput")
+PASSWORD_BENCH = os.path.join(TARGET, "release", "password-cost")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
 rows = []
@@ -106,17 +113,76 @@ def idle_memory(data):
         f"{idle:.1f} MB", f"(after 3 s idle; {after:.1f} MB idle again after a 3 s load burst)")
 
 
-def wrk(url, label, target, headers=()):
+def run_wrk(url, headers=(), connections=8):
+    """Requests per second and the p50 and p99 latencies in ms."""
     duration = "5s" if QUICK else "15s"
-    cmd = ["wrk", "-t2", "-c8", f"-d{duration}", "--latency", url]
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}", "--latency", url]
     for h in headers:
         cmd[1:1] = ["-H", h]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    value, unit = float(p99.group(1)), p99.group(2)
-    p99_ms = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    def percentile(p):
+        value, unit = re.search(rf"{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        value = float(value)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return rps, percentile(50), percentile(99)
+
+
+def wrk(url, label, target, headers=()):
+    rps, _, p99_ms = run_wrk(url, headers)
     row(label, target, f"{rps:,.0f} req/s, p99 {p99_ms:.2f} ms", "(wrk -t2 -c8, keep-alive)")
+
+
+def totp(secret_b32, at=None):
+    """The code an authenticator app shows (RFC 6238: SHA-1, 6 digits, 30 s)."""
+    key = base64.b32decode(secret_b32)
+    counter = struct.pack(">Q", int((at or time.time()) // 30))
+    mac = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = mac[-1] & 15
+    return f"{(struct.unpack('>I', mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def staff_login(port, email, password, secret):
+    """Logs in through the forms (password, then TOTP); returns the session cookie."""
+    def post(path, form, cookie=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://127.0.0.1:{port}"}
+        if cookie:
+            headers["Cookie"] = cookie
+        conn.request("POST", path, urllib.parse.urlencode(form), headers)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 303, f"{path}: {response.status}"
+        return response.getheader("Set-Cookie").split(";")[0]
+    pending = post("/verwaltung/anmelden", {"email": email, "password": password, "weiter": "/verwaltung"})
+    return post("/verwaltung/anmelden/code", {"code": totp(secret), "weiter": "/verwaltung"}, pending)
+
+
+def auth_overhead(data):
+    """p50 of a page behind a staff login (session lookup + policy) against a page of
+    the same layout without one, one connection so that queueing does not blur it."""
+    port = 18184
+    url = f"http://127.0.0.1:{port}/"
+    proc = start_demo(data, port)
+    assert wait_ready(url)
+    cookie = staff_login(port, "admin@musterstadt.example", "Demo-Admin-2026", "DEMOADMINMUSTERSTADTZWEIFAKTORAA")
+    _, anonymous, _ = run_wrk(f"{url}verwaltung/anmelden", connections=1)
+    rps, authed, _ = run_wrk(f"{url}verwaltung", headers=[f"Cookie: {cookie}"], connections=1)
+    stop(proc)
+    row("Authenticated page: added p50 for session + policy", "< 1 ms",
+        f"{(authed - anonymous) * 1000:.0f} µs",
+        f"(p50 /verwaltung with staff session {authed * 1000:.0f} µs vs. login page {anonymous * 1000:.0f} µs; wrk -c1; {rps:,.0f} req/s)")
+
+
+def password_cost():
+    out = subprocess.run([PASSWORD_BENCH, "5" if QUICK else "21"], capture_output=True, text=True, check=True).stdout
+    params, ms = re.search(r"^rathaus\t(\S+)\t([\d.]+) ms", out, re.M).groups()
+    per_second = re.search(r"^throughput\t.*\t([\d.]+) per second", out, re.M).group(1)
+    row("One password verification (Argon2id)", "50–150 ms", f"median {ms} ms", f"({params}; `bench/src/password_cost.rs`)")
+    row("Password logins, most at once", "limited accordingly", f"{per_second} per second",
+        "(40 concurrent verifications on the blocking pool; memory-bandwidth bound; the login guard limits guessing further)")
 
 
 def throughput(data):
@@ -159,6 +225,8 @@ def main():
         idle_memory(data)
         throughput(os.path.join(data, "demo"))
         jobs(data)
+        auth_overhead(os.path.join(data, "demo"))
+        password_cost()
     print("| figure | target | measured | how |")
     print("|---|---|---|---|")
     for figure, target, measured, note in rows:

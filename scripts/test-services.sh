@@ -38,7 +38,9 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   apt_install chromium fonts-dejavu-core
 fi
 
-if [ ! -d "$root/tests/browser/node_modules/playwright-core" ] || [ ! -d "$root/tests/browser/node_modules/axe-core" ]; then
+# playwright-core and axe-core for the browser tests; oidc-provider as the OpenID test peer.
+if [ ! -d "$root/tests/browser/node_modules/playwright-core" ] || [ ! -d "$root/tests/browser/node_modules/axe-core" ] \
+   || [ ! -d "$root/tests/browser/node_modules/oidc-provider" ]; then
   (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -39,6 +39,24 @@ fn main() {
         "rathaus\t{}\t{used:.1} ms",
         stored.split('$').nth(3).unwrap_or("?")
     );
+    // Throughput: many logins at once, as in a rush; bounded by the cores.
+    let attempts = 40;
+    let start = Instant::now();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..attempts)
+            .map(|_| {
+                let stored = stored.clone();
+                tokio::spawn(async move {
+                    rathaus_core::passwords::verify(password, Some(&stored)).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.expect("task"));
+        }
+    });
+    let per_second = f64::from(attempts) / start.elapsed().as_secs_f64();
+    println!("throughput\t{attempts} concurrent verifications\t{per_second:.1} per second");
     for (m_kib, t) in [(19_456, 2), (47_104, 1), (65_536, 2), (65_536, 3)] {
         let params = Params::new(m_kib, t, 1, None).expect("params");
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod citizens;
 pub mod demo;
 pub mod error;
+pub mod identity;
 pub mod jobs;
 pub mod login_guard;
 pub mod mail;
@@ -16,6 +17,7 @@ mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod tenants;
+pub mod trust;
 
 pub use actor::{Actor, ActorKind, Origin, Role};
 pub use error::CoreError;

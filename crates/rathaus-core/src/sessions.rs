@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::secrets::{new_token, token_hash};
+use crate::trust::TrustLevel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubjectKind {
@@ -57,6 +58,16 @@ pub async fn start(
     tenant_id: Uuid,
     subject: Subject,
 ) -> Result<String> {
+    start_with_trust(conn, tenant_id, subject, None).await
+}
+
+/// Opens a session that records how sure the login is of the person.
+pub async fn start_with_trust(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    subject: Subject,
+    trust: Option<TrustLevel>,
+) -> Result<String> {
     let token = new_token();
     let now = Utc::now();
     session::Entity::insert(session::ActiveModel {
@@ -67,6 +78,7 @@ pub async fn start(
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(now + subject.kind.timeouts().1),
+        trust_level: Set(trust.map(|t| t.as_str().to_owned())),
     })
     .exec_without_returning(conn)
     .await?;

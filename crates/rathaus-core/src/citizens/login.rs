@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::login_guard::{self, Attempt};
 use crate::passwords;
 use crate::sessions;
+use crate::trust::TrustLevel;
 
 /// The outcome of a login attempt.
 pub enum LoginOutcome {
@@ -50,7 +51,8 @@ pub async fn login(
         return Ok(LoginOutcome::Unconfirmed);
     }
     let txn = db.begin_write().await?;
-    let token = sessions::start(&txn, tenant_id, subject(&account)).await?;
+    let trust = Some(TrustLevel::Basis);
+    let token = sessions::start_with_trust(&txn, tenant_id, subject(&account), trust).await?;
     record(&txn, &account, origin, "login").await?;
     txn.commit().await?;
     Ok(LoginOutcome::LoggedIn { token })

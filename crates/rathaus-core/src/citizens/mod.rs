@@ -5,6 +5,7 @@
 //! None of the forms that take an e-mail address tells whether an account exists: the
 //! answer is the same either way, and only the owner of the address learns more, by mail.
 
+mod external;
 mod login;
 mod recovery;
 mod registration;
@@ -17,6 +18,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+pub use external::sign_in_external;
 pub use login::{LoginOutcome, login, logout};
 pub use recovery::{ResetOutcome, request_password_reset, reset_link_usable, reset_password};
 pub use registration::{CONFIRM_LINK_VALIDITY, RegistrationProblem, confirm_email, register};

@@ -223,7 +223,8 @@ pub async fn change_password(
     let new_hash = passwords::hash(new_password).await?;
     let txn = db.begin_write().await?;
     replace_password(&txn, tenant, account, new_hash).await?;
-    let token = sessions::start(&txn, tenant.id, subject(account)).await?;
+    let trust = Some(crate::trust::TrustLevel::Basis);
+    let token = sessions::start_with_trust(&txn, tenant.id, subject(account), trust).await?;
     record(&txn, account, origin, "password_change").await?;
     txn.commit().await?;
     Ok(PasswordChange::Changed { token })

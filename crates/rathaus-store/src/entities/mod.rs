@@ -4,9 +4,12 @@
 pub mod audit_entry;
 pub mod audit_head;
 pub mod citizen;
+pub mod citizen_identity;
 pub mod citizen_token;
+pub mod identity_provider;
 pub mod job;
 pub mod login_failure;
+pub mod login_request;
 pub mod session;
 pub mod staff_recovery_code;
 pub mod staff_totp;

@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub token_hash: String,
     pub tenant_id: Uuid,
-    /// staff | citizen
+    /// staff | staff_pending | citizen
     pub subject_kind: String,
     pub subject_id: Uuid,
     pub created_at: DateTimeUtc,
@@ -16,6 +16,9 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     /// The absolute end, however active the session is.
     pub expires_at: DateTimeUtc,
+    /// How sure the login is of the person (citizens): basis for e-mail and password,
+    /// up to hoch for an eID, as the identity provider reported it.
+    pub trust_level: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

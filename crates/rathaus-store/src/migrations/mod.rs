@@ -9,6 +9,7 @@ mod m20261122_000003_citizens_sessions;
 mod m20261122_000004_login_failures;
 mod m20261123_000005_citizen_profiles;
 mod m20261123_000006_staff_second_factor;
+mod m20261123_000007_identity_providers;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_login_failures::Migration),
             Box::new(m20261123_000005_citizen_profiles::Migration),
             Box::new(m20261123_000006_staff_second_factor::Migration),
+            Box::new(m20261123_000007_identity_providers::Migration),
         ]
     }
 }

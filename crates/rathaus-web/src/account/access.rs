@@ -6,13 +6,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::citizens::{self, Citizen, LoginOutcome, RegistrationProblem};
+use rathaus_core::identity::{self, Provider};
 use serde::Deserialize;
 
 use super::{MessagePage, link_base, message, wake_mailer, weakness_key};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::form::{Field, FormPage};
-use crate::navigation::{ReturnTo, local_path, to_login};
+use crate::navigation::{ReturnTo, local_path, query_encode, to_login};
 use crate::request_origin::RequestOrigin;
 use crate::session_cookie::CITIZEN;
 use crate::state::AppState;
@@ -143,7 +144,8 @@ pub async fn confirm(
     })
 }
 
-fn login_page(chrome: Chrome, email: &str, next: String) -> FormPage {
+/// The login form, with a link for every identity provider of the tenant.
+fn login_page(chrome: Chrome, email: &str, next: String, providers: &[Provider]) -> FormPage {
     let mut page = FormPage::new(
         chrome,
         "account-login-title",
@@ -152,6 +154,18 @@ fn login_page(chrome: Chrome, email: &str, next: String) -> FormPage {
     )
     .link("/konto/passwort-vergessen", "account-forgot-link")
     .link("/konto/registrieren", "account-register-title");
+    for provider in providers {
+        let label = page
+            .chrome
+            .t
+            .fmt("account-login-with", &[("provider", &provider.name)]);
+        let href = format!(
+            "/konto/anmelden/extern/{}?weiter={}",
+            provider.slug,
+            query_encode(&next)
+        );
+        page.links.insert(0, (href, label));
+    }
     page.hidden.push(("weiter", next));
     let email = Field::new("email", &page.t("staff-email"), "email")
         .value(email)
@@ -161,8 +175,18 @@ fn login_page(chrome: Chrome, email: &str, next: String) -> FormPage {
     page.field(email).field(password)
 }
 
-pub async fn login_form(chrome: Chrome, Query(next): Query<ReturnTo>) -> FormPage {
-    login_page(chrome, "", local_path(next.weiter, "/", "/konto"))
+pub async fn login_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Query(next): Query<ReturnTo>,
+) -> Result<FormPage, PageError> {
+    let providers = identity::for_tenant(state.db.conn(), chrome.tenant.id).await?;
+    Ok(login_page(
+        chrome,
+        "",
+        local_path(next.weiter, "/", "/konto"),
+        &providers,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -211,7 +235,8 @@ pub async fn login(
             crate::staff::locked_message(&chrome, until),
         ),
     };
-    let mut page = login_page(chrome, form.email.trim(), next);
+    let providers = identity::for_tenant(state.db.conn(), chrome.tenant.id).await?;
+    let mut page = login_page(chrome, form.email.trim(), next, &providers);
     page.error_text("email", problem);
     Ok((status, page).into_response())
 }

@@ -2,6 +2,7 @@
 //! recover a forgotten password, and manage profile, password, address and the account.
 
 mod access;
+mod external;
 mod recovery;
 mod settings;
 
@@ -32,6 +33,11 @@ pub fn routes() -> Router<AppState> {
             get(access::login_form).post(access::login),
         )
         .route("/konto/abmelden", axum::routing::post(access::logout))
+        .route("/konto/anmelden/extern/{slug}", get(external::start))
+        .route(
+            "/konto/anmelden/extern/{slug}/rueckkehr",
+            get(external::finish),
+        )
         .route(
             "/konto/passwort-vergessen",
             get(recovery::forgot_form).post(recovery::forgot),

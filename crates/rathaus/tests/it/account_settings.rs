@@ -19,15 +19,6 @@ async fn logged_in(app: &TestApp, email: &str, password: &str) -> String {
     session_cookie(&response)
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> Option<String> {
-    let db = app.db().conn();
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()?;
-    row.try_get::<Option<String>>("", "v").unwrap()
-}
-
 async fn audited(app: &TestApp, action: &str) -> i64 {
     let db = app.db().conn();
     let sql = format!("SELECT COUNT(*) AS n FROM audit_log WHERE action = '{action}'");
@@ -151,7 +142,7 @@ on_both_backends!(the_profile_is_checked_and_saved, |backend| async move {
         "what was typed is kept"
     );
     assert_eq!(
-        scalar(&app, "SELECT street AS v FROM citizens").await,
+        app.scalar("SELECT street AS v FROM citizens").await,
         None,
         "nothing saved"
     );
@@ -164,7 +155,7 @@ on_both_backends!(the_profile_is_checked_and_saved, |backend| async move {
     let overview = app.get_as(&cookie, "/konto").await.text().await.unwrap();
     assert!(overview.contains("Heidestraße") && overview.contains("51065"));
     assert_eq!(
-        scalar(&app, "SELECT CAST(birth_date AS TEXT) AS v FROM citizens")
+        app.scalar("SELECT CAST(birth_date AS TEXT) AS v FROM citizens")
             .await
             .as_deref(),
         Some("1964-08-12")
@@ -198,14 +189,14 @@ on_both_backends!(
             303
         );
         assert_eq!(
-            scalar(&app, "SELECT given_name AS v FROM citizens")
+            app.scalar("SELECT given_name AS v FROM citizens")
                 .await
                 .as_deref(),
             Some("Erika"),
             "the confirmed name stays"
         );
         assert_eq!(
-            scalar(&app, "SELECT phone AS v FROM citizens")
+            app.scalar("SELECT phone AS v FROM citizens")
                 .await
                 .as_deref(),
             Some("0221 999"),
@@ -377,18 +368,15 @@ on_both_backends!(deleting_the_account_erases_it, |backend| async move {
     assert_eq!(deleted.headers()["location"], "/konto/geloescht");
     assert_eq!(count_citizens(&app).await, 0);
     assert_eq!(
-        scalar(&app, "SELECT CAST(COUNT(*) AS TEXT) AS v FROM sessions")
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sessions")
             .await
             .as_deref(),
         Some("0")
     );
     assert_eq!(
-        scalar(
-            &app,
-            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM citizen_tokens"
-        )
-        .await
-        .as_deref(),
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM citizen_tokens")
+            .await
+            .as_deref(),
         Some("0")
     );
     assert_eq!(app.get_as(&cookie, "/konto").await.status(), 303);

@@ -209,6 +209,17 @@ impl TestApp {
         &self.server.db
     }
 
+    /// The text column `v` of the first row of a query, if any.
+    pub async fn scalar(&self, sql: &str) -> Option<String> {
+        use rathaus_store::sea_orm::{ConnectionTrait, Statement};
+        let db = self.db().conn();
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()?;
+        row.try_get::<Option<String>>("", "v").unwrap()
+    }
+
     pub async fn stop(self) {
         self.server.stop().await;
         self.test_db.drop_now().await;
@@ -372,4 +383,52 @@ pub fn link_in(text: &str, prefix: &str) -> Option<String> {
     text.split_whitespace()
         .find(|w| w.starts_with(prefix))
         .map(str::to_owned)
+}
+
+/// A real OpenID Connect provider (npm `oidc-provider`, `tests/browser/oidc-provider.mjs`)
+/// on a free port, with the test people erika, max, hanna, eve and mallory.
+pub struct OidcProvider {
+    pub issuer: String,
+    child: std::process::Child,
+}
+
+impl OidcProvider {
+    /// `redirect_uri`: where the provider may send people back (the app's return URL).
+    pub fn start(redirect_uri: &str) -> Self {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/browser/oidc-provider.mjs"
+        );
+        let mut child = std::process::Command::new("node")
+            .arg(script)
+            .env("PORT", port.to_string())
+            .env("CLIENT_ID", "rathaus")
+            .env("CLIENT_SECRET", "rathaus-test-secret")
+            .env("REDIRECT_URIS", redirect_uri)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node runs (scripts/test-services.sh installs the OpenID provider)");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = lines.next().and_then(Result::ok).unwrap_or_default();
+        let issuer = ready
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("the OpenID provider did not start: {ready:?}"))
+            .to_owned();
+        std::thread::spawn(move || for _ in lines {});
+        Self { issuer, child }
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod blobs;
 mod cli;
+mod external_login;
 mod jobs;
 mod mail;
 mod staff;

@@ -1,0 +1,290 @@
+//! The OpenID Connect authorization code flow with PKCE, `state` and `nonce`.
+//!
+//! `begin` remembers what the return must match (in the database, so any server of an
+//! installation can take the return) and sends the person to the provider. `finish`
+//! takes the return: the `state` must be one we issued, unused and fresh; the code is
+//! exchanged server-to-server with the PKCE verifier; the ID token's signature (the
+//! provider's published keys), issuer, audience, expiry and nonce are checked; its `acr`
+//! must map to a trust level; the person's data comes from the userinfo endpoint.
+
+use chrono::{Duration, NaiveDate, Utc};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+};
+use openidconnect::{
+    AccessTokenHash, AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
+};
+use rathaus_store::Db;
+use rathaus_store::entities::login_request;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::providers::{Provider, known_acr_values, level_of};
+use crate::error::{CoreError, Result};
+use crate::secrets::token_hash;
+use crate::trust::TrustLevel;
+
+/// How long a person may take at the provider.
+const LOGIN_VALIDITY: Duration = Duration::minutes(10);
+
+/// Why a return from the provider was refused; each has its own message.
+#[derive(Debug)]
+pub enum LoginProblem {
+    /// Unknown, used or expired `state` (a replay, a forged link, a very slow login).
+    BadState,
+    /// The provider said no (e.g. the person cancelled).
+    Refused(String),
+    /// The token exchange or the ID token failed a check.
+    InvalidResponse(String),
+    /// The provider reported a level of assurance nobody configured.
+    UnknownAcr(String),
+    /// The provider gave no confirmed e-mail address for a new account.
+    NoConfirmedEmail,
+    /// A local account has this address; it must log in first and then link.
+    EmailTaken,
+}
+
+/// A person as the provider vouched for them.
+#[derive(Clone, Debug)]
+pub struct ExternalIdentity {
+    pub provider_id: Uuid,
+    pub provider_name: String,
+    pub subject: String,
+    pub trust: TrustLevel,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub street: Option<String>,
+    pub house_number: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    /// Where the person wanted to go (a checked local path).
+    pub return_to: String,
+}
+
+fn http_client() -> Result<openidconnect::reqwest::Client> {
+    // Never follow redirects from the provider's back channel (SSRF).
+    openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| CoreError::Invalid(format!("HTTP client: {e}")))
+}
+
+async fn metadata(
+    provider: &Provider,
+    http: &openidconnect::reqwest::Client,
+) -> std::result::Result<CoreProviderMetadata, String> {
+    let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| e.to_string())?;
+    CoreProviderMetadata::discover_async(issuer, http)
+        .await
+        .map_err(|e| format!("discovery at {} failed: {e}", provider.issuer))
+}
+
+/// Starts a login: returns the provider URL to send the person to.
+pub async fn begin(
+    db: &Db,
+    provider: &Provider,
+    redirect_uri: &str,
+    return_to: &str,
+) -> Result<String> {
+    let http = http_client()?;
+    let metadata = metadata(provider, &http)
+        .await
+        .map_err(CoreError::Invalid)?;
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        Some(ClientSecret::new(provider.client_secret.clone())),
+    )
+    .set_redirect_uri(
+        RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| CoreError::Invalid(e.to_string()))?,
+    );
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge);
+    for scope in provider.scopes.split_whitespace() {
+        request = request.add_scope(Scope::new(scope.to_owned()));
+    }
+    // Asking for the levels we know makes the provider report the one reached (`acr`).
+    for acr in known_acr_values(provider) {
+        request = request.add_auth_context_value(AuthenticationContextClass::new(acr));
+    }
+    let (url, state, nonce) = request.url();
+    login_request::Entity::insert(login_request::ActiveModel {
+        state_hash: Set(token_hash(state.secret())),
+        provider_id: Set(provider.id),
+        pkce_verifier: Set(verifier.secret().clone()),
+        nonce: Set(nonce.secret().clone()),
+        return_to: Set(return_to.to_owned()),
+        expires_at: Set(Utc::now() + LOGIN_VALIDITY),
+    })
+    .exec_without_returning(db.conn())
+    .await?;
+    Ok(url.to_string())
+}
+
+/// Takes the return from the provider.
+pub async fn finish(
+    db: &Db,
+    provider: &Provider,
+    redirect_uri: &str,
+    state: &str,
+    code: &str,
+) -> Result<std::result::Result<ExternalIdentity, LoginProblem>> {
+    // Deleting the request is the check: a state works once, for this provider.
+    let hash = token_hash(state);
+    let Some(request) = login_request::Entity::find_by_id(hash.clone())
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(Err(LoginProblem::BadState));
+    };
+    let deleted = login_request::Entity::delete_many()
+        .filter(login_request::Column::StateHash.eq(hash))
+        .exec(db.conn())
+        .await?;
+    if deleted.rows_affected != 1
+        || request.provider_id != provider.id
+        || request.expires_at < Utc::now()
+    {
+        return Ok(Err(LoginProblem::BadState));
+    }
+    Ok(exchange(provider, redirect_uri, request, code).await)
+}
+
+async fn exchange(
+    provider: &Provider,
+    redirect_uri: &str,
+    request: login_request::Model,
+    code: &str,
+) -> std::result::Result<ExternalIdentity, LoginProblem> {
+    let invalid = |e: &dyn std::fmt::Display| LoginProblem::InvalidResponse(e.to_string());
+    let http = http_client().map_err(|e| invalid(&e))?;
+    let metadata = metadata(provider, &http).await.map_err(|e| invalid(&e))?;
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        Some(ClientSecret::new(provider.client_secret.clone())),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| invalid(&e))?);
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|e| invalid(&e))?
+        .set_pkce_verifier(PkceCodeVerifier::new(request.pkce_verifier))
+        .request_async(&http)
+        .await
+        .map_err(|e| invalid(&format!("token exchange: {e}")))?;
+    let id_token = tokens
+        .id_token()
+        .ok_or_else(|| invalid(&"the provider sent no ID token"))?;
+    let verifier = client.id_token_verifier();
+    let claims = id_token
+        .claims(&verifier, &Nonce::new(request.nonce))
+        .map_err(|e| invalid(&format!("ID token: {e}")))?;
+    if let Some(expected) = claims.access_token_hash() {
+        let algorithm = id_token.signing_alg().map_err(|e| invalid(&e))?;
+        let key = id_token.signing_key(&verifier).map_err(|e| invalid(&e))?;
+        let actual = AccessTokenHash::from_token(tokens.access_token(), algorithm, key)
+            .map_err(|e| invalid(&e))?;
+        if actual != *expected {
+            return Err(invalid(&"the access token does not belong to the ID token"));
+        }
+    }
+    let acr = claims
+        .auth_context_ref()
+        .map(|a| a.as_str().to_owned())
+        .unwrap_or_default();
+    let trust = level_of(provider, &acr).ok_or(LoginProblem::UnknownAcr(acr))?;
+    let subject = claims.subject().clone();
+    let info: CoreUserInfoClaims = client
+        .user_info(tokens.access_token().to_owned(), Some(subject.clone()))
+        .map_err(|e| invalid(&e))?
+        .request_async(&http)
+        .await
+        .map_err(|e| invalid(&format!("userinfo: {e}")))?;
+    let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let address = info.address();
+    let (street, house_number) = split_street(
+        address
+            .and_then(|a| a.street_address.as_ref())
+            .map(|s| s.as_str())
+            .unwrap_or(""),
+    );
+    Ok(ExternalIdentity {
+        provider_id: provider.id,
+        provider_name: provider.name.clone(),
+        subject: subject.as_str().to_owned(),
+        trust,
+        email: text(info.email().map(|e| e.as_str().to_lowercase())),
+        email_verified: info.email_verified().unwrap_or(false),
+        given_name: text(
+            info.given_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+        ),
+        family_name: text(
+            info.family_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+        ),
+        birth_date: info
+            .birthdate()
+            .and_then(|b| NaiveDate::parse_from_str(b.as_str(), "%Y-%m-%d").ok()),
+        street,
+        house_number,
+        postcode: text(
+            address
+                .and_then(|a| a.postal_code.as_ref())
+                .map(|p| p.as_str().to_owned()),
+        ),
+        city: text(
+            address
+                .and_then(|a| a.locality.as_ref())
+                .map(|l| l.as_str().to_owned()),
+        ),
+        return_to: request.return_to,
+    })
+}
+
+/// "Heidestraße 17a" → ("Heidestraße", "17a"): OpenID has one street line, the
+/// profile (like German forms) has street and house number apart.
+fn split_street(line: &str) -> (Option<String>, Option<String>) {
+    let line = line.trim();
+    match line.rsplit_once(' ') {
+        Some((street, number)) if number.starts_with(|c: char| c.is_ascii_digit()) => {
+            (Some(street.trim().to_owned()), Some(number.to_owned()))
+        }
+        _ if line.is_empty() => (None, None),
+        _ => (Some(line.to_owned()), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_street;
+
+    #[test]
+    fn street_lines_are_split_into_street_and_number() {
+        let split = |s| split_street(s);
+        assert_eq!(
+            split("Heidestraße 17a"),
+            (Some("Heidestraße".into()), Some("17a".into()))
+        );
+        assert_eq!(
+            split("Am Alten Markt 3"),
+            (Some("Am Alten Markt".into()), Some("3".into()))
+        );
+        assert_eq!(split("Hauptstraße"), (Some("Hauptstraße".into()), None));
+        assert_eq!(split(""), (None, None));
+    }
+}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// An OpenID Connect provider citizens of a tenant can log in with.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "identity_providers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// In URLs: `/konto/anmelden/<slug>`.
+    pub slug: String,
+    /// Shown on the button and as the source of verified data, e.g. "BundID".
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Space-separated, besides `openid`.
+    pub scopes: String,
+    /// JSON object: the provider's `acr` value → trust level (basis, niedrig,
+    /// substanziell, hoch). An `acr` not listed is refused.
+    pub acr_levels: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

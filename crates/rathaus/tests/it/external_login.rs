@@ -1,0 +1,285 @@
+//! Login through a real OpenID Connect provider (npm `oidc-provider`): trust levels from
+//! `acr`, identity data taken over, and the attacks: an unknown `acr`, a replayed or
+//! forged `state`, an ID token altered on the way.
+
+use rathaus_core::identity::{self, NewProvider};
+use rathaus_core::trust::TrustLevel;
+
+use crate::accounts::{
+    GOOD_PASSWORD, count_citizens, login, registered_and_confirmed, session_cookie, start,
+};
+use crate::harness::{OidcProvider, SmtpServer, TestApp};
+use crate::on_both_backends;
+
+const SLUG: &str = "test-eid";
+
+/// The app with the provider configured for its tenant.
+async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcProvider) {
+    let (app, smtp) = start(backend).await;
+    let provider = OidcProvider::start(&format!(
+        "{}/konto/anmelden/extern/{SLUG}/rueckkehr",
+        app.base
+    ));
+    let tenant = rathaus_core::tenants::by_slug(app.db().conn(), rathaus_core::demo::DEMO_SLUG)
+        .await
+        .unwrap()
+        .expect("the test app serves the demo tenant")
+        .id;
+    identity::add_provider(
+        app.db(),
+        tenant,
+        NewProvider {
+            slug: SLUG,
+            name: "Test-eID",
+            issuer: &provider.issuer,
+            client_id: "rathaus",
+            client_secret: "rathaus-test-secret",
+            scopes: &["email", "profile", "address"],
+            acr_levels: &[
+                ("http://eidas.europa.eu/LoA/low", TrustLevel::Niedrig),
+                (
+                    "http://eidas.europa.eu/LoA/substantial",
+                    TrustLevel::Substanziell,
+                ),
+                ("http://eidas.europa.eu/LoA/high", TrustLevel::Hoch),
+            ],
+        },
+    )
+    .await
+    .unwrap();
+    (app, smtp, provider)
+}
+
+/// A browser-like client: keeps cookies, follows no redirects by itself.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response, base: &str) -> String {
+    let to = response.headers()["location"].to_str().unwrap();
+    if to.starts_with("http") {
+        to.to_owned()
+    } else {
+        format!("{base}{to}")
+    }
+}
+
+/// Goes from "log in with Test-eID" through the provider's login form (choosing
+/// `person`) to the app's return URL; returns that URL (not yet opened).
+async fn through_provider(
+    client: &reqwest::Client,
+    app: &TestApp,
+    provider: &OidcProvider,
+    person: &str,
+) -> String {
+    let start = client
+        .get(app.url(&format!("/konto/anmelden/extern/{SLUG}?weiter=/konto")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 303);
+    let mut url = location(&start, &app.base);
+    assert!(url.starts_with(&provider.issuer), "{url}");
+    assert!(
+        url.contains("code_challenge_method=S256") && url.contains("nonce="),
+        "{url}"
+    );
+    loop {
+        let response = client.get(&url).send().await.unwrap();
+        if response.status() == 200 {
+            let interaction = url.trim_end_matches('/').to_owned();
+            let posted = client
+                .post(format!("{interaction}/login"))
+                .form(&[("person", person)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(posted.status(), 303, "the provider accepts the login");
+            url = location(&posted, &provider.issuer);
+            continue;
+        }
+        assert!(
+            response.status().is_redirection(),
+            "{}: {}",
+            url,
+            response.status()
+        );
+        url = location(&response, &provider.issuer);
+        if url.starts_with(&app.base) {
+            return url;
+        }
+    }
+}
+
+on_both_backends!(
+    an_eid_login_opens_an_account_with_confirmed_data,
+    |backend| async move {
+        let (app, _smtp, provider) = setup(backend).await;
+        let page = app.get("/konto/anmelden").await.text().await.unwrap();
+        assert!(page.contains("Mit Test-eID anmelden"));
+
+        let client = browser();
+        let back = through_provider(&client, &app, &provider, "erika").await;
+        let done = client.get(&back).send().await.unwrap();
+        assert_eq!(
+            done.status(),
+            303,
+            "{}",
+            done.text().await.unwrap_or_default()
+        );
+        assert_eq!(done.headers()["location"], "/konto");
+        let cookie = session_cookie(&done);
+        let overview = app.get_as(&cookie, "/konto").await.text().await.unwrap();
+        assert!(overview.contains("erika.eid@example.org") && overview.contains("Heidestraße"));
+        assert!(overview.contains("durch Test-eID bestätigt"));
+        assert_eq!(
+            app.scalar("SELECT trust_level AS v FROM sessions")
+                .await
+                .as_deref(),
+            Some("substanziell")
+        );
+        assert_eq!(
+            app.scalar("SELECT house_number AS v FROM citizens")
+                .await
+                .as_deref(),
+            Some("17")
+        );
+
+        // Again: the same account, not a second one.
+        let back = through_provider(&browser(), &app, &provider, "erika").await;
+        assert_eq!(browser().get(&back).send().await.unwrap().status(), 303);
+        assert_eq!(count_citizens(&app).await, 1);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    a_weak_login_does_not_confirm_identity_data,
+    |backend| async move {
+        let (app, _smtp, provider) = setup(backend).await;
+        let back = through_provider(&browser(), &app, &provider, "max").await;
+        let done = browser().get(&back).send().await.unwrap();
+        assert_eq!(
+            done.status(),
+            303,
+            "{}",
+            done.text()
+                .await
+                .unwrap_or_default()
+                .split("<main")
+                .nth(1)
+                .unwrap_or("")
+        );
+        assert_eq!(
+            app.scalar("SELECT trust_level AS v FROM sessions")
+                .await
+                .as_deref(),
+            Some("niedrig")
+        );
+        assert_eq!(
+            app.scalar("SELECT given_name AS v FROM citizens")
+                .await
+                .as_deref(),
+            Some("Max")
+        );
+        assert_eq!(
+            app.scalar("SELECT identity_verified_by AS v FROM citizens")
+                .await,
+            None
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    unknown_levels_replays_forged_state_and_altered_tokens_are_refused,
+    |backend| async move {
+        let (app, _smtp, provider) = setup(backend).await;
+        let unknown = through_provider(&browser(), &app, &provider, "mallory").await;
+        let refused = browser().get(&unknown).send().await.unwrap();
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("Vertrauensniveau"));
+
+        let altered = through_provider(&browser(), &app, &provider, "eve").await;
+        let refused = browser().get(&altered).send().await.unwrap();
+        assert_eq!(
+            refused.status(),
+            400,
+            "a token whose signature does not match is refused"
+        );
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("ließ sich nicht bestätigen")
+        );
+        assert_eq!(count_citizens(&app).await, 0, "nobody got in");
+
+        let good = through_provider(&browser(), &app, &provider, "hanna").await;
+        assert_eq!(browser().get(&good).send().await.unwrap().status(), 303);
+        let replay = browser().get(&good).send().await.unwrap();
+        assert_eq!(replay.status(), 400, "a state works once");
+        assert!(replay.text().await.unwrap().contains("abgelaufen"));
+        let forged = app
+            .get(&format!(
+                "/konto/anmelden/extern/{SLUG}/rueckkehr?code=abc&state=made-up"
+            ))
+            .await;
+        assert_eq!(forged.status(), 400);
+        let cancelled = app
+            .get(&format!(
+                "/konto/anmelden/extern/{SLUG}/rueckkehr?error=access_denied&state=x"
+            ))
+            .await;
+        assert!(cancelled.text().await.unwrap().contains("abgebrochen"));
+        assert_eq!(count_citizens(&app).await, 1);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    an_existing_account_is_linked_only_by_its_owner,
+    |backend| async move {
+        let (app, smtp, provider) = setup(backend).await;
+        registered_and_confirmed(&app, &smtp, "erika.eid@example.org").await;
+        let back = through_provider(&browser(), &app, &provider, "erika").await;
+        let refused = browser().get(&back).send().await.unwrap();
+        assert_eq!(refused.status(), 400, "no takeover by e-mail address");
+        assert!(refused.text().await.unwrap().contains("schon ein Konto"));
+
+        // The owner logs in with the password, then with the eID: both are linked.
+        let owner = browser();
+        let local = owner
+            .post(app.url("/konto/anmelden"))
+            .form(&[
+                ("email", "erika.eid@example.org"),
+                ("password", GOOD_PASSWORD),
+                ("weiter", "/konto"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(local.status(), 303);
+        let back = through_provider(&owner, &app, &provider, "erika").await;
+        assert_eq!(owner.get(&back).send().await.unwrap().status(), 303);
+        assert_eq!(count_citizens(&app).await, 1);
+        let later = through_provider(&browser(), &app, &provider, "erika").await;
+        assert_eq!(
+            browser().get(&later).send().await.unwrap().status(),
+            303,
+            "now the eID alone logs in"
+        );
+        assert_eq!(
+            login(&app, "erika.eid@example.org", GOOD_PASSWORD, "/konto")
+                .await
+                .status(),
+            303
+        );
+        app.stop().await;
+    }
+);
