@@ -5,7 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startDemo, launchBrowser, linkFromOutbox, totp } from './rathaus.mjs';
+import {
+  startDemo, launchBrowser, linkFromOutbox, totp, startOidcProvider, rathausAdmin,
+} from './rathaus.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -177,4 +179,35 @@ test('a citizen registers, confirms, logs in and manages the account, all access
     assert.deepEqual(await axeViolations(page), [], path);
   }
   await context.close();
+});
+
+test('a citizen logs in through the OpenID provider (eID) and finds the confirmed data', async () => {
+  const base = demo.url.replace(/\/$/, '');
+  const provider = await startOidcProvider(`${base}/konto/anmelden/extern/test-eid/rueckkehr`);
+  try {
+    rathausAdmin(demo.data, [
+      'admin', 'add-identity-provider', '--tenant', 'musterstadt', '--slug', 'test-eid',
+      '--name', 'Test-eID', '--issuer', provider.issuer, '--client-id', 'rathaus',
+      '--scope', 'email', '--scope', 'profile', '--scope', 'address',
+      '--acr', 'http://eidas.europa.eu/LoA/substantial=substanziell',
+    ], 'rathaus-test-secret\n');
+    const context = await browser.newContext({ locale: 'de-DE' });
+    const page = await context.newPage();
+    await page.goto(`${base}/konto/anmelden`);
+    assert.deepEqual(await axeViolations(page), [], 'login page with a provider');
+    await page.click('a:has-text("Mit Test-eID anmelden")');
+    assert.ok(page.url().startsWith(provider.issuer), page.url());
+    await page.selectOption('#person', 'erika');
+    await page.click('button[type="submit"]');
+    assert.equal(new URL(page.url()).pathname, '/konto');
+    const main = await page.textContent('main');
+    assert.match(main, /erika\.eid@example\.org/);
+    assert.match(main, /durch Test-eID bestätigt/);
+    await page.goto(`${base}/konto/profil`);
+    assert.equal(await page.getAttribute('#family_name', 'readonly'), '');
+    assert.deepEqual(await axeViolations(page), [], 'profile with confirmed data');
+    await context.close();
+  } finally {
+    provider.stop();
+  }
 });

@@ -1,6 +1,7 @@
 // Shared helpers of the browser tests: start a real `rathaus demo`, open Chromium.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -111,4 +112,34 @@ export function totp(secret, unixSeconds = Math.floor(Date.now() / 1000)) {
   const offset = mac[mac.length - 1] & 15;
   const number = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(number).padStart(6, '0');
+}
+
+/** Starts the test OpenID provider (`oidc-provider.mjs`) on a free port; resolves with
+ *  its issuer URL and a stop function. */
+export async function startOidcProvider(redirectUri) {
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn(process.execPath, [join(root, 'tests', 'browser', 'oidc-provider.mjs')], {
+    env: { ...process.env, PORT: String(port), REDIRECT_URIS: redirectUri },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const issuer = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('ready ')) resolve(line.slice('ready '.length));
+    });
+    child.on('exit', (code) => reject(new Error(`the OpenID provider exited with ${code}`)));
+  });
+  return { issuer, stop: () => child.kill('SIGTERM') };
+}
+
+/** Runs `rathaus` with arguments and standard input against the demo's database. */
+export function rathausAdmin(data, args, input) {
+  return execFileSync(rathausBinary(), args, {
+    input,
+    env: { ...process.env, RATHAUS_DATABASE_URL: `sqlite://${join(data, 'rathaus.db')}` },
+  }).toString();
 }

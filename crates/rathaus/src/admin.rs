@@ -5,7 +5,8 @@ use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
 use rathaus_core::actor::{Actor, Origin, Role};
-use rathaus_core::{staff, tenants};
+use rathaus_core::trust::TrustLevel;
+use rathaus_core::{identity, staff, tenants};
 use rathaus_store::Db;
 
 /// A member of staff as given on the command line.
@@ -76,4 +77,68 @@ fn generated_password() -> String {
         })
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// An OpenID Connect provider as given on the command line.
+pub struct NewIdentityProvider {
+    pub tenant: String,
+    pub slug: String,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// `ACR=LEVEL`, e.g. `http://eidas.europa.eu/LoA/substantial=substanziell`.
+    pub acr_levels: Vec<String>,
+}
+
+/// Adds a provider; the client secret is read from standard input (never an argument,
+/// which other users of the machine could see in the process list).
+pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<()> {
+    let tenant = tenants::by_slug(db.conn(), &new.tenant)
+        .await?
+        .with_context(|| {
+            format!(
+                "there is no tenant '{}' (see the tenants table)",
+                new.tenant
+            )
+        })?;
+    let mut levels = Vec::new();
+    for entry in &new.acr_levels {
+        let (acr, level) = entry
+            .rsplit_once('=')
+            .with_context(|| format!("'{entry}' is not ACR=LEVEL"))?;
+        let level = TrustLevel::parse(level).with_context(|| {
+            format!("unknown trust level '{level}'; known: basis, niedrig, substanziell, hoch")
+        })?;
+        levels.push((acr.to_owned(), level));
+    }
+    if levels.is_empty() {
+        bail!("give at least one --acr ACR=LEVEL: logins with an unmapped acr are refused");
+    }
+    let mut secret = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut secret)
+        .context("cannot read the client secret from standard input")?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        bail!("give the client secret on standard input");
+    }
+    let levels: Vec<(&str, TrustLevel)> = levels.iter().map(|(a, l)| (a.as_str(), *l)).collect();
+    let scopes: Vec<&str> = new.scopes.iter().map(String::as_str).collect();
+    identity::add_provider(
+        db,
+        tenant.id,
+        identity::NewProvider {
+            slug: &new.slug,
+            name: &new.name,
+            issuer: &new.issuer,
+            client_id: &new.client_id,
+            client_secret: secret,
+            scopes: &scopes,
+            acr_levels: &levels,
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -85,6 +85,29 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Add an OpenID Connect provider citizens can log in with (BundID, a state
+    /// account, a Keycloak bridge). The client secret is read from standard input.
+    AddIdentityProvider {
+        #[arg(long)]
+        tenant: String,
+        /// Short name used in URLs; the return URL to register at the provider is
+        /// `<public URL>/konto/anmelden/extern/<slug>/rueckkehr`.
+        #[arg(long)]
+        slug: String,
+        /// Shown on the login button, e.g. "BundID".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// Besides openid; repeat, e.g. --scope email --scope profile --scope address.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// ACR=LEVEL (basis, niedrig, substanziell, hoch); repeat for each level.
+        #[arg(long = "acr", required = true)]
+        acr_levels: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,6 +221,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("Created {email}. The second factor is set up at the first login.")
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::AddIdentityProvider {
+                    tenant,
+                    slug,
+                    name,
+                    issuer,
+                    client_id,
+                    scopes,
+                    acr_levels,
+                },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let new = admin::NewIdentityProvider {
+                tenant,
+                slug: slug.clone(),
+                name,
+                issuer,
+                client_id,
+                scopes,
+                acr_levels,
+            };
+            admin::add_identity_provider(&db, new).await?;
+            println!(
+                "Added the identity provider '{slug}'. Register this return URL there: \
+                 <public URL>/konto/anmelden/extern/{slug}/rueckkehr"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { to } => {

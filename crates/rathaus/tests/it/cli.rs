@@ -559,3 +559,88 @@ on_both_backends!(admin_creates_staff_from_the_shell, |backend| async move {
     assert!(one_line_error(&bad_tenant).contains("no tenant 'atlantis'"));
     test_db.drop_now().await;
 });
+
+/// Runs `rathaus` with `input` on standard input.
+fn rathaus_with_input(args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rathaus"));
+    cmd.args(args)
+        .env_remove("RATHAUS_DATABASE_URL")
+        .env_remove("RATHAUS_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run rathaus");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
+    let (test_db, db) = TestDb::migrated(backend).await;
+    let (tenant, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+    let url = test_db.url.clone();
+    let add = move |issuer: &'static str, acr: &'static str, secret: &'static str| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let args = [
+                "admin",
+                "add-identity-provider",
+                "--tenant",
+                "musterstadt",
+                "--slug",
+                "bundid",
+                "--name",
+                "BundID",
+                "--issuer",
+                issuer,
+                "--client-id",
+                "musterstadt-portal",
+                "--scope",
+                "email",
+                "--scope",
+                "profile",
+                "--acr",
+                acr,
+            ];
+            rathaus_with_input(&args, &[("RATHAUS_DATABASE_URL", &url)], secret)
+        })
+    };
+    let http = add("http://id.example.org", "urn:loa:high=hoch", "s3cret\n")
+        .await
+        .unwrap();
+    assert!(one_line_error(&http).contains("must be an https:// URL"));
+    let level = add(
+        "https://id.example.org",
+        "urn:loa:high=sehr-hoch",
+        "s3cret\n",
+    )
+    .await
+    .unwrap();
+    assert!(one_line_error(&level).contains("unknown trust level 'sehr-hoch'"));
+    let no_secret = add("https://id.example.org", "urn:loa:high=hoch", "")
+        .await
+        .unwrap();
+    assert!(one_line_error(&no_secret).contains("client secret"));
+
+    let ok = add("https://id.example.org/", "urn:loa:high=hoch", "s3cret\n")
+        .await
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("/konto/anmelden/extern/bundid/rueckkehr"));
+    let providers = rathaus_core::identity::for_tenant(db.conn(), tenant.id)
+        .await
+        .unwrap();
+    assert_eq!(providers.len(), 1);
+    assert_eq!(providers[0].issuer, "https://id.example.org");
+    assert_eq!(providers[0].client_secret, "s3cret");
+    assert_eq!(providers[0].scopes, "email profile");
+    test_db.drop_now().await;
+});
