@@ -12,6 +12,7 @@ mod navigation;
 mod observability;
 mod portal;
 mod request_origin;
+pub mod routes;
 pub mod security;
 mod session_cookie;
 mod staff;
@@ -29,23 +30,37 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use observability::metrics_handle;
+use routes::Routes;
+pub use routes::{Access, RouteInfo};
 pub use state::{AppState, WebConfig};
 pub use tenant::TenantResolver;
 
 /// Uploads larger than this are refused before they reach a handler.
 const BODY_LIMIT: usize = 25 * 1024 * 1024;
 
+/// The pages of a tenant and who may use them: the router is built from this table.
+fn tenant_routes() -> Routes {
+    portal::routes()
+        .merge(staff::routes())
+        .merge(account::routes())
+}
+
+/// Every page route with its access rule, for the authorization matrix test.
+pub fn route_table() -> Vec<RouteInfo> {
+    tenant_routes().into_parts().1
+}
+
 /// The complete application.
 pub fn app(state: AppState) -> Result<Router, String> {
     assets::warm_up();
-    let tenant_pages = portal::routes()
-        .merge(staff::routes())
-        .merge(account::routes())
-        .fallback(portal::not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            tenant::require_tenant,
-        ));
+    let (tenant_router, _) = tenant_routes().into_parts();
+    let tenant_pages =
+        tenant_router
+            .fallback(portal::not_found)
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                tenant::require_tenant,
+            ));
 
     let router = Router::new()
         .route("/healthz", get(observability::healthz))

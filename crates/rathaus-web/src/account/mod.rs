@@ -8,67 +8,53 @@ mod settings;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::http::{HeaderMap, header};
-use axum::routing::get;
 use rathaus_core::passwords::Weakness;
 
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::routes::Access::{Citizen, Public};
+use crate::routes::Routes;
 use crate::state::AppState;
 
 pub use access::CitizenSession;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/konto", get(settings::overview))
-        .route(
-            "/konto/registrieren",
-            get(access::register_form).post(access::register),
-        )
-        .route("/konto/registrieren/gesendet", get(access::sent))
-        .route("/konto/bestaetigen/{token}", get(access::confirm))
-        .route(
-            "/konto/anmelden",
-            get(access::login_form).post(access::login),
-        )
-        .route("/konto/abmelden", axum::routing::post(access::logout))
-        .route("/konto/anmelden/extern/{slug}", get(external::start))
-        .route(
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/konto", Citizen, settings::overview)
+        .get("/konto/registrieren", Public, access::register_form)
+        .post("/konto/registrieren", Public, access::register)
+        .get("/konto/registrieren/gesendet", Public, access::sent)
+        .get("/konto/bestaetigen/{token}", Public, access::confirm)
+        .get("/konto/anmelden", Public, access::login_form)
+        .post("/konto/anmelden", Public, access::login)
+        .post("/konto/abmelden", Citizen, access::logout)
+        .get("/konto/anmelden/extern/{slug}", Public, external::start)
+        .get(
             "/konto/anmelden/extern/{slug}/rueckkehr",
-            get(external::finish),
+            Public,
+            external::finish,
         )
-        .route(
-            "/konto/passwort-vergessen",
-            get(recovery::forgot_form).post(recovery::forgot),
-        )
-        .route("/konto/passwort-vergessen/gesendet", get(recovery::sent))
-        .route(
-            "/konto/passwort-neu/{token}",
-            get(recovery::reset_form).post(recovery::reset),
-        )
-        .route(
-            "/konto/profil",
-            get(settings::profile_form).post(settings::save_profile),
-        )
-        .route(
-            "/konto/passwort",
-            get(settings::password_form).post(settings::change_password),
-        )
-        .route(
-            "/konto/email",
-            get(settings::email_form).post(settings::change_email),
-        )
-        .route("/konto/email/gesendet", get(settings::email_sent))
-        .route(
+        .get("/konto/passwort-vergessen", Public, recovery::forgot_form)
+        .post("/konto/passwort-vergessen", Public, recovery::forgot)
+        .get("/konto/passwort-vergessen/gesendet", Public, recovery::sent)
+        .get("/konto/passwort-neu/{token}", Public, recovery::reset_form)
+        .post("/konto/passwort-neu/{token}", Public, recovery::reset)
+        .get("/konto/profil", Citizen, settings::profile_form)
+        .post("/konto/profil", Citizen, settings::save_profile)
+        .get("/konto/passwort", Citizen, settings::password_form)
+        .post("/konto/passwort", Citizen, settings::change_password)
+        .get("/konto/email", Citizen, settings::email_form)
+        .post("/konto/email", Citizen, settings::change_email)
+        .get("/konto/email/gesendet", Public, settings::email_sent)
+        .get(
             "/konto/email-bestaetigen/{token}",
-            get(settings::confirm_email_change),
+            Public,
+            settings::confirm_email_change,
         )
-        .route(
-            "/konto/loeschen",
-            get(settings::delete_form).post(settings::delete),
-        )
-        .route("/konto/geloescht", get(settings::deleted))
+        .get("/konto/loeschen", Citizen, settings::delete_form)
+        .post("/konto/loeschen", Citizen, settings::delete)
+        .get("/konto/geloescht", Public, settings::deleted)
 }
 
 /// The base of links we mail: the request's host when it is one of the tenant's

@@ -2,29 +2,28 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
 use serde::Deserialize;
 
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::navigation::local_path;
-use crate::state::AppState;
+use crate::routes::{Access::Public, Routes};
 use crate::tenant::CurrentTenant;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/impressum", get(imprint))
-        .route("/datenschutz", get(privacy))
-        .route("/barrierefreiheit", get(accessibility))
-        .route("/sprache/{lang}", get(switch_language))
-        .route("/tenant.css", get(tenant_css))
-        .route("/logo.svg", get(logo))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/", Public, home)
+        .get("/impressum", Public, imprint)
+        .get("/datenschutz", Public, privacy)
+        .get("/barrierefreiheit", Public, accessibility)
+        .get("/sprache/{lang}", Public, switch_language)
+        .get("/tenant.css", Public, tenant_css)
+        .get("/logo.svg", Public, logo)
 }
 
 #[derive(Template, WebTemplate)]

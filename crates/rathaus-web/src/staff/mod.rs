@@ -6,11 +6,10 @@ mod session;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use rathaus_core::audit::{self, Filter};
@@ -24,22 +23,43 @@ use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::navigation::{ReturnTo, local_path, query_encode};
 use crate::request_origin::RequestOrigin;
+use crate::routes::Access::{Public, Staff, StaffPending, StaffWith};
+use crate::routes::Routes;
 use crate::session_cookie::STAFF;
 use crate::state::AppState;
 use session::StaffSession;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/verwaltung", get(dashboard))
-        .route("/verwaltung/anmelden", get(login_form).post(login))
-        .route(
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/verwaltung", Staff, dashboard)
+        .get("/verwaltung/anmelden", Public, login_form)
+        .post("/verwaltung/anmelden", Public, login)
+        .get(
             "/verwaltung/anmelden/code",
-            get(second_factor::code_form).post(second_factor::submit_code),
+            StaffPending,
+            second_factor::code_form,
         )
-        .route("/verwaltung/abmelden", post(logout))
-        .route("/verwaltung/protokoll", get(audit_log))
-        .route("/verwaltung/auftraege", get(job_queue))
-        .route("/verwaltung/auftraege/{id}/erneut", post(requeue_job))
+        .post(
+            "/verwaltung/anmelden/code",
+            StaffPending,
+            second_factor::submit_code,
+        )
+        .post("/verwaltung/abmelden", Staff, logout)
+        .get(
+            "/verwaltung/protokoll",
+            StaffWith(Permission::ReadAuditLog),
+            audit_log,
+        )
+        .get(
+            "/verwaltung/auftraege",
+            StaffWith(Permission::ManageJobs),
+            job_queue,
+        )
+        .post(
+            "/verwaltung/auftraege/{id}/erneut",
+            StaffWith(Permission::ManageJobs),
+            requeue_job,
+        )
 }
 
 /// What the staff navigation needs to know about the person.

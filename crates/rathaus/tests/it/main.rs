@@ -6,6 +6,7 @@ mod harness;
 mod account_settings;
 mod accounts;
 mod audit;
+mod authorization;
 mod blobs;
 mod cli;
 mod external_login;
