@@ -115,10 +115,22 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   await page.click('button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   assert.deepEqual(await axeViolations(page), []);
-  for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt']) {
+  for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt',
+    'verwaltung/personal', 'verwaltung/personal/neu']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
+  // A new member of staff with a form error first, then the page with the password.
+  await page.goto(demo.url + 'verwaltung/personal/neu');
+  await page.fill('#name', 'Nina Neu');
+  await page.fill('#email', 'nina@musterstadt.example');
+  await page.click('button[type="submit"]');
+  assert.match(await page.textContent('#fehler'), /mindestens eine Rolle/);
+  assert.deepEqual(await axeViolations(page), [], 'new staff form with errors');
+  await page.check('#role_caseworker');
+  await page.click('button[type="submit"]');
+  assert.match(await page.textContent('#initial-password'), /^\S{5}-\S{5}-\S{5}-\S{5}$/);
+  assert.deepEqual(await axeViolations(page), [], 'account created');
   await page.goto(demo.url + 'verwaltung/protokoll');
   mkdirSync('screenshots', { recursive: true });
   await page.screenshot({ path: 'screenshots/audit-log.png', fullPage: true });

@@ -16,6 +16,7 @@ pub mod second_factor;
 mod secrets;
 pub mod sessions;
 pub mod staff;
+pub mod staff_directory;
 pub mod tenants;
 pub mod trust;
 

@@ -106,6 +106,20 @@ pub async fn verify(password: &str, stored: Option<&str>) -> bool {
         .unwrap_or(false)
 }
 
+/// An initial password for an account an admin creates: four groups of five characters
+/// that are easy to read out (no 0/O, 1/I/l), about 115 bits.
+pub fn generate_initial() -> String {
+    const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    (0..4)
+        .map(|_| {
+            (0..5)
+                .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

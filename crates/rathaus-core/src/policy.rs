@@ -14,6 +14,8 @@ pub enum Permission {
     ManageJobs,
     /// Change a tenant's settings and branding.
     ManageTenant,
+    /// Create staff accounts, lock them, reset their second factor.
+    ManageStaff,
 }
 
 /// Allows or refuses `permission` for `actor` in `tenant_id`. Staff act only in their
@@ -27,7 +29,9 @@ pub fn require(actor: &Actor, tenant_id: Uuid, permission: Permission) -> Result
     }
     let allowed = match permission {
         Permission::ReadAuditLog => actor.has_role(Role::Admin) || actor.has_role(Role::Auditor),
-        Permission::ManageJobs | Permission::ManageTenant => actor.has_role(Role::Admin),
+        Permission::ManageJobs | Permission::ManageTenant | Permission::ManageStaff => {
+            actor.has_role(Role::Admin)
+        }
     };
     if allowed {
         Ok(())
@@ -41,6 +45,7 @@ fn denial(permission: Permission) -> &'static str {
         Permission::ReadAuditLog => "reading the audit log needs the admin or auditor role",
         Permission::ManageJobs => "managing jobs needs the admin role",
         Permission::ManageTenant => "changing the municipality's settings needs the admin role",
+        Permission::ManageStaff => "managing staff accounts needs the admin role",
     }
 }
 

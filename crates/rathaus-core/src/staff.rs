@@ -37,7 +37,7 @@ pub async fn create_user(
     tenant_id: Uuid,
     new: NewStaffUser<'_>,
 ) -> Result<Uuid> {
-    crate::policy::require(actor, tenant_id, crate::policy::Permission::ManageTenant)?;
+    crate::policy::require(actor, tenant_id, crate::policy::Permission::ManageStaff)?;
     let email = new.email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 {
         return Err(CoreError::Invalid(format!(

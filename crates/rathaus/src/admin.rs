@@ -48,7 +48,7 @@ pub async fn create_staff(db: &Db, new: NewStaff) -> Result<Option<String>> {
             .context("cannot read the password from standard input")?;
         (line.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
-        (generated_password(), true)
+        (rathaus_core::passwords::generate_initial(), true)
     };
     staff::create_user(
         db,
@@ -64,19 +64,6 @@ pub async fn create_staff(db: &Db, new: NewStaff) -> Result<Option<String>> {
     )
     .await?;
     Ok(generated.then_some(password))
-}
-
-/// Four groups of five characters that are easy to read out (no 0/O, 1/I/l).
-fn generated_password() -> String {
-    const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
-    (0..4)
-        .map(|_| {
-            (0..5)
-                .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// An OpenID Connect provider as given on the command line.

@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod directory;
 mod second_factor;
 mod session;
 
@@ -60,6 +61,7 @@ pub fn routes() -> Routes {
             StaffWith(Permission::ManageJobs),
             requeue_job,
         )
+        .merge(directory::routes())
 }
 
 /// What the staff navigation needs to know about the person.
@@ -67,10 +69,11 @@ pub struct StaffNav {
     pub roles: String,
     pub can_read_audit: bool,
     pub can_manage_jobs: bool,
+    pub can_manage_staff: bool,
 }
 
 impl StaffNav {
-    fn of(actor: &Actor, tenant_id: Uuid) -> Option<Self> {
+    pub(crate) fn of(actor: &Actor, tenant_id: Uuid) -> Option<Self> {
         Some(Self {
             roles: actor
                 .roles
@@ -80,6 +83,7 @@ impl StaffNav {
                 .join(", "),
             can_read_audit: policy::require(actor, tenant_id, Permission::ReadAuditLog).is_ok(),
             can_manage_jobs: policy::require(actor, tenant_id, Permission::ManageJobs).is_ok(),
+            can_manage_staff: policy::require(actor, tenant_id, Permission::ManageStaff).is_ok(),
         })
     }
 }

@@ -588,3 +588,143 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+async fn staff_id(app: &TestApp, email: &str) -> String {
+    use rathaus_store::entities::staff_user;
+    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+}
+
+/// Logs in with the password only and returns what the second step shows.
+async fn second_step_page(app: &TestApp, email: &str, password: &str) -> String {
+    let response = login(app, email, password).await;
+    assert_eq!(response.status(), 303, "{email} gives the right password");
+    let pending = staff_cookie(&response);
+    app.get_as(&pending, "/verwaltung/anmelden/code")
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
+on_both_backends!(admins_create_lock_and_reset_staff, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let admin = session(&app, ADMIN).await;
+    let list = app
+        .get_as(&admin, "/verwaltung/personal")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Vera Verkehr") && list.contains("eingerichtet"));
+
+    let incomplete = app
+        .post_as(
+            &admin,
+            "/verwaltung/personal/neu",
+            &[("name", ""), ("email", "nina")],
+        )
+        .await;
+    assert_eq!(incomplete.status(), 422);
+    let body = incomplete.text().await.unwrap();
+    for field in ["name", "email", "role_caseworker"] {
+        assert!(
+            body.contains(&format!("href=\"#{field}\"")),
+            "{field} is explained"
+        );
+    }
+    let form = [
+        ("name", "Nina Neu"),
+        ("email", "Nina.Neu@musterstadt.example"),
+        ("role_caseworker", "1"),
+        ("role_mailroom", "1"),
+    ];
+    let created = app.post_as(&admin, "/verwaltung/personal/neu", &form).await;
+    assert_eq!(created.status(), 200);
+    let body = created.text().await.unwrap();
+    let password = body
+        .split("<code id=\"initial-password\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap()
+        .to_owned();
+    let first = second_step_page(&app, "nina.neu@musterstadt.example", &password).await;
+    assert!(
+        first.contains("Zweiten Faktor einrichten"),
+        "set up at the first login"
+    );
+    let again = app.post_as(&admin, "/verwaltung/personal/neu", &form).await;
+    assert_eq!(again.status(), 422);
+    assert!(again.text().await.unwrap().contains("schon ein Konto"));
+
+    // Vera lost her phone and her recovery codes.
+    let vera = staff_id(&app, DEMO_STAFF[CASEWORKER].email).await;
+    let vera_session = session(&app, CASEWORKER).await;
+    let reset = app
+        .post_as(
+            &admin,
+            &format!("/verwaltung/personal/{vera}/zweiter-faktor"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        reset.headers()["location"],
+        "/verwaltung/personal?erledigt=faktor"
+    );
+    assert_eq!(
+        app.get_as(&vera_session, "/verwaltung").await.status(),
+        303,
+        "her sessions ended"
+    );
+    let demo = &DEMO_STAFF[CASEWORKER];
+    let page = second_step_page(&app, demo.email, demo.password).await;
+    assert!(page.contains("Zweiten Faktor einrichten"));
+
+    let lock_path = format!("/verwaltung/personal/{vera}/sperre");
+    let lock = app.post_as(&admin, &lock_path, &[("gesperrt", "ja")]).await;
+    assert_eq!(lock.status(), 303);
+    assert_eq!(
+        login(&app, demo.email, demo.password).await.status(),
+        401,
+        "locked"
+    );
+    app.post_as(&admin, &lock_path, &[("gesperrt", "nein")])
+        .await;
+    assert_eq!(
+        login(&app, demo.email, demo.password).await.status(),
+        303,
+        "unlocked"
+    );
+
+    let me = staff_id(&app, DEMO_STAFF[ADMIN].email).await;
+    let my_lock = format!("/verwaltung/personal/{me}/sperre");
+    let self_lock = app.post_as(&admin, &my_lock, &[("gesperrt", "ja")]).await;
+    assert_eq!(self_lock.status(), 400, "no admin locks themselves out");
+    assert_eq!(app.get_as(&admin, "/verwaltung").await.status(), 200);
+
+    let log = app
+        .get_as(&admin, "/verwaltung/protokoll?aktion=staff.")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for action in [
+        "staff.create",
+        "staff.second_factor_reset",
+        "staff.lock",
+        "staff.unlock",
+    ] {
+        assert!(
+            log.contains(&format!("<code>{action}</code>")),
+            "{action} is audited"
+        );
+    }
+    app.stop().await;
+});

@@ -1,0 +1,119 @@
+//! What an admin does with the staff of a tenant: see who there is, lock and unlock
+//! accounts, and reset a second factor that was lost together with its recovery codes.
+//! Every function asks the policy first and is audited.
+
+use rathaus_store::Db;
+use rathaus_store::entities::{staff_recovery_code, staff_totp, staff_user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
+use crate::error::{CoreError, Result};
+use crate::policy::{self, Permission};
+use crate::second_factor;
+use crate::sessions::{self, Subject, SubjectKind};
+use crate::staff::StaffUser;
+
+/// A member of staff as the admin's list shows them.
+pub struct Member {
+    pub user: StaffUser,
+    pub second_factor: bool,
+}
+
+pub async fn list(db: &Db, actor: &Actor, tenant_id: Uuid) -> Result<Vec<Member>> {
+    policy::require(actor, tenant_id, Permission::ManageStaff)?;
+    let users = staff_user::Entity::find()
+        .filter(staff_user::Column::TenantId.eq(tenant_id))
+        .order_by_asc(staff_user::Column::Name)
+        .all(db.conn())
+        .await?;
+    let mut members = Vec::with_capacity(users.len());
+    for user in users {
+        let second_factor = second_factor::is_enrolled(db.conn(), user.id).await?;
+        members.push(Member {
+            user,
+            second_factor,
+        });
+    }
+    Ok(members)
+}
+
+async fn member(db: &Db, tenant_id: Uuid, staff_id: Uuid) -> Result<StaffUser> {
+    staff_user::Entity::find_by_id(staff_id)
+        .one(db.conn())
+        .await?
+        .filter(|u| u.tenant_id == tenant_id)
+        .ok_or_else(|| CoreError::NotFound("staff member".into()))
+}
+
+fn all_sessions(staff_id: Uuid) -> [Subject; 2] {
+    [SubjectKind::Staff, SubjectKind::StaffPending].map(|kind| Subject { kind, id: staff_id })
+}
+
+/// Removes the second factor: at the next login the person sets up a new one. Their
+/// sessions end (whoever holds the lost phone is logged out).
+pub async fn reset_second_factor(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    staff_id: Uuid,
+) -> Result<()> {
+    policy::require(actor, tenant_id, Permission::ManageStaff)?;
+    let user = member(db, tenant_id, staff_id).await?;
+    let txn = db.begin_write().await?;
+    staff_totp::Entity::delete_by_id(user.id).exec(&txn).await?;
+    staff_recovery_code::Entity::delete_many()
+        .filter(staff_recovery_code::Column::StaffId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    for subject in all_sessions(user.id) {
+        sessions::end_all(&txn, subject).await?;
+    }
+    let event = Event::new("staff.second_factor_reset", "staff_user").object(user.id);
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Locks (or unlocks) an account; locking ends its sessions. Admins cannot lock
+/// themselves out.
+pub async fn set_locked(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    staff_id: Uuid,
+    locked: bool,
+) -> Result<()> {
+    policy::require(actor, tenant_id, Permission::ManageStaff)?;
+    if locked && actor.id == Some(staff_id) {
+        return Err(CoreError::Invalid(
+            "you cannot lock your own account".into(),
+        ));
+    }
+    let user = member(db, tenant_id, staff_id).await?;
+    let txn = db.begin_write().await?;
+    staff_user::Entity::update_many()
+        .col_expr(staff_user::Column::Disabled, Expr::value(locked))
+        .filter(staff_user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    if locked {
+        for subject in all_sessions(user.id) {
+            sessions::end_all(&txn, subject).await?;
+        }
+    }
+    let action = if locked { "staff.lock" } else { "staff.unlock" };
+    audit::record(
+        &txn,
+        actor,
+        origin,
+        Event::new(action, "staff_user").object(user.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
