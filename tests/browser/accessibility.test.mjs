@@ -190,6 +190,22 @@ test('a citizen registers, confirms, logs in and manages the account, all access
     await page.goto(base + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
+
+  // An organisation: the list with an error, then its page, then acting for it.
+  await page.goto(`${base}/konto/organisationen`);
+  await page.click('button:has-text("Organisation anlegen")');
+  assert.match(await page.textContent('#fehler'), /Namen der Organisation/);
+  assert.deepEqual(await axeViolations(page), [], 'organisations with an error');
+  await page.fill('#name', 'Bäckerei Korn GmbH');
+  await page.click('button:has-text("Organisation anlegen")');
+  assert.match(await page.textContent('h1'), /Bäckerei Korn GmbH/);
+  assert.deepEqual(await axeViolations(page), [], 'organisation page');
+  await page.goto(`${base}/konto/organisationen`);
+  await page.check('label:has-text("Bäckerei Korn GmbH")');
+  await page.click('button:has-text("Speichern")');
+  assert.deepEqual(await axeViolations(page), [], 'organisations list');
+  await page.goto(`${base}/konto`);
+  assert.match(await page.textContent('main'), /Sie handeln gerade für: Bäckerei Korn GmbH/);
   await context.close();
 });
 

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod jobs;
 pub mod login_guard;
 pub mod mail;
+pub mod organisations;
 pub mod passwords;
 pub mod policy;
 pub mod second_factor;

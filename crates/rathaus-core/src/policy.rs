@@ -40,6 +40,33 @@ pub fn require(actor: &Actor, tenant_id: Uuid, permission: Permission) -> Result
     }
 }
 
+/// What a citizen may do with an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrganisationAction {
+    /// See it and its members, act for it.
+    Use,
+    /// Invite and remove members, change roles.
+    ManageMembers,
+}
+
+/// Allows or refuses an organisation action for a citizen whose role in it is
+/// `membership` (`None`: not a member). Members use it; its admins manage it.
+pub fn require_in_organisation(membership: Option<&str>, action: OrganisationAction) -> Result<()> {
+    let allowed = matches!(
+        (membership, action),
+        (Some("admin"), _) | (Some(_), OrganisationAction::Use)
+    );
+    if allowed {
+        Ok(())
+    } else if membership.is_none() {
+        Err(CoreError::Forbidden("only members see an organisation"))
+    } else {
+        Err(CoreError::Forbidden(
+            "only the organisation's admins manage its members",
+        ))
+    }
+}
+
 fn denial(permission: Permission) -> &'static str {
     match permission {
         Permission::ReadAuditLog => "reading the audit log needs the admin or auditor role",
@@ -52,6 +79,15 @@ fn denial(permission: Permission) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_use_organisations_and_admins_manage_them() {
+        use OrganisationAction::{ManageMembers, Use};
+        assert!(require_in_organisation(Some("member"), Use).is_ok());
+        assert!(require_in_organisation(Some("member"), ManageMembers).is_err());
+        assert!(require_in_organisation(Some("admin"), ManageMembers).is_ok());
+        assert!(require_in_organisation(None, Use).is_err());
+    }
 
     fn staff(tenant: Uuid, roles: Vec<Role>) -> Actor {
         Actor {

@@ -79,6 +79,7 @@ pub async fn start_with_trust(
         last_seen_at: Set(now),
         expires_at: Set(now + subject.kind.timeouts().1),
         trust_level: Set(trust.map(|t| t.as_str().to_owned())),
+        acting_for: Set(None),
     })
     .exec_without_returning(conn)
     .await?;
@@ -125,6 +126,29 @@ async fn touch(db: &Db, hash: &str, now: DateTime<Utc>) -> Result<()> {
         .exec(db.conn())
         .await?;
     Ok(())
+}
+
+/// Lets the session act for an organisation (or for the person alone, with `None`).
+/// The caller has checked membership.
+pub async fn set_acting_for(
+    conn: &impl ConnectionTrait,
+    token: &str,
+    organisation: Option<Uuid>,
+) -> Result<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::ActingFor, Expr::value(organisation))
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The organisation the session acts for, if any.
+pub async fn acting_for(conn: &impl ConnectionTrait, token: &str) -> Result<Option<Uuid>> {
+    let found = session::Entity::find_by_id(token_hash(token))
+        .one(conn)
+        .await?;
+    Ok(found.and_then(|s| s.acting_for))
 }
 
 /// Ends one session.

@@ -19,6 +19,8 @@ pub struct Model {
     /// How sure the login is of the person (citizens): basis for e-mail and password,
     /// up to hoch for an eID, as the identity provider reported it.
     pub trust_level: Option<String>,
+    /// The organisation the citizen acts for in this session, if any.
+    pub acting_for: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

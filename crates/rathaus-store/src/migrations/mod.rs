@@ -10,6 +10,7 @@ mod m20261122_000004_login_failures;
 mod m20261123_000005_citizen_profiles;
 mod m20261123_000006_staff_second_factor;
 mod m20261123_000007_identity_providers;
+mod m20261123_000008_organisations;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_citizen_profiles::Migration),
             Box::new(m20261123_000006_staff_second_factor::Migration),
             Box::new(m20261123_000007_identity_providers::Migration),
+            Box::new(m20261123_000008_organisations::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod external;
+mod organisations;
 mod recovery;
 mod settings;
 
@@ -55,6 +56,30 @@ pub fn routes() -> Routes {
         .get("/konto/loeschen", Citizen, settings::delete_form)
         .post("/konto/loeschen", Citizen, settings::delete)
         .get("/konto/geloescht", Public, settings::deleted)
+        .get("/konto/organisationen", Citizen, organisations::list)
+        .post("/konto/organisationen", Citizen, organisations::create)
+        .get("/konto/organisationen/{id}", Citizen, organisations::detail)
+        .post(
+            "/konto/organisationen/{id}/einladen",
+            Citizen,
+            organisations::invite,
+        )
+        .post(
+            "/konto/organisationen/{id}/mitglieder/{member}/entfernen",
+            Citizen,
+            organisations::remove,
+        )
+        .post("/konto/handeln-fuer", Citizen, organisations::act_for)
+        .get(
+            "/konto/organisationen/einladung/{token}",
+            Citizen,
+            organisations::invitation,
+        )
+        .post(
+            "/konto/organisationen/einladung/{token}",
+            Citizen,
+            organisations::accept,
+        )
 }
 
 /// The base of links we mail: the request's host when it is one of the tenant's

@@ -29,9 +29,23 @@ pub struct Overview {
     language: Option<(String, String)>,
     /// "Confirmed by …" when identity data came from an identity provider.
     verified_note: Option<String>,
+    /// "You are acting for …" when the session acts for an organisation.
+    acting_note: Option<String>,
 }
 
-pub async fn overview(chrome: Chrome, session: CitizenSession) -> Overview {
+pub async fn overview(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: CitizenSession,
+) -> Result<Overview, PageError> {
+    let acting =
+        rathaus_core::organisations::acting_for(&state.db, &session.citizen, &session.token)
+            .await?;
+    let acting_note = acting.map(|o| {
+        chrome
+            .t
+            .fmt("account-acting-for", &[("organisation", &o.name)])
+    });
     let page = profile_page(chrome, &Profile::of(&session.citizen), None);
     // The language always has a value; "no details yet" is about the others.
     let (language, details): (Vec<_>, Vec<_>) = page
@@ -53,13 +67,14 @@ pub async fn overview(chrome: Chrome, session: CitizenSession) -> Overview {
             .t
             .fmt("account-profile-verified", &[("issuer", &issuer)])
     });
-    Overview {
+    Ok(Overview {
         chrome: page.chrome,
         email: session.citizen.email,
         profile,
         language,
         verified_note,
-    }
+        acting_note,
+    })
 }
 
 /// The profile form; `verified_by` names the identity provider whose data is fixed.

@@ -37,6 +37,7 @@ fn concrete(path: &str) -> String {
         .replace("{token}", "0000")
         .replace("{slug}", "unknown")
         .replace("{id}", &Uuid::nil().to_string())
+        .replace("{member}", &Uuid::nil().to_string())
 }
 
 #[derive(Debug, PartialEq)]

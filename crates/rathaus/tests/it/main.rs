@@ -12,6 +12,7 @@ mod cli;
 mod external_login;
 mod jobs;
 mod mail;
+mod organisations;
 mod staff;
 mod storage;
 mod tenants;

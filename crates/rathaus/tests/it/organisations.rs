@@ -1,0 +1,151 @@
+//! Organisations: create, invite by a really sent mail link, accept with the invited
+//! account only, act for the organisation, remove and leave — and who may do what.
+
+use crate::accounts::{GOOD_PASSWORD, login, registered_and_confirmed, session_cookie, start};
+use crate::harness::{TestApp, link_in};
+use crate::on_both_backends;
+
+async fn logged_in(app: &TestApp, email: &str) -> String {
+    session_cookie(&login(app, email, GOOD_PASSWORD, "/konto").await)
+}
+
+async fn citizen_id(app: &TestApp, email: &str) -> uuid::Uuid {
+    use rathaus_store::entities::citizen;
+    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = citizen::Entity::find().filter(citizen::Column::Email.eq(email));
+    found.one(app.db().conn()).await.unwrap().unwrap().id
+}
+
+/// Creates "Bäckerei Korn GmbH" as `cookie`'s account; returns its page path.
+async fn create(app: &TestApp, cookie: &str) -> String {
+    let created = app
+        .post_as(
+            cookie,
+            "/konto/organisationen",
+            &[("name", "Bäckerei Korn GmbH")],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    created.headers()["location"].to_str().unwrap().to_owned()
+}
+
+on_both_backends!(
+    a_business_invites_members_who_act_for_it,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        for email in [
+            "anna@korn.example",
+            "ben@korn.example",
+            "mallory@example.org",
+        ] {
+            registered_and_confirmed(&app, &smtp, email).await;
+        }
+        let anna = logged_in(&app, "anna@korn.example").await;
+        let empty = app
+            .post_as(&anna, "/konto/organisationen", &[("name", " ")])
+            .await;
+        assert_eq!(empty.status(), 422);
+        assert!(empty.text().await.unwrap().contains("href=\"#name\""));
+        let page = create(&app, &anna).await;
+        let id = page.rsplit('/').next().unwrap().to_owned();
+        let shown = app.get_as(&anna, &page).await.text().await.unwrap();
+        assert!(shown.contains("Bäckerei Korn GmbH") && shown.contains("Administration"));
+
+        // Strangers see nothing and cannot invite.
+        let mallory = logged_in(&app, "mallory@example.org").await;
+        assert_eq!(app.get_as(&mallory, &page).await.status(), 403);
+        let forged = app
+            .post_as(
+                &mallory,
+                &format!("{page}/einladen"),
+                &[("email", "mallory@example.org")],
+            )
+            .await;
+        assert_eq!(forged.status(), 403);
+
+        let invited = app
+            .post_as(
+                &anna,
+                &format!("{page}/einladen"),
+                &[("email", "Ben@Korn.example")],
+            )
+            .await;
+        assert_eq!(invited.status(), 303);
+        let body = smtp
+            .wait_for_mail("ben@korn.example", "/konto/organisationen/einladung/")
+            .await;
+        let link = link_in(
+            &body,
+            &format!("{}/konto/organisationen/einladung/", app.base),
+        )
+        .unwrap();
+        let path = link.strip_prefix(&app.base).unwrap().to_owned();
+
+        // The link works only for the invited address, and only once.
+        let wrong = app.post_as(&mallory, &path, &[]).await;
+        assert_eq!(wrong.status(), 410);
+        assert!(
+            wrong
+                .text()
+                .await
+                .unwrap()
+                .contains("andere E-Mail-Adresse")
+        );
+        let ben = logged_in(&app, "ben@korn.example").await;
+        assert_eq!(app.get_as(&ben, &path).await.status(), 200);
+        let joined = app.post_as(&ben, &path, &[]).await;
+        assert_eq!(joined.headers()["location"].to_str().unwrap(), page);
+        assert_eq!(app.post_as(&ben, &path, &[]).await.status(), 410);
+
+        // Ben acts for the business; a member cannot remove others.
+        let act = app
+            .post_as(&ben, "/konto/handeln-fuer", &[("organisation", &id)])
+            .await;
+        assert_eq!(act.status(), 303);
+        let overview = app.get_as(&ben, "/konto").await.text().await.unwrap();
+        assert!(overview.contains("Sie handeln gerade für: Bäckerei Korn GmbH"));
+        let not_for_mallory = app
+            .post_as(&mallory, "/konto/handeln-fuer", &[("organisation", &id)])
+            .await;
+        assert_eq!(not_for_mallory.status(), 403);
+        let anna_id = citizen_id(&app, "anna@korn.example").await;
+        let ben_id = citizen_id(&app, "ben@korn.example").await;
+        let remove_anna = app
+            .post_as(&ben, &format!("{page}/mitglieder/{anna_id}/entfernen"), &[])
+            .await;
+        assert_eq!(remove_anna.status(), 403);
+
+        // The last admin cannot leave; Anna removes Ben, whose session stops acting for it.
+        let last_admin = app
+            .post_as(
+                &anna,
+                &format!("{page}/mitglieder/{anna_id}/entfernen"),
+                &[],
+            )
+            .await;
+        assert_eq!(last_admin.status(), 400);
+        let removed = app
+            .post_as(&anna, &format!("{page}/mitglieder/{ben_id}/entfernen"), &[])
+            .await;
+        assert_eq!(removed.status(), 303);
+        assert_eq!(app.get_as(&ben, &page).await.status(), 403);
+        let overview = app.get_as(&ben, "/konto").await.text().await.unwrap();
+        assert!(!overview.contains("Sie handeln gerade für"));
+        for action in [
+            "organisation.create",
+            "organisation.invite",
+            "organisation.join",
+            "organisation.remove_member",
+        ] {
+            let sql = format!(
+                "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = '{action}'"
+            );
+            assert_eq!(
+                app.scalar(&sql).await.as_deref(),
+                Some("1"),
+                "{action} is audited"
+            );
+        }
+        app.stop().await;
+    }
+);
