@@ -291,8 +291,18 @@ pub async fn accept(
     if claimed.rows_affected != 1 {
         return Ok(Acceptance::BadLink);
     }
-    if role_of(&txn, found.id, account.id).await?.is_none() {
-        add_member(&txn, found.id, account.id, &invitation.role).await?;
+    match role_of(&txn, found.id, account.id).await? {
+        None => add_member(&txn, found.id, account.id, &invitation.role).await?,
+        // An invitation with admin rights to a member makes them an admin.
+        Some(role) if role != ADMIN && invitation.role == ADMIN => {
+            organisation_member::Entity::update_many()
+                .col_expr(organisation_member::Column::Role, Expr::value(ADMIN))
+                .filter(organisation_member::Column::OrganisationId.eq(found.id))
+                .filter(organisation_member::Column::CitizenId.eq(account.id))
+                .exec(&txn)
+                .await?;
+        }
+        Some(_) => {}
     }
     record(&txn, account, origin, "join", found.id).await?;
     txn.commit().await?;
@@ -371,4 +381,50 @@ pub async fn acting_for(
         Err(CoreError::Forbidden(_) | CoreError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Before an account is deleted: organisations it alone administers go with it when it
+/// is their only member; where others remain, the deletion must wait until someone
+/// else is admin. Returns the names of those organisations (then nothing was changed).
+pub(crate) async fn release_for_deletion(
+    conn: &impl ConnectionTrait,
+    account: &Citizen,
+) -> Result<std::result::Result<(), Vec<String>>> {
+    let administered = organisation_member::Entity::find()
+        .filter(organisation_member::Column::CitizenId.eq(account.id))
+        .filter(organisation_member::Column::Role.eq(ADMIN))
+        .all(conn)
+        .await?;
+    let mut blocking = Vec::new();
+    let mut alone = Vec::new();
+    for membership in administered {
+        let of_org = organisation_member::Column::OrganisationId.eq(membership.organisation_id);
+        let admins = organisation_member::Entity::find()
+            .filter(of_org.clone())
+            .filter(organisation_member::Column::Role.eq(ADMIN))
+            .count(conn)
+            .await?;
+        if admins > 1 {
+            continue;
+        }
+        let members = organisation_member::Entity::find()
+            .filter(of_org)
+            .count(conn)
+            .await?;
+        let found = organisation::Entity::find_by_id(membership.organisation_id)
+            .one(conn)
+            .await?;
+        match found {
+            Some(org) if members > 1 => blocking.push(org.name),
+            Some(org) => alone.push(org.id),
+            None => {}
+        }
+    }
+    if !blocking.is_empty() {
+        return Ok(Err(blocking));
+    }
+    for id in alone {
+        organisation::Entity::delete_by_id(id).exec(conn).await?;
+    }
+    Ok(Ok(()))
 }

@@ -23,7 +23,7 @@ pub use login::{LoginOutcome, login, logout};
 pub use recovery::{ResetOutcome, request_password_reset, reset_link_usable, reset_password};
 pub use registration::{CONFIRM_LINK_VALIDITY, RegistrationProblem, confirm_email, register};
 pub use settings::{
-    EmailChangeOutcome, PasswordChange, Profile, ProfileProblem, change_password,
+    Deletion, EmailChangeOutcome, PasswordChange, Profile, ProfileProblem, change_password,
     confirm_email_change, delete_account, request_email_change, update_profile,
 };
 

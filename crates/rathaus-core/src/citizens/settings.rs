@@ -18,6 +18,7 @@ use crate::actor::Origin;
 use crate::error::Result;
 use crate::login_guard;
 use crate::mail;
+use crate::organisations;
 use crate::passwords::{self, Weakness};
 use crate::sessions;
 use crate::tenants::Tenant;
@@ -330,18 +331,22 @@ pub async fn confirm_email_change(
 /// What the town hall must keep stays, without the account: the audit log (security
 /// record, kept for its own period) and, once there are applications, the applications
 /// and cases with the applicant's data as submitted (kept under the retention rules of
-/// each service). Returns false when the password was wrong.
+/// each service). Organisations the account alone administers go with it if nobody else
+/// is in them; otherwise the deletion waits until another member is admin.
 pub async fn delete_account(
     db: &Db,
     tenant: &Tenant,
     account: &Citizen,
     password: &str,
     origin: &Origin,
-) -> Result<bool> {
+) -> Result<Deletion> {
     if !confirm_password(db, account, password, origin).await? {
-        return Ok(false);
+        return Ok(Deletion::WrongPassword);
     }
     let txn = db.begin_write().await?;
+    if let Err(organisations) = organisations::release_for_deletion(&txn, account).await? {
+        return Ok(Deletion::SoleAdminOf(organisations));
+    }
     sessions::end_all(&txn, subject(account)).await?;
     let guard_key = login_guard::account_key("citizen", &account.email);
     login_guard::forget(&txn, tenant.id, &guard_key).await?;
@@ -360,5 +365,12 @@ pub async fn delete_account(
     .await?;
     record(&txn, account, origin, "delete").await?;
     txn.commit().await?;
-    Ok(true)
+    Ok(Deletion::Deleted)
+}
+
+pub enum Deletion {
+    Deleted,
+    WrongPassword,
+    /// The account is the only admin of these organisations, which have other members.
+    SoleAdminOf(Vec<String>),
 }

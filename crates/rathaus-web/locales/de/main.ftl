@@ -238,3 +238,4 @@ organisation-invitation-bad-link = Der Einladungslink ist abgelaufen, wurde scho
 organisation-invitation-other-address = Die Einladung gilt für eine andere E-Mail-Adresse. Melden Sie sich mit dem Konto dieser Adresse an.
 account-organisations-link = Organisationen, für die Sie handeln
 account-acting-for = Sie handeln gerade für: { $organisation }
+account-delete-sole-admin = Sie sind die einzige Administration von: { $organisations }. Machen Sie zuerst ein anderes Mitglied zur Administration (Einladung mit Administrationsrecht) oder entfernen Sie die anderen Mitglieder.

@@ -238,3 +238,4 @@ organisation-invitation-bad-link = The invitation link has expired, was used alr
 organisation-invitation-other-address = The invitation is for another e-mail address. Log in with the account of that address.
 account-organisations-link = Organisations you act for
 account-acting-for = You are acting for: { $organisation }
+account-delete-sole-admin = You are the only administrator of: { $organisations }. First make another member an administrator (invitation with administration rights) or remove the other members.

@@ -7,7 +7,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::citizens::{self, EmailChangeOutcome, PasswordChange, Profile, ProfileProblem};
+use rathaus_core::citizens::{
+    self, Deletion, EmailChangeOutcome, PasswordChange, Profile, ProfileProblem,
+};
 use serde::Deserialize;
 
 use super::{CitizenSession, MessagePage, link_base, message, wake_mailer, weakness_key};
@@ -429,7 +431,7 @@ pub async fn delete(
         page.error("sure", "account-delete-not-sure");
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let deleted = citizens::delete_account(
+    let deletion = citizens::delete_account(
         &state.db,
         &page.chrome.tenant,
         &session.citizen,
@@ -437,10 +439,22 @@ pub async fn delete(
         &origin,
     )
     .await?;
-    if !deleted {
-        page.fields[0].value = "1".into();
-        page.error("current_password", "account-current-password-wrong");
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    match deletion {
+        Deletion::Deleted => {}
+        Deletion::WrongPassword => {
+            page.fields[0].value = "1".into();
+            page.error("current_password", "account-current-password-wrong");
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Deletion::SoleAdminOf(names) => {
+            page.fields[0].value = "1".into();
+            let message = page.chrome.t.fmt(
+                "account-delete-sole-admin",
+                &[("organisations", &names.join(", "))],
+            );
+            page.error_text("sure", message);
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
     }
     wake_mailer(&state);
     let mut response = Redirect::to("/konto/geloescht").into_response();

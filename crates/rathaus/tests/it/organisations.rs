@@ -2,7 +2,7 @@
 //! account only, act for the organisation, remove and leave — and who may do what.
 
 use crate::accounts::{GOOD_PASSWORD, login, registered_and_confirmed, session_cookie, start};
-use crate::harness::{TestApp, link_in};
+use crate::harness::{SmtpServer, TestApp, link_in, mail_body};
 use crate::on_both_backends;
 
 async fn logged_in(app: &TestApp, email: &str) -> String {
@@ -146,6 +146,90 @@ on_both_backends!(
                 "{action} is audited"
             );
         }
+        app.stop().await;
+    }
+);
+
+/// The invitation links mailed to `email` so far.
+fn invitation_links(app: &TestApp, smtp: &SmtpServer, email: &str) -> Vec<String> {
+    let prefix = format!("{}/konto/organisationen/einladung/", app.base);
+    smtp.messages()
+        .iter()
+        .filter(|raw| raw.contains(&format!("To: {email}")))
+        .filter_map(|raw| link_in(&mail_body(raw), &prefix))
+        .collect()
+}
+
+/// `admin` invites `email` with `form`; its owner (`cookie`) follows the new link.
+async fn invite_and_join(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    (page, admin): (&str, &str),
+    (email, cookie): (&str, &str),
+    form: &[(&str, &str)],
+) {
+    let before = invitation_links(app, smtp, email);
+    let invited = app.post_as(admin, &format!("{page}/einladen"), form).await;
+    assert_eq!(invited.status(), 303);
+    for _ in 0..200 {
+        let new = invitation_links(app, smtp, email)
+            .into_iter()
+            .find(|link| !before.contains(link));
+        if let Some(link) = new {
+            let path = link.strip_prefix(&app.base).unwrap();
+            assert_eq!(app.post_as(cookie, path, &[]).await.status(), 303);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no new invitation for {email}");
+}
+
+on_both_backends!(
+    an_account_that_alone_runs_an_organisation_hands_it_over_first,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        for email in ["anna@korn.example", "ben@korn.example"] {
+            registered_and_confirmed(&app, &smtp, email).await;
+        }
+        let anna = logged_in(&app, "anna@korn.example").await;
+        let ben = logged_in(&app, "ben@korn.example").await;
+        let page = create(&app, &anna).await;
+        let member = [("email", "ben@korn.example")];
+        let ben_person = ("ben@korn.example", ben.as_str());
+        invite_and_join(&app, &smtp, (&page, &anna), ben_person, &member).await;
+
+        let delete = [("sure", "1"), ("current_password", GOOD_PASSWORD)];
+        let blocked = app.post_as(&anna, "/konto/loeschen", &delete).await;
+        assert_eq!(blocked.status(), 409);
+        assert!(
+            blocked
+                .text()
+                .await
+                .unwrap()
+                .contains("einzige Administration")
+        );
+
+        let as_admin = [("email", "ben@korn.example"), ("admin", "1")];
+        invite_and_join(&app, &smtp, (&page, &anna), ben_person, &as_admin).await;
+        assert_eq!(
+            app.post_as(&anna, "/konto/loeschen", &delete)
+                .await
+                .status(),
+            303
+        );
+        let still = app.get_as(&ben, &page).await.text().await.unwrap();
+        assert!(still.contains("Bäckerei Korn GmbH") && !still.contains("anna@korn.example"));
+
+        // Ben alone: his organisations go with his account.
+        assert_eq!(
+            app.post_as(&ben, "/konto/loeschen", &delete).await.status(),
+            303
+        );
+        let left = app
+            .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM organisations")
+            .await;
+        assert_eq!(left.as_deref(), Some("0"));
         app.stop().await;
     }
 );
