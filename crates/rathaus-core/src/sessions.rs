@@ -151,6 +151,19 @@ pub async fn acting_for(conn: &impl ConnectionTrait, token: &str) -> Result<Opti
     Ok(found.and_then(|s| s.acting_for))
 }
 
+/// Whether the session was opened (by a login) less than `within` ago: proof of a
+/// recent authentication for accounts that have no password to ask for.
+pub async fn started_within(
+    conn: &impl ConnectionTrait,
+    token: &str,
+    within: Duration,
+) -> Result<bool> {
+    let found = session::Entity::find_by_id(token_hash(token))
+        .one(conn)
+        .await?;
+    Ok(found.is_some_and(|s| s.created_at > Utc::now() - within))
+}
+
 /// Ends one session.
 pub async fn end(conn: &impl ConnectionTrait, token: &str) -> Result<()> {
     session::Entity::delete_by_id(token_hash(token))

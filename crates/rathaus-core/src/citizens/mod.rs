@@ -23,8 +23,9 @@ pub use login::{LoginOutcome, login, logout};
 pub use recovery::{ResetOutcome, request_password_reset, reset_link_usable, reset_password};
 pub use registration::{CONFIRM_LINK_VALIDITY, RegistrationProblem, confirm_email, register};
 pub use settings::{
-    Deletion, EmailChangeOutcome, PasswordChange, Profile, ProfileProblem, change_password,
-    confirm_email_change, delete_account, request_email_change, update_profile,
+    Confirmation, Deletion, EmailChangeOutcome, PasswordChange, Profile, ProfileProblem,
+    RECENT_LOGIN, change_password, confirm_email_change, delete_account, request_email_change,
+    update_profile,
 };
 
 use crate::actor::{Actor, ActorKind, Origin};

@@ -173,16 +173,29 @@ pub async fn update_profile(
     Ok(Ok(()))
 }
 
-/// Checks the current password of a logged-in person, counting failures like a login
-/// (so an open session cannot be used to guess it).
+/// How a logged-in person confirms a sensitive change: with the current password, or —
+/// for an account without one (eID login only) — by a login less than
+/// `RECENT_LOGIN` ago.
+pub struct Confirmation<'a> {
+    pub password: &'a str,
+    pub session_token: &'a str,
+}
+
+pub const RECENT_LOGIN: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Checks the confirmation. Wrong passwords count like failed logins (so an open
+/// session cannot be used to guess the password).
 async fn confirm_password(
     db: &Db,
     account: &Citizen,
-    password: &str,
+    confirmation: &Confirmation<'_>,
     origin: &Origin,
 ) -> Result<bool> {
+    let Some(stored) = account.password_hash.as_deref() else {
+        return sessions::started_within(db.conn(), confirmation.session_token, RECENT_LOGIN).await;
+    };
     let check = async {
-        let ok = passwords::verify(password, account.password_hash.as_deref()).await;
+        let ok = passwords::verify(confirmation.password, Some(stored)).await;
         Ok(ok.then_some(()))
     };
     let attempt = login_guard::guarded(
@@ -211,11 +224,11 @@ pub async fn change_password(
     db: &Db,
     tenant: &Tenant,
     account: &Citizen,
-    current: &str,
+    confirmation: Confirmation<'_>,
     new_password: &str,
     origin: &Origin,
 ) -> Result<PasswordChange> {
-    if !confirm_password(db, account, current, origin).await? {
+    if !confirm_password(db, account, &confirmation, origin).await? {
         return Ok(PasswordChange::WrongPassword);
     }
     if let Err(weakness) = passwords::check_new(new_password, &account.email) {
@@ -244,7 +257,7 @@ pub async fn request_email_change(
     db: &Db,
     tenant: &Tenant,
     account: &Citizen,
-    password: &str,
+    confirmation: Confirmation<'_>,
     new_email: &str,
     link_base: &str,
     origin: &Origin,
@@ -253,7 +266,7 @@ pub async fn request_email_change(
     if !valid_address(&new_email) || new_email == account.email {
         return Ok(EmailChangeOutcome::InvalidAddress);
     }
-    if !confirm_password(db, account, password, origin).await? {
+    if !confirm_password(db, account, &confirmation, origin).await? {
         return Ok(EmailChangeOutcome::WrongPassword);
     }
     let txn = db.begin_write().await?;
@@ -337,10 +350,10 @@ pub async fn delete_account(
     db: &Db,
     tenant: &Tenant,
     account: &Citizen,
-    password: &str,
+    confirmation: Confirmation<'_>,
     origin: &Origin,
 ) -> Result<Deletion> {
-    if !confirm_password(db, account, password, origin).await? {
+    if !confirm_password(db, account, &confirmation, origin).await? {
         return Ok(Deletion::WrongPassword);
     }
     let txn = db.begin_write().await?;

@@ -239,3 +239,5 @@ organisation-invitation-other-address = Die Einladung gilt für eine andere E-Ma
 account-organisations-link = Organisationen, für die Sie handeln
 account-acting-for = Sie handeln gerade für: { $organisation }
 account-delete-sole-admin = Sie sind die einzige Administration von: { $organisations }. Machen Sie zuerst ein anderes Mitglied zur Administration (Einladung mit Administrationsrecht) oder entfernen Sie die anderen Mitglieder.
+account-confirm-by-recent-login = Ihr Konto hat kein Passwort. Zur Bestätigung genügt eine Anmeldung, die weniger als 10 Minuten zurückliegt.
+account-login-again = Ihre Anmeldung liegt zu lange zurück. Melden Sie sich bitte erneut an und wiederholen Sie den Vorgang.

@@ -239,3 +239,5 @@ organisation-invitation-other-address = The invitation is for another e-mail add
 account-organisations-link = Organisations you act for
 account-acting-for = You are acting for: { $organisation }
 account-delete-sole-admin = You are the only administrator of: { $organisations }. First make another member an administrator (invitation with administration rights) or remove the other members.
+account-confirm-by-recent-login = Your account has no password. A login less than 10 minutes ago confirms the change.
+account-login-again = Your login was too long ago. Please log in again and repeat this step.

@@ -8,7 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::citizens::{
-    self, Deletion, EmailChangeOutcome, PasswordChange, Profile, ProfileProblem,
+    self, Citizen, Confirmation, Deletion, EmailChangeOutcome, PasswordChange, Profile,
+    ProfileProblem,
 };
 use serde::Deserialize;
 
@@ -220,17 +221,43 @@ pub async fn save_profile(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-/// The field in which a person confirms a change with their current password.
-fn current_password(page: &FormPage) -> Field {
-    Field::new(
+/// How the person confirms the change on this page: the current password, or for an
+/// account without one (eID only) a recent login, which the page explains.
+fn with_confirmation(mut page: FormPage, account: &Citizen) -> FormPage {
+    if account.password_hash.is_none() {
+        let note = page.t("account-confirm-by-recent-login");
+        page.lead = Some(match page.lead.take() {
+            Some(lead) => format!("{lead} {note}"),
+            None => note,
+        });
+        return page;
+    }
+    let field = Field::new(
         "current_password",
         &page.t("account-current-password"),
         "password",
     )
-    .autocomplete("current-password")
+    .autocomplete("current-password");
+    page.field(field)
 }
 
-fn password_page(chrome: Chrome) -> FormPage {
+/// Explains a failed confirmation at the password field, or (no password) at `field`.
+fn confirmation_failed(page: &mut FormPage, account: &Citizen, field: &'static str) {
+    if account.password_hash.is_some() {
+        page.error("current_password", "account-current-password-wrong");
+    } else {
+        page.error(field, "account-login-again");
+    }
+}
+
+fn confirmation<'a>(session: &'a CitizenSession, password: &'a str) -> Confirmation<'a> {
+    Confirmation {
+        password,
+        session_token: &session.token,
+    }
+}
+
+fn password_page(chrome: Chrome, account: &Citizen) -> FormPage {
     let page = FormPage::new(
         chrome,
         "account-password-title",
@@ -239,15 +266,14 @@ fn password_page(chrome: Chrome) -> FormPage {
     )
     .lead("account-password-lead")
     .link("/konto", "account-back");
-    let current = current_password(&page);
     let new = Field::new("password", &page.t("account-new-password"), "password")
         .hint(&page.t("account-password-hint"))
         .autocomplete("new-password");
-    page.field(current).field(new)
+    with_confirmation(page, account).field(new)
 }
 
-pub async fn password_form(chrome: Chrome, _session: CitizenSession) -> FormPage {
-    password_page(chrome)
+pub async fn password_form(chrome: Chrome, session: CitizenSession) -> FormPage {
+    password_page(chrome, &session.citizen)
 }
 
 #[derive(Deserialize)]
@@ -269,12 +295,12 @@ pub async fn change_password(
         &state.db,
         &chrome.tenant,
         &session.citizen,
-        &form.current_password,
+        confirmation(&session, &form.current_password),
         &form.password,
         &origin,
     )
     .await?;
-    let mut page = password_page(chrome);
+    let mut page = password_page(chrome, &session.citizen);
     match outcome {
         PasswordChange::Changed { token } => {
             wake_mailer(&state);
@@ -286,14 +312,14 @@ pub async fn change_password(
             return Ok(response);
         }
         PasswordChange::WrongPassword => {
-            page.error("current_password", "account-current-password-wrong");
+            confirmation_failed(&mut page, &session.citizen, "password");
         }
         PasswordChange::Weak(weakness) => page.error("password", weakness_key(weakness)),
     }
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-fn email_page(chrome: Chrome, current: &str, new_email: &str) -> FormPage {
+fn email_page(chrome: Chrome, account: &Citizen, new_email: &str) -> FormPage {
     let mut page = FormPage::new(
         chrome,
         "account-email-title",
@@ -304,17 +330,16 @@ fn email_page(chrome: Chrome, current: &str, new_email: &str) -> FormPage {
     page.lead = Some(
         page.chrome
             .t
-            .fmt("account-email-lead", &[("email", current)]),
+            .fmt("account-email-lead", &[("email", &account.email)]),
     );
     let email = Field::new("email", &page.t("account-new-email"), "email")
         .value(new_email)
         .autocomplete("email");
-    let password = current_password(&page);
-    page.field(email).field(password)
+    with_confirmation(page.field(email), account)
 }
 
 pub async fn email_form(chrome: Chrome, session: CitizenSession) -> FormPage {
-    email_page(chrome, &session.citizen.email, "")
+    email_page(chrome, &session.citizen, "")
 }
 
 #[derive(Deserialize)]
@@ -338,13 +363,13 @@ pub async fn change_email(
         &state.db,
         &chrome.tenant,
         &session.citizen,
-        &form.current_password,
+        confirmation(&session, &form.current_password),
         &form.email,
         &base,
         &origin,
     )
     .await?;
-    let mut page = email_page(chrome, &session.citizen.email, form.email.trim());
+    let mut page = email_page(chrome, &session.citizen, form.email.trim());
     match outcome {
         EmailChangeOutcome::Sent => {
             wake_mailer(&state);
@@ -352,7 +377,7 @@ pub async fn change_email(
         }
         EmailChangeOutcome::InvalidAddress => page.error("email", "account-new-email-invalid"),
         EmailChangeOutcome::WrongPassword => {
-            page.error("current_password", "account-current-password-wrong");
+            confirmation_failed(&mut page, &session.citizen, "email");
         }
     }
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -394,7 +419,7 @@ pub async fn confirm_email_change(
     Ok((StatusCode::GONE, page).into_response())
 }
 
-fn delete_page(chrome: Chrome) -> FormPage {
+fn delete_page(chrome: Chrome, account: &Citizen) -> FormPage {
     let page = FormPage::new(
         chrome,
         "account-delete-title",
@@ -404,12 +429,11 @@ fn delete_page(chrome: Chrome) -> FormPage {
     .lead("account-delete-lead")
     .link("/konto", "account-back");
     let sure = Field::new("sure", &page.t("account-delete-sure"), "checkbox");
-    let password = current_password(&page);
-    page.field(sure).field(password)
+    with_confirmation(page.field(sure), account)
 }
 
-pub async fn delete_form(chrome: Chrome, _session: CitizenSession) -> FormPage {
-    delete_page(chrome)
+pub async fn delete_form(chrome: Chrome, session: CitizenSession) -> FormPage {
+    delete_page(chrome, &session.citizen)
 }
 
 #[derive(Deserialize)]
@@ -426,7 +450,7 @@ pub async fn delete(
     RequestOrigin(origin): RequestOrigin,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, PageError> {
-    let mut page = delete_page(chrome);
+    let mut page = delete_page(chrome, &session.citizen);
     if form.sure.is_none() {
         page.error("sure", "account-delete-not-sure");
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -435,7 +459,7 @@ pub async fn delete(
         &state.db,
         &page.chrome.tenant,
         &session.citizen,
-        &form.current_password,
+        confirmation(&session, &form.current_password),
         &origin,
     )
     .await?;
@@ -443,7 +467,7 @@ pub async fn delete(
         Deletion::Deleted => {}
         Deletion::WrongPassword => {
             page.fields[0].value = "1".into();
-            page.error("current_password", "account-current-password-wrong");
+            confirmation_failed(&mut page, &session.citizen, "sure");
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
         Deletion::SoleAdminOf(names) => {

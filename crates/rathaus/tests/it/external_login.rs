@@ -283,3 +283,61 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    an_eid_only_account_confirms_changes_by_a_recent_login,
+    |backend| async move {
+        use rathaus_store::entities::session;
+        use rathaus_store::sea_orm::{EntityTrait, sea_query::Expr};
+        let (app, _smtp, provider) = setup(backend).await;
+        let client = browser();
+        let back = through_provider(&client, &app, &provider, "erika").await;
+        let cookie = session_cookie(&client.get(&back).send().await.unwrap());
+        let form = app
+            .get_as(&cookie, "/konto/loeschen")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("kein Passwort") && !form.contains("current_password"));
+
+        // A login an hour ago is not enough.
+        let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+        session::Entity::update_many()
+            .col_expr(session::Column::CreatedAt, Expr::value(an_hour_ago))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let stale = app
+            .post_as(&cookie, "/konto/passwort", &[("password", GOOD_PASSWORD)])
+            .await;
+        assert_eq!(stale.status(), 422);
+        assert!(stale.text().await.unwrap().contains("erneut an"));
+
+        // Fresh from the provider: a first password can be set, then the account deleted.
+        let client = browser();
+        let back = through_provider(&client, &app, &provider, "erika").await;
+        let fresh = session_cookie(&client.get(&back).send().await.unwrap());
+        let set = app
+            .post_as(&fresh, "/konto/passwort", &[("password", GOOD_PASSWORD)])
+            .await;
+        assert_eq!(set.status(), 303);
+        assert_eq!(
+            login(&app, "erika.eid@example.org", GOOD_PASSWORD, "/konto")
+                .await
+                .status(),
+            303
+        );
+        let renewed = session_cookie(&set);
+        let deleted = app
+            .post_as(
+                &renewed,
+                "/konto/loeschen",
+                &[("sure", "1"), ("current_password", GOOD_PASSWORD)],
+            )
+            .await;
+        assert_eq!(deleted.status(), 303);
+        assert_eq!(count_citizens(&app).await, 0);
+        app.stop().await;
+    }
+);
