@@ -116,7 +116,7 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   assert.deepEqual(await axeViolations(page), []);
   for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt',
-    'verwaltung/personal', 'verwaltung/personal/neu']) {
+    'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }

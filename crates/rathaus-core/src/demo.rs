@@ -126,6 +126,7 @@ async fn seed_staff(db: &Db, tenant: &Tenant) -> Result<()> {
                 name: demo.name,
                 password: demo.password,
                 roles: &[demo.role],
+                initial_password: false,
             },
         )
         .await?;

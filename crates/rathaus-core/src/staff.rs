@@ -7,6 +7,7 @@
 use chrono::Utc;
 use rathaus_store::Db;
 use rathaus_store::entities::staff_user;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -27,6 +28,8 @@ pub struct NewStaffUser<'a> {
     pub name: &'a str,
     pub password: &'a str,
     pub roles: &'a [Role],
+    /// Someone else chose the password (an admin): it must be replaced at first login.
+    pub initial_password: bool,
 }
 
 /// Adds a staff member to a tenant (audited).
@@ -72,6 +75,7 @@ pub async fn create_user(
         roles: Set(roles.join(",")),
         disabled: Set(false),
         created_at: Set(Utc::now()),
+        password_change_required: Set(new.initial_password),
     })
     .exec_without_returning(&txn)
     .await?;
@@ -200,16 +204,70 @@ pub async fn complete_login(
 }
 
 /// The staff member behind a session cookie, if the session is valid in this tenant.
-pub async fn session_actor(db: &Db, tenant_id: Uuid, token: &str) -> Result<Option<Actor>> {
+pub async fn session_user(db: &Db, tenant_id: Uuid, token: &str) -> Result<Option<StaffUser>> {
     let Some(subject) = sessions::resolve(db, tenant_id, SubjectKind::Staff, token).await? else {
         return Ok(None);
     };
     let user = staff_user::Entity::find_by_id(subject.id)
         .one(db.conn())
         .await?;
-    Ok(user
-        .filter(|u| !u.disabled && u.tenant_id == tenant_id)
-        .map(|u| actor_of(&u)))
+    Ok(user.filter(|u| !u.disabled && u.tenant_id == tenant_id))
+}
+
+pub enum PasswordChange {
+    /// The new session that replaces all earlier ones.
+    Changed {
+        token: String,
+    },
+    WrongPassword,
+    Weak(passwords::Weakness),
+    TooShortForStaff,
+}
+
+/// A member of staff replaces their password (required after an initial one). Every
+/// session ends; the caller gets a fresh one.
+pub async fn change_password(
+    db: &Db,
+    user: &StaffUser,
+    current: &str,
+    new_password: &str,
+    origin: &Origin,
+) -> Result<PasswordChange> {
+    let check = async {
+        let ok = passwords::verify(current, Some(&user.password_hash)).await;
+        Ok(ok.then_some(()))
+    };
+    let attempt = login_guard::guarded(db, user.tenant_id, "staff", &user.email, origin, check);
+    if !matches!(attempt.await?, Attempt::Succeeded(())) {
+        return Ok(PasswordChange::WrongPassword);
+    }
+    if let Err(weakness) = passwords::check_new(new_password, &user.email) {
+        return Ok(PasswordChange::Weak(weakness));
+    }
+    if new_password.chars().count() < MIN_PASSWORD_LENGTH {
+        return Ok(PasswordChange::TooShortForStaff);
+    }
+    let new_hash = passwords::hash(new_password).await?;
+    let txn = db.begin_write().await?;
+    staff_user::Entity::update_many()
+        .col_expr(staff_user::Column::PasswordHash, Expr::value(new_hash))
+        .col_expr(
+            staff_user::Column::PasswordChangeRequired,
+            Expr::value(false),
+        )
+        .filter(staff_user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let subject = Subject {
+        kind: SubjectKind::Staff,
+        id: user.id,
+    };
+    sessions::end_all(&txn, subject).await?;
+    let token = sessions::start(&txn, user.tenant_id, subject).await?;
+    let event = Event::new("staff.password_change", "staff_user").object(user.id);
+    audit::record(&txn, &actor_of(user), origin, event).await?;
+    txn.commit().await?;
+    Ok(PasswordChange::Changed { token })
 }
 
 /// Ends the session (audited). Unknown tokens are ignored.
@@ -227,7 +285,7 @@ pub async fn logout(db: &Db, actor: &Actor, token: &str, origin: &Origin) -> Res
     Ok(())
 }
 
-fn actor_of(user: &StaffUser) -> Actor {
+pub fn actor_of(user: &StaffUser) -> Actor {
     Actor {
         kind: ActorKind::Staff,
         id: Some(user.id),

@@ -60,6 +60,7 @@ pub async fn create_staff(db: &Db, new: NewStaff) -> Result<Option<String>> {
             name: &new.name,
             password: &password,
             roles: &roles,
+            initial_password: true,
         },
     )
     .await?;

@@ -16,6 +16,8 @@ pub struct Model {
     pub roles: String,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// The password was chosen by someone else; the next login must replace it.
+    pub password_change_required: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

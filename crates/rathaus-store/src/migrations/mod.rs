@@ -11,6 +11,7 @@ mod m20261123_000005_citizen_profiles;
 mod m20261123_000006_staff_second_factor;
 mod m20261123_000007_identity_providers;
 mod m20261123_000008_organisations;
+mod m20261123_000009_staff_password_change;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_staff_second_factor::Migration),
             Box::new(m20261123_000007_identity_providers::Migration),
             Box::new(m20261123_000008_organisations::Migration),
+            Box::new(m20261123_000009_staff_password_change::Migration),
         ]
     }
 }

@@ -241,3 +241,6 @@ account-acting-for = Sie handeln gerade für: { $organisation }
 account-delete-sole-admin = Sie sind die einzige Administration von: { $organisations }. Machen Sie zuerst ein anderes Mitglied zur Administration (Einladung mit Administrationsrecht) oder entfernen Sie die anderen Mitglieder.
 account-confirm-by-recent-login = Ihr Konto hat kein Passwort. Zur Bestätigung genügt eine Anmeldung, die weniger als 10 Minuten zurückliegt.
 account-login-again = Ihre Anmeldung liegt zu lange zurück. Melden Sie sich bitte erneut an und wiederholen Sie den Vorgang.
+staff-password-required = Ihr Passwort wurde Ihnen von der Administration mitgeteilt. Legen Sie jetzt ein eigenes fest; erst danach können Sie weiterarbeiten.
+staff-password-hint = Mindestens 12 Zeichen. Am sichersten ist ein langer Satz aus mehreren Wörtern.
+staff-password-too-short = Für Mitarbeitende muss das Passwort mindestens 12 Zeichen lang sein.

@@ -241,3 +241,6 @@ account-acting-for = You are acting for: { $organisation }
 account-delete-sole-admin = You are the only administrator of: { $organisations }. First make another member an administrator (invitation with administration rights) or remove the other members.
 account-confirm-by-recent-login = Your account has no password. A login less than 10 minutes ago confirms the change.
 account-login-again = Your login was too long ago. Please log in again and repeat this step.
+staff-password-required = Your password was given to you by an administrator. Choose your own now; only then can you continue.
+staff-password-hint = At least 12 characters. A long sentence of several words is safest.
+staff-password-too-short = For staff the password must have at least 12 characters.

@@ -110,7 +110,7 @@ fn link_base(state: &AppState, chrome: &Chrome, headers: &HeaderMap) -> Result<S
 }
 
 /// The message for a refused new password.
-fn weakness_key(weakness: Weakness) -> &'static str {
+pub(crate) fn weakness_key(weakness: Weakness) -> &'static str {
     match weakness {
         Weakness::TooShort => "account-password-too-short",
         Weakness::TooLong => "account-password-too-long",

@@ -204,6 +204,7 @@ async fn create(
             name,
             password: &password,
             roles: &roles,
+            initial_password: true,
         };
         let tenant = chrome.tenant.id;
         match staff::create_user(&state.db, &session.actor, &origin, tenant, new).await {

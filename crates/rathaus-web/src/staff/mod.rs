@@ -2,6 +2,7 @@
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
 mod directory;
+mod password;
 mod second_factor;
 mod session;
 
@@ -46,6 +47,8 @@ pub fn routes() -> Routes {
             second_factor::submit_code,
         )
         .post("/verwaltung/abmelden", Staff, logout)
+        .get(session::PASSWORD_PAGE, Staff, password::form)
+        .post(session::PASSWORD_PAGE, Staff, password::change)
         .get(
             "/verwaltung/protokoll",
             StaffWith(Permission::ReadAuditLog),

@@ -2,7 +2,8 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::staff::StaffUser;
 use rathaus_core::{Actor, staff};
 
 use crate::error::PageError;
@@ -15,8 +16,12 @@ use crate::tenant::CurrentTenant;
 /// request is sent to the login page, which brings the person back afterwards.
 pub struct StaffSession {
     pub actor: Actor,
+    pub user: StaffUser,
     pub token: String,
 }
+
+/// Where a member of staff replaces their password.
+pub const PASSWORD_PAGE: &str = "/verwaltung/passwort";
 
 impl FromRequestParts<AppState> for StaffSession {
     type Rejection = Response;
@@ -29,15 +34,24 @@ impl FromRequestParts<AppState> for StaffSession {
         let token = STAFF
             .read(&parts.headers, state.config.behind_tls)
             .map(str::to_owned);
-        let actor = match &token {
-            Some(token) => staff::session_actor(&state.db, tenant.id, token)
+        let user = match &token {
+            Some(token) => staff::session_user(&state.db, tenant.id, token)
                 .await
                 .map_err(|e| PageError::from(e).into_response())?,
             None => None,
         };
-        match (actor, token) {
-            (Some(actor), Some(token)) => Ok(Self { actor, token }),
-            _ => Err(to_login(parts, "/verwaltung/anmelden")),
+        let (Some(user), Some(token)) = (user, token) else {
+            return Err(to_login(parts, "/verwaltung/anmelden"));
+        };
+        // An initial password chosen by an admin opens nothing but its replacement.
+        let may_wait = [PASSWORD_PAGE, "/verwaltung/abmelden"].contains(&parts.uri.path());
+        if user.password_change_required && !may_wait {
+            return Err(Redirect::to(PASSWORD_PAGE).into_response());
         }
+        Ok(Self {
+            actor: staff::actor_of(&user),
+            user,
+            token,
+        })
     }
 }

@@ -145,6 +145,7 @@ async fn people(app: &TestApp) -> People {
             name: role.as_str(),
             password: "matrix-password-123",
             roles: &[role],
+            initial_password: false,
         };
         staff.push((
             role,

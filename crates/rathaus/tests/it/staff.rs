@@ -539,13 +539,7 @@ on_both_backends!(
             .await
             .unwrap();
         assert!(page.contains("<svg") && page.contains("Zweiten Faktor einrichten"));
-        let secret: String = page
-            .split("<code id=\"totp-secret\">")
-            .nth(1)
-            .and_then(|rest| rest.split("</code>").next())
-            .unwrap()
-            .split_whitespace()
-            .collect();
+        let secret = secret_on(&page);
         let reloaded = app
             .get_as(&pending, "/verwaltung/anmelden/code")
             .await
@@ -602,6 +596,16 @@ async fn staff_id(app: &TestApp, email: &str) -> String {
         .to_string()
 }
 
+/// The TOTP key the enrolment page shows (for typing into the app).
+fn secret_on(page: &str) -> String {
+    page.split("<code id=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .expect("the enrolment page shows the key")
+        .split_whitespace()
+        .collect()
+}
+
 /// Logs in with the password only and returns what the second step shows.
 async fn second_step_page(app: &TestApp, email: &str, password: &str) -> String {
     let response = login(app, email, password).await;
@@ -655,10 +659,60 @@ on_both_backends!(admins_create_lock_and_reset_staff, |backend| async move {
         .and_then(|rest| rest.split("</code>").next())
         .unwrap()
         .to_owned();
-    let first = second_step_page(&app, "nina.neu@musterstadt.example", &password).await;
+    // Nina's first login: password, set up the app, then her own password.
+    let nina = "nina.neu@musterstadt.example";
+    let pending = staff_cookie(&login(&app, nina, &password).await);
+    let first = app
+        .get_as(&pending, "/verwaltung/anmelden/code")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         first.contains("Zweiten Faktor einrichten"),
         "set up at the first login"
+    );
+    let code = totp_code(&app, nina, &secret_on(&first)).await;
+    let nina_session = staff_cookie(&submit_code(&app, &pending, &code).await);
+    let held = app.get_as(&nina_session, "/verwaltung").await;
+    assert_eq!(
+        held.headers()["location"],
+        "/verwaltung/passwort",
+        "the initial password must go"
+    );
+    let short = [
+        ("current_password", password.as_str()),
+        ("password", "Kurz genug"),
+    ];
+    let refused = app
+        .post_as(&nina_session, "/verwaltung/passwort", &short)
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("mindestens 12 Zeichen")
+    );
+    let own = [
+        ("current_password", password.as_str()),
+        ("password", "Ninas eigener langer Satz"),
+    ];
+    let changed = app
+        .post_as(&nina_session, "/verwaltung/passwort", &own)
+        .await;
+    assert_eq!(changed.status(), 303);
+    assert_eq!(
+        app.get_as(&staff_cookie(&changed), "/verwaltung")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        login(&app, nina, &password).await.status(),
+        401,
+        "the initial one is gone"
     );
     let again = app.post_as(&admin, "/verwaltung/personal/neu", &form).await;
     assert_eq!(again.status(), 422);
