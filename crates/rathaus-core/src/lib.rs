@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod login_guard;
 pub mod mail;
 pub mod organisations;
+pub mod passkeys;
 pub mod passwords;
 pub mod policy;
 pub mod second_factor;

@@ -15,6 +15,7 @@ use crate::actor::{Actor, ActorKind, Origin, Role};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::login_guard::{self, Attempt};
+use crate::passkeys::{self, RelyingParty};
 use crate::passwords;
 use crate::second_factor::{self, Checked};
 use crate::sessions::{self, Subject, SubjectKind};
@@ -161,23 +162,55 @@ pub struct FullLogin {
     pub recovery_codes: Option<Vec<String>>,
 }
 
-/// Second step: a code from the authenticator app or a recovery code. Wrong codes count
-/// like wrong passwords. On success the pending session is replaced by a full one (a new
-/// session id for the new privilege).
+/// What the person offers as second factor.
+pub enum Proof<'a> {
+    /// A code from the authenticator app, or a recovery code.
+    Code(&'a str),
+    /// The browser's answer to the passkey challenge of this pending session (JSON).
+    Passkey {
+        rp: &'a RelyingParty,
+        response: &'a str,
+    },
+}
+
+impl Proof<'_> {
+    fn factor(&self) -> &'static str {
+        match self {
+            Self::Code(_) => "code",
+            Self::Passkey { .. } => "passkey",
+        }
+    }
+}
+
+/// Second step: a code or a passkey. Wrong answers count like wrong passwords. On
+/// success the pending session is replaced by a full one (a new session id for the new
+/// privilege).
 pub async fn complete_login(
     db: &Db,
     user: &StaffUser,
     pending_token: &str,
-    typed: &str,
+    proof: Proof<'_>,
     origin: &Origin,
 ) -> Result<Attempt<FullLogin>> {
     let actor = actor_of(user);
     let check = async {
         let txn = db.begin_write().await?;
-        let recovery_codes = match second_factor::check(&txn, user.id, typed, Utc::now()).await? {
-            Checked::Rejected => return Ok(None),
-            Checked::Accepted => None,
-            Checked::Enrolled { recovery_codes } => Some(recovery_codes),
+        let recovery_codes = match &proof {
+            Proof::Code(typed) => {
+                match second_factor::check(&txn, user.id, typed, Utc::now()).await? {
+                    Checked::Rejected => return Ok(None),
+                    Checked::Accepted => None,
+                    Checked::Enrolled { recovery_codes } => Some(recovery_codes),
+                }
+            }
+            Proof::Passkey { rp, response } => {
+                if !passkeys::verify_login(&txn, rp, user.id, pending_token, response).await? {
+                    // The used-up challenge stays used up.
+                    txn.commit().await?;
+                    return Ok(None);
+                }
+                None
+            }
         };
         sessions::end(&txn, pending_token).await?;
         let subject = Subject {
@@ -189,7 +222,9 @@ pub async fn complete_login(
             let event = Event::new("staff.second_factor_enrolled", "staff_user").object(user.id);
             audit::record(&txn, &actor, origin, event).await?;
         }
-        let event = Event::new("staff.login", "staff_user").object(user.id);
+        let event = Event::new("staff.login", "staff_user")
+            .object(user.id)
+            .details(serde_json::json!({ "factor": proof.factor() }));
         audit::record(&txn, &actor, origin, event).await?;
         txn.commit().await?;
         Ok(Some(FullLogin {
@@ -201,6 +236,20 @@ pub async fn complete_login(
         }))
     };
     login_guard::guarded(db, user.tenant_id, "staff", &user.email, origin, check).await
+}
+
+/// New recovery codes for the person, replacing all old ones (audited).
+pub async fn renew_recovery_codes(
+    db: &Db,
+    user: &StaffUser,
+    origin: &Origin,
+) -> Result<Vec<String>> {
+    let txn = db.begin_write().await?;
+    let codes = second_factor::new_recovery_codes(&txn, user.id).await?;
+    let event = Event::new("staff.recovery_codes_renewed", "staff_user").object(user.id);
+    audit::record(&txn, &actor_of(user), origin, event).await?;
+    txn.commit().await?;
+    Ok(codes)
 }
 
 /// The staff member behind a session cookie, if the session is valid in this tenant.

@@ -3,7 +3,7 @@
 //! Every function asks the policy first and is audited.
 
 use rathaus_store::Db;
-use rathaus_store::entities::{staff_recovery_code, staff_totp, staff_user};
+use rathaus_store::entities::{staff_passkey, staff_recovery_code, staff_totp, staff_user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -52,7 +52,7 @@ fn all_sessions(staff_id: Uuid) -> [Subject; 2] {
     [SubjectKind::Staff, SubjectKind::StaffPending].map(|kind| Subject { kind, id: staff_id })
 }
 
-/// Removes the second factor: at the next login the person sets up a new one. Their
+/// Removes the second factor (app and passkeys): at the next login the person sets up a new one. Their
 /// sessions end (whoever holds the lost phone is logged out).
 pub async fn reset_second_factor(
     db: &Db,
@@ -65,6 +65,10 @@ pub async fn reset_second_factor(
     let user = member(db, tenant_id, staff_id).await?;
     let txn = db.begin_write().await?;
     staff_totp::Entity::delete_by_id(user.id).exec(&txn).await?;
+    staff_passkey::Entity::delete_many()
+        .filter(staff_passkey::Column::StaffId.eq(user.id))
+        .exec(&txn)
+        .await?;
     staff_recovery_code::Entity::delete_many()
         .filter(staff_recovery_code::Column::StaffId.eq(user.id))
         .exec(&txn)

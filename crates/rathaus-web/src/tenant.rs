@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::http::header::HOST;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -80,6 +81,19 @@ impl TenantResolver {
             .is_some_and(|t| t.id == tenant_id)
     }
 
+    /// The host names registered for a tenant, sorted.
+    pub fn hosts_of(&self, tenant_id: uuid::Uuid) -> Vec<String> {
+        let snapshot = self.snapshot.read().expect("tenant snapshot lock").clone();
+        let mut hosts: Vec<String> = snapshot
+            .by_host
+            .iter()
+            .filter(|(_, t)| t.id == tenant_id)
+            .map(|(host, _)| host.clone())
+            .collect();
+        hosts.sort();
+        hosts
+    }
+
     pub fn resolve(&self, host: &str) -> Option<Arc<Tenant>> {
         let snapshot = self.snapshot.read().expect("tenant snapshot lock").clone();
         snapshot
@@ -88,6 +102,25 @@ impl TenantResolver {
             .or(snapshot.fallback.as_ref())
             .cloned()
     }
+}
+
+/// `scheme://host[:port]` of the request when its host is one of the tenant's registered
+/// host names; `None` for any other host (an IP address, the fallback, a forged header).
+pub fn registered_origin(
+    state: &AppState,
+    tenant_id: uuid::Uuid,
+    headers: &HeaderMap,
+) -> Option<String> {
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok())?;
+    if !state.tenants.is_registered_host(host, tenant_id) {
+        return None;
+    }
+    let scheme = if state.config.behind_tls {
+        "https"
+    } else {
+        "http"
+    };
+    Some(format!("{scheme}://{host}"))
 }
 
 /// The tenant of the current request, put into the request extensions by

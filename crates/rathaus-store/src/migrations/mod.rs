@@ -12,6 +12,7 @@ mod m20261123_000006_staff_second_factor;
 mod m20261123_000007_identity_providers;
 mod m20261123_000008_organisations;
 mod m20261123_000009_staff_password_change;
+mod m20261123_000010_staff_passkeys;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_identity_providers::Migration),
             Box::new(m20261123_000008_organisations::Migration),
             Box::new(m20261123_000009_staff_password_change::Migration),
+            Box::new(m20261123_000010_staff_passkeys::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ mod settings;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use rathaus_core::passwords::Weakness;
 
 use crate::chrome::Chrome;
@@ -17,6 +17,7 @@ use crate::error::PageError;
 use crate::routes::Access::{Citizen, Public};
 use crate::routes::Routes;
 use crate::state::AppState;
+use crate::tenant::registered_origin;
 
 pub use access::CitizenSession;
 
@@ -85,17 +86,8 @@ pub fn routes() -> Routes {
 /// The base of links we mail: the request's host when it is one of the tenant's
 /// registered hosts, otherwise the configured public URL.
 fn link_base(state: &AppState, chrome: &Chrome, headers: &HeaderMap) -> Result<String, PageError> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if state.tenants.is_registered_host(host, chrome.tenant.id) {
-        let scheme = if state.config.behind_tls {
-            "https"
-        } else {
-            "http"
-        };
-        return Ok(format!("{scheme}://{host}"));
+    if let Some(origin) = registered_origin(state, chrome.tenant.id, headers) {
+        return Ok(origin);
     }
     state
         .config

@@ -2,6 +2,7 @@
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
 mod directory;
+mod passkeys;
 mod password;
 mod second_factor;
 mod session;
@@ -46,7 +47,34 @@ pub fn routes() -> Routes {
             StaffPending,
             second_factor::submit_code,
         )
+        .post(
+            "/verwaltung/anmelden/passkey/optionen",
+            StaffPending,
+            passkeys::login_options,
+        )
+        .post(
+            "/verwaltung/anmelden/passkey",
+            StaffPending,
+            passkeys::login,
+        )
         .post("/verwaltung/abmelden", Staff, logout)
+        .get(passkeys::SECURITY_PAGE, Staff, passkeys::page)
+        .post(
+            "/verwaltung/sicherheit/passkeys/optionen",
+            Staff,
+            passkeys::registration_options,
+        )
+        .post("/verwaltung/sicherheit/passkeys", Staff, passkeys::register)
+        .post(
+            "/verwaltung/sicherheit/passkeys/{id}/entfernen",
+            Staff,
+            passkeys::remove,
+        )
+        .post(
+            "/verwaltung/sicherheit/wiederherstellungscodes",
+            Staff,
+            passkeys::new_recovery_codes,
+        )
         .get(session::PASSWORD_PAGE, Staff, password::form)
         .post(session::PASSWORD_PAGE, Staff, password::change)
         .get(

@@ -6,18 +6,20 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use qrcode::QrCode;
 use qrcode::render::svg;
 use rathaus_core::login_guard::Attempt;
+use rathaus_core::passkeys;
 use rathaus_core::second_factor::{self, Enrolment};
-use rathaus_core::staff::{self, StaffUser};
+use rathaus_core::staff::{self, Proof, StaffUser};
 use serde::Deserialize;
 
+use super::passkeys::relying_party;
 use crate::chrome::Chrome;
 use crate::error::PageError;
-use crate::form::{Field, FormPage};
+use crate::form::Field;
 use crate::navigation::{ReturnTo, local_path};
 use crate::request_origin::RequestOrigin;
 use crate::session_cookie::STAFF;
@@ -27,8 +29,8 @@ use crate::tenant::CurrentTenant;
 /// A staff member who gave the right password and still owes the second factor.
 /// Without such a session the request goes back to the password step.
 pub struct PendingStaff {
-    user: StaffUser,
-    token: String,
+    pub(super) user: StaffUser,
+    pub(super) token: String,
 }
 
 impl FromRequestParts<AppState> for PendingStaff {
@@ -98,17 +100,33 @@ fn enrol_page(chrome: Chrome, enrolment: &Enrolment, next: String) -> Result<Enr
     })
 }
 
-fn code_page(chrome: Chrome, next: String) -> FormPage {
-    let mut page = FormPage::new(
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/code.html")]
+struct CodePage {
+    chrome: Chrome,
+    errors: Vec<(&'static str, String)>,
+    fields: Vec<Field>,
+    next: String,
+    /// The person has a passkey and reached a host where it works.
+    passkey: bool,
+}
+
+async fn code_page(
+    state: &AppState,
+    chrome: Chrome,
+    pending: &PendingStaff,
+    headers: &HeaderMap,
+    next: String,
+) -> Result<CodePage, PageError> {
+    let passkey = relying_party(state, &chrome, headers).is_some()
+        && passkeys::has_any(state.db.conn(), pending.user.id).await?;
+    Ok(CodePage {
+        fields: vec![code_field(&chrome)],
         chrome,
-        "staff-code-title",
-        "/verwaltung/anmelden/code",
-        "staff-code-button",
-    )
-    .lead("staff-code-lead");
-    page.hidden.push(("weiter", next));
-    let field = code_field(&page.chrome);
-    page.field(field)
+        errors: Vec::new(),
+        next,
+        passkey,
+    })
 }
 
 /// The code form, or the enrolment page if the person has no second factor yet.
@@ -116,11 +134,14 @@ async fn second_step_page(
     state: &AppState,
     chrome: Chrome,
     pending: &PendingStaff,
+    headers: &HeaderMap,
     next: String,
 ) -> Result<Response, PageError> {
     let conn = state.db.conn();
     if second_factor::is_enrolled(conn, pending.user.id).await? {
-        return Ok(code_page(chrome, next).into_response());
+        return Ok(code_page(state, chrome, pending, headers, next)
+            .await?
+            .into_response());
     }
     let issuer = chrome.tenant.name.clone();
     let enrolment =
@@ -132,10 +153,11 @@ pub async fn code_form(
     State(state): State<AppState>,
     chrome: Chrome,
     pending: PendingStaff,
+    headers: HeaderMap,
     Query(next): Query<ReturnTo>,
 ) -> Result<Response, PageError> {
     let next = local_path(next.weiter, "/verwaltung", "/verwaltung");
-    second_step_page(&state, chrome, &pending, next).await
+    second_step_page(&state, chrome, &pending, &headers, next).await
 }
 
 #[derive(Deserialize)]
@@ -147,34 +169,33 @@ pub struct CodeForm {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/recovery_codes.html")]
-struct RecoveryCodesPage {
-    chrome: Chrome,
-    codes: Vec<String>,
-    next: String,
+pub(super) struct RecoveryCodesPage {
+    pub chrome: Chrome,
+    /// Text key of the lead: codes of a new enrolment, or renewed ones.
+    pub lead: &'static str,
+    pub codes: Vec<String>,
+    pub next: String,
 }
 
 pub async fn submit_code(
     State(state): State<AppState>,
     chrome: Chrome,
     pending: PendingStaff,
+    headers: HeaderMap,
     RequestOrigin(origin): RequestOrigin,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, PageError> {
     let next = local_path(form.weiter, "/verwaltung", "/verwaltung");
-    let attempt = staff::complete_login(
-        &state.db,
-        &pending.user,
-        &pending.token,
-        &form.code,
-        &origin,
-    )
-    .await?;
+    let proof = Proof::Code(&form.code);
+    let attempt =
+        staff::complete_login(&state.db, &pending.user, &pending.token, proof, &origin).await?;
     let (status, message) = match attempt {
         Attempt::Succeeded(full) => {
             let cookie = STAFF.set(&full.login.token, state.config.behind_tls);
             let mut response = match full.recovery_codes {
                 Some(codes) => RecoveryCodesPage {
                     chrome,
+                    lead: "staff-recovery-lead",
                     codes,
                     next,
                 }
@@ -195,8 +216,9 @@ pub async fn submit_code(
     };
     let conn = state.db.conn();
     let page = if second_factor::is_enrolled(conn, pending.user.id).await? {
-        let mut page = code_page(chrome, next);
-        page.error_text("code", message);
+        let mut page = code_page(&state, chrome, &pending, &headers, next).await?;
+        page.fields[0].error = Some(message.clone());
+        page.errors.push(("code", message));
         page.into_response()
     } else {
         let issuer = chrome.tenant.name.clone();

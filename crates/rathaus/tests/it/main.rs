@@ -13,6 +13,7 @@ mod external_login;
 mod jobs;
 mod mail;
 mod organisations;
+mod passkeys;
 mod staff;
 mod storage;
 mod tenants;

@@ -12,7 +12,7 @@ use crate::harness::TestApp;
 use crate::on_both_backends;
 
 /// Logs in through the form and returns the session cookie ("rathaus_staff=…").
-async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/verwaltung/anmelden"))
         .form(&[
@@ -26,7 +26,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response 
 }
 
 /// The cookie ("name=value") a response sets, after checking its attributes.
-fn staff_cookie(response: &reqwest::Response) -> String {
+pub(crate) fn staff_cookie(response: &reqwest::Response) -> String {
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -67,14 +67,14 @@ pub(crate) async fn totp_code(app: &TestApp, email: &str, secret: &str) -> Strin
     }
 }
 
-async fn submit_code(app: &TestApp, pending: &str, code: &str) -> reqwest::Response {
+pub(crate) async fn submit_code(app: &TestApp, pending: &str, code: &str) -> reqwest::Response {
     let form = [("code", code), ("weiter", "/verwaltung")];
     app.post_as(pending, "/verwaltung/anmelden/code", &form)
         .await
 }
 
 /// Password, then the code from the app: the cookie of a full session.
-async fn session(app: &TestApp, who: usize) -> String {
+pub(crate) async fn session(app: &TestApp, who: usize) -> String {
     let demo = &DEMO_STAFF[who];
     let response = login(app, demo.email, demo.password).await;
     assert_eq!(
@@ -97,9 +97,9 @@ async fn session(app: &TestApp, who: usize) -> String {
     full
 }
 
-const ADMIN: usize = 0;
+pub(crate) const ADMIN: usize = 0;
 const AUDITOR: usize = 1;
-const CASEWORKER: usize = 2;
+pub(crate) const CASEWORKER: usize = 2;
 
 on_both_backends!(the_staff_area_needs_a_login, |backend| async move {
     let app = TestApp::start(backend).await;
