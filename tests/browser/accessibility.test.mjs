@@ -102,7 +102,7 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   assert.deepEqual(await axeViolations(page), []);
   for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt',
-    'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit']) {
+    'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit', 'verwaltung/fachdienste']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
@@ -113,7 +113,8 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   await page.click('button[type="submit"]');
   assert.match(await page.textContent('#fehler'), /mindestens eine Rolle/);
   assert.deepEqual(await axeViolations(page), [], 'new staff form with errors');
-  await page.check('#role_caseworker');
+  await page.check('input[name="rollen"][value="caseworker"]');
+  await page.getByLabel('Straßenverkehr und Parken').check();
   await page.click('button[type="submit"]');
   assert.match(await page.textContent('#initial-password'), /^\S{5}-\S{5}-\S{5}-\S{5}$/);
   assert.deepEqual(await axeViolations(page), [], 'account created');

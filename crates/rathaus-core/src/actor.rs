@@ -3,6 +3,8 @@
 
 use uuid::Uuid;
 
+use crate::policy::Permission;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActorKind {
     /// Rathaus itself: migrations, seeding, the job worker.
@@ -23,34 +25,6 @@ impl ActorKind {
     }
 }
 
-/// Roles of staff members. What each may do is decided in [`crate::policy`] only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Runs the installation for a tenant: settings, users, jobs.
-    Admin,
-    /// Reads the audit log (data protection officer, revision).
-    Auditor,
-    Caseworker,
-    Mailroom,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Auditor => "auditor",
-            Self::Caseworker => "caseworker",
-            Self::Mailroom => "mailroom",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Admin, Self::Auditor, Self::Caseworker, Self::Mailroom]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub kind: ActorKind,
@@ -59,7 +33,13 @@ pub struct Actor {
     pub name: String,
     /// The tenant the actor acts in; `None` only for the system across tenants.
     pub tenant_id: Option<Uuid>,
-    pub roles: Vec<Role>,
+    /// Keys of the staff member's roles (table `roles`), for display and the audit log.
+    pub roles: Vec<String>,
+    /// What the roles grant, resolved when the actor is loaded; only
+    /// [`crate::policy`] reads it.
+    pub permissions: Vec<Permission>,
+    /// The departments (Fachdienste) a staff member belongs to.
+    pub departments: Vec<Uuid>,
 }
 
 impl Actor {
@@ -70,6 +50,8 @@ impl Actor {
             name: format!("system:{what}"),
             tenant_id: None,
             roles: Vec::new(),
+            permissions: Vec::new(),
+            departments: Vec::new(),
         }
     }
 
@@ -80,16 +62,14 @@ impl Actor {
             name: "anonymous".into(),
             tenant_id: Some(tenant_id),
             roles: Vec::new(),
+            permissions: Vec::new(),
+            departments: Vec::new(),
         }
     }
 
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-
     /// The first role, for the audit log's "in which role" column.
-    pub fn primary_role(&self) -> Option<Role> {
-        self.roles.first().copied()
+    pub fn primary_role(&self) -> Option<&str> {
+        self.roles.first().map(String::as_str)
     }
 }
 

@@ -88,7 +88,7 @@ pub async fn record(
         actor_kind: actor.kind.as_str().to_owned(),
         actor_id: actor.id,
         actor_name: actor.name.clone(),
-        actor_role: actor.primary_role().map(|r| r.as_str().to_owned()),
+        actor_role: actor.primary_role().map(str::to_owned),
         action: event.action,
         object_type: event.object_type,
         object_id: event.object_id,

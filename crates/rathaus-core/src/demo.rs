@@ -4,7 +4,8 @@
 
 use rathaus_store::Db;
 
-use crate::actor::{Actor, Origin, Role};
+use crate::actor::{Actor, Origin};
+use crate::departments::{self, Created};
 use crate::error::Result;
 use crate::staff;
 use crate::tenants::{self, NewTenant, Tenant};
@@ -23,6 +24,7 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
         musterstadt(),
     )
     .await?;
+    seed_departments(db, &tenant).await?;
     seed_staff(db, &tenant).await?;
     Ok((tenant, true))
 }
@@ -85,7 +87,10 @@ pub struct DemoStaff {
     pub email: &'static str,
     pub password: &'static str,
     pub name: &'static str,
-    pub role: Role,
+    /// Key of the role (table `roles`).
+    pub role: &'static str,
+    /// Keys of the departments the person works in.
+    pub departments: &'static [&'static str],
     /// Base32 TOTP secret of the second factor.
     pub totp_secret: &'static str,
 }
@@ -95,27 +100,57 @@ pub const DEMO_STAFF: [DemoStaff; 3] = [
         email: "admin@musterstadt.example",
         password: "Demo-Admin-2026",
         name: "Anna Admin",
-        role: Role::Admin,
+        role: "admin",
+        departments: &[],
         totp_secret: "DEMOADMINMUSTERSTADTZWEIFAKTORAA",
     },
     DemoStaff {
         email: "pruefung@musterstadt.example",
         password: "Demo-Pruefung-2026",
         name: "Paul Prüfer",
-        role: Role::Auditor,
+        role: "auditor",
+        departments: &[],
         totp_secret: "DEMOPRUEFUNGMUSTERSTADTZWEIFAKTO",
     },
     DemoStaff {
         email: "verkehr@musterstadt.example",
         password: "Demo-Verkehr-2026",
         name: "Vera Verkehr",
-        role: Role::Caseworker,
+        role: "caseworker",
+        departments: &["strassenverkehr"],
         totp_secret: "DEMOVERKEHRMUSTERSTADTZWEIFAKTOR",
     },
 ];
 
+/// Musterstadt's departments (key, name): the traffic department handles residential
+/// parking permits.
+pub const DEMO_DEPARTMENTS: [(&str, &str); 4] = [
+    ("strassenverkehr", "Straßenverkehr und Parken"),
+    ("buergerbuero", "Bürgerbüro"),
+    ("ordnung", "Ordnungsamt"),
+    ("stadtkasse", "Stadtkasse"),
+];
+
+async fn seed_departments(db: &Db, tenant: &Tenant) -> Result<()> {
+    for (key, name) in DEMO_DEPARTMENTS {
+        let system = Actor::system("demo");
+        let created =
+            departments::create(db, &system, &Origin::default(), tenant.id, key, name).await?;
+        if !matches!(created, Created::Created(_)) {
+            return Err(crate::CoreError::Invalid(format!("demo department {key}")));
+        }
+    }
+    Ok(())
+}
+
 async fn seed_staff(db: &Db, tenant: &Tenant) -> Result<()> {
     for demo in DEMO_STAFF {
+        let mut department_ids = Vec::new();
+        for key in demo.departments {
+            if let Some(department) = departments::by_key(db.conn(), tenant.id, key).await? {
+                department_ids.push(department.id);
+            }
+        }
         let id = staff::create_user(
             db,
             &Actor::system("demo"),
@@ -125,7 +160,8 @@ async fn seed_staff(db: &Db, tenant: &Tenant) -> Result<()> {
                 email: demo.email,
                 name: demo.name,
                 password: demo.password,
-                roles: &[demo.role],
+                roles: &[demo.role.to_owned()],
+                departments: &department_ids,
                 initial_password: false,
             },
         )

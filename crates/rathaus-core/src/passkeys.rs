@@ -28,7 +28,7 @@ use crate::actor::Origin;
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::secrets::token_hash;
-use crate::staff::{StaffUser, actor_of};
+use crate::staff::{self, StaffUser};
 
 const CEREMONY_LIFETIME: Duration = Duration::minutes(5);
 const MAX_NAME_CHARS: usize = 100;
@@ -267,7 +267,7 @@ pub async fn finish_registration(
     let event = Event::new("staff.passkey_added", "staff_user")
         .object(user.id)
         .details(serde_json::json!({ "passkey": id, "name": name }));
-    audit::record(&txn, &actor_of(user), origin, event).await?;
+    audit::record(&txn, &staff::actor(&txn, user).await?, origin, event).await?;
     txn.commit().await?;
     Ok(Registration::Added(id))
 }
@@ -287,7 +287,7 @@ pub async fn remove(db: &Db, user: &StaffUser, passkey_id: Uuid, origin: &Origin
     let event = Event::new("staff.passkey_removed", "staff_user")
         .object(user.id)
         .details(serde_json::json!({ "passkey": passkey_id }));
-    audit::record(&txn, &actor_of(user), origin, event).await?;
+    audit::record(&txn, &staff::actor(&txn, user).await?, origin, event).await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -8,10 +8,10 @@ use chrono::Utc;
 use rathaus_store::Db;
 use rathaus_store::entities::staff_user;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::actor::{Actor, ActorKind, Origin, Role};
+use crate::actor::{Actor, ActorKind, Origin};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::login_guard::{self, Attempt};
@@ -28,7 +28,10 @@ pub struct NewStaffUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password: &'a str,
-    pub roles: &'a [Role],
+    /// Keys of roles the tenant has (table `roles`).
+    pub roles: &'a [String],
+    /// Departments of the tenant the person works in.
+    pub departments: &'a [Uuid],
     /// Someone else chose the password (an admin): it must be replaced at first login.
     pub initial_password: bool,
 }
@@ -54,9 +57,10 @@ pub async fn create_user(
         )));
     }
     let id = Uuid::now_v7();
-    let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
+    let roles: Vec<&str> = new.roles.iter().map(String::as_str).collect();
     let password_hash = passwords::hash(new.password).await?;
     let txn = db.begin_write().await?;
+    crate::roles::check_known(&txn, tenant_id, new.roles).await?;
     let existing = staff_user::Entity::find()
         .filter(staff_user::Column::TenantId.eq(tenant_id))
         .filter(staff_user::Column::Email.eq(email.as_str()))
@@ -80,6 +84,7 @@ pub async fn create_user(
     })
     .exec_without_returning(&txn)
     .await?;
+    crate::departments::assign(&txn, tenant_id, id, new.departments).await?;
     let mut in_tenant = actor.clone();
     in_tenant.tenant_id = Some(tenant_id);
     audit::record(
@@ -88,7 +93,9 @@ pub async fn create_user(
         origin,
         Event::new("staff.create", "staff_user")
             .object(id)
-            .details(serde_json::json!({ "email": email, "roles": roles })),
+            .details(serde_json::json!({
+                "email": email, "roles": roles, "departments": new.departments,
+            })),
     )
     .await?;
     txn.commit().await?;
@@ -126,7 +133,7 @@ pub async fn login(
         Attempt::Failed => return Ok(Attempt::Failed),
         Attempt::Locked { until } => return Ok(Attempt::Locked { until }),
     };
-    let actor = actor_of(&user);
+    let actor = actor(db.conn(), &user).await?;
     let txn = db.begin_write().await?;
     let subject = Subject {
         kind: SubjectKind::StaffPending,
@@ -192,7 +199,7 @@ pub async fn complete_login(
     proof: Proof<'_>,
     origin: &Origin,
 ) -> Result<Attempt<FullLogin>> {
-    let actor = actor_of(user);
+    let actor = actor(db.conn(), user).await?;
     let check = async {
         let txn = db.begin_write().await?;
         let recovery_codes = match &proof {
@@ -247,7 +254,7 @@ pub async fn renew_recovery_codes(
     let txn = db.begin_write().await?;
     let codes = second_factor::new_recovery_codes(&txn, user.id).await?;
     let event = Event::new("staff.recovery_codes_renewed", "staff_user").object(user.id);
-    audit::record(&txn, &actor_of(user), origin, event).await?;
+    audit::record(&txn, &actor(&txn, user).await?, origin, event).await?;
     txn.commit().await?;
     Ok(codes)
 }
@@ -314,7 +321,7 @@ pub async fn change_password(
     sessions::end_all(&txn, subject).await?;
     let token = sessions::start(&txn, user.tenant_id, subject).await?;
     let event = Event::new("staff.password_change", "staff_user").object(user.id);
-    audit::record(&txn, &actor_of(user), origin, event).await?;
+    audit::record(&txn, &actor(&txn, user).await?, origin, event).await?;
     txn.commit().await?;
     Ok(PasswordChange::Changed { token })
 }
@@ -334,12 +341,21 @@ pub async fn logout(db: &Db, actor: &Actor, token: &str, origin: &Origin) -> Res
     Ok(())
 }
 
-pub fn actor_of(user: &StaffUser) -> Actor {
-    Actor {
+/// The actor a staff member is: roles with what they grant, and departments.
+pub async fn actor(conn: &impl ConnectionTrait, user: &StaffUser) -> Result<Actor> {
+    let roles: Vec<String> = user
+        .roles
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(Actor {
         kind: ActorKind::Staff,
         id: Some(user.id),
         name: user.name.clone(),
         tenant_id: Some(user.tenant_id),
-        roles: user.roles.split(',').filter_map(Role::parse).collect(),
-    }
+        permissions: crate::roles::permissions_of(conn, user.tenant_id, &roles).await?,
+        departments: crate::departments::of_staff(conn, user.id).await?,
+        roles,
+    })
 }

@@ -20,6 +20,7 @@ use crate::staff::StaffUser;
 pub struct Member {
     pub user: StaffUser,
     pub second_factor: bool,
+    pub departments: Vec<Uuid>,
 }
 
 pub async fn list(db: &Db, actor: &Actor, tenant_id: Uuid) -> Result<Vec<Member>> {
@@ -32,9 +33,11 @@ pub async fn list(db: &Db, actor: &Actor, tenant_id: Uuid) -> Result<Vec<Member>
     let mut members = Vec::with_capacity(users.len());
     for user in users {
         let second_factor = second_factor::is_enrolled(db.conn(), user.id).await?;
+        let departments = crate::departments::of_staff(db.conn(), user.id).await?;
         members.push(Member {
             user,
             second_factor,
+            departments,
         });
     }
     Ok(members)

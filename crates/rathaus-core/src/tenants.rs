@@ -104,6 +104,7 @@ pub async fn create(db: &Db, actor: &Actor, origin: &Origin, new: NewTenant) -> 
         .exec_without_returning(&txn)
         .await?;
     }
+    crate::roles::ensure_built_in(&txn, id).await?;
     let mut audit_actor = actor.clone();
     audit_actor.tenant_id = Some(id);
     audit::record(

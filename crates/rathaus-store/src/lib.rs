@@ -11,6 +11,7 @@ pub mod entities;
 pub mod error;
 pub mod jobs;
 pub mod migrations;
+pub mod roles_seed;
 
 pub use blob::{BlobRef, BlobStore};
 pub use db::{Backend, Db, SchemaState};

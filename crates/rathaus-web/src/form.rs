@@ -11,7 +11,8 @@ use crate::chrome::Chrome;
 pub struct Field {
     pub name: &'static str,
     pub label: String,
-    /// The `type` of the input: text, email, password, date, tel, select, checkbox.
+    /// The `type` of the input: text, email, password, date, tel, select, checkbox, or
+    /// `checkboxes` (a group with one name; `options` are the boxes).
     pub kind: &'static str,
     pub value: String,
     pub hint: Option<String>,
@@ -69,6 +70,11 @@ impl Field {
 
     pub fn is_selected(&self, option: &str) -> bool {
         self.value == option
+    }
+
+    /// For `checkboxes`, whose value is the comma-separated list of ticked options.
+    pub fn is_among(&self, option: &str) -> bool {
+        self.value.split(',').any(|v| v == option)
     }
 
     /// `aria-describedby` for the hint and the error, if any.

@@ -4,9 +4,10 @@
 use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
-use rathaus_core::actor::{Actor, Origin, Role};
+use rathaus_core::actor::{Actor, Origin};
+use rathaus_core::policy::Permission;
 use rathaus_core::trust::TrustLevel;
-use rathaus_core::{identity, staff, tenants};
+use rathaus_core::{departments, identity, roles, staff, tenants};
 use rathaus_store::Db;
 
 /// A member of staff as given on the command line.
@@ -15,6 +16,8 @@ pub struct NewStaff {
     pub email: String,
     pub name: String,
     pub roles: Vec<String>,
+    /// Keys of departments (`strassenverkehr`).
+    pub departments: Vec<String>,
     /// Read the initial password from standard input instead of generating one.
     pub password_from_stdin: bool,
 }
@@ -22,23 +25,16 @@ pub struct NewStaff {
 /// Creates the staff member and returns the initial password when it was generated
 /// (to be handed over once; the second factor is set up at the first login).
 pub async fn create_staff(db: &Db, new: NewStaff) -> Result<Option<String>> {
-    let tenant = tenants::by_slug(db.conn(), &new.tenant)
-        .await?
-        .with_context(|| {
-            format!(
-                "there is no tenant '{}' (see the tenants table)",
-                new.tenant
-            )
-        })?;
-    let mut roles = Vec::new();
-    for name in &new.roles {
-        let known = ["admin", "auditor", "caseworker", "mailroom"];
-        let role = Role::parse(name)
-            .with_context(|| format!("unknown role '{name}'; known roles: {}", known.join(", ")))?;
-        roles.push(role);
-    }
-    if roles.is_empty() {
+    let tenant = tenant_by_slug(db, &new.tenant).await?;
+    if new.roles.is_empty() {
         bail!("give at least one --role");
+    }
+    let mut department_ids = Vec::new();
+    for key in &new.departments {
+        let department = departments::by_key(db.conn(), tenant.id, key)
+            .await?
+            .with_context(|| format!("there is no department '{key}' in {}", new.tenant))?;
+        department_ids.push(department.id);
     }
     let (password, generated) = if new.password_from_stdin {
         let mut line = String::new();
@@ -59,12 +55,43 @@ pub async fn create_staff(db: &Db, new: NewStaff) -> Result<Option<String>> {
             email: &new.email,
             name: &new.name,
             password: &password,
-            roles: &roles,
+            roles: &new.roles,
+            departments: &department_ids,
             initial_password: true,
         },
     )
     .await?;
     Ok(generated.then_some(password))
+}
+
+/// A role a tenant adds for itself, as given on the command line.
+pub struct NewRole {
+    pub tenant: String,
+    pub key: String,
+    pub name_de: String,
+    pub name_en: String,
+    pub permissions: Vec<String>,
+}
+
+pub async fn add_role(db: &Db, new: NewRole) -> Result<()> {
+    let tenant = tenant_by_slug(db, &new.tenant).await?;
+    let mut permissions = Vec::new();
+    for key in &new.permissions {
+        let permission = Permission::parse(key).with_context(|| {
+            let known: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+            format!("unknown permission '{key}'; known: {}", known.join(", "))
+        })?;
+        permissions.push(permission);
+    }
+    let role = roles::NewRole {
+        key: &new.key,
+        name_de: &new.name_de,
+        name_en: &new.name_en,
+        permissions: &permissions,
+    };
+    let system = Actor::system("cli");
+    roles::add(db, &system, &Origin::default(), tenant.id, role).await?;
+    Ok(())
 }
 
 /// An OpenID Connect provider as given on the command line.
@@ -82,14 +109,7 @@ pub struct NewIdentityProvider {
 /// Adds a provider; the client secret is read from standard input (never an argument,
 /// which other users of the machine could see in the process list).
 pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<()> {
-    let tenant = tenants::by_slug(db.conn(), &new.tenant)
-        .await?
-        .with_context(|| {
-            format!(
-                "there is no tenant '{}' (see the tenants table)",
-                new.tenant
-            )
-        })?;
+    let tenant = tenant_by_slug(db, &new.tenant).await?;
     let mut levels = Vec::new();
     for entry in &new.acr_levels {
         let (acr, level) = entry
@@ -129,4 +149,10 @@ pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<
     )
     .await?;
     Ok(())
+}
+
+async fn tenant_by_slug(db: &Db, slug: &str) -> Result<tenants::Tenant> {
+    tenants::by_slug(db.conn(), slug)
+        .await?
+        .with_context(|| format!("there is no tenant '{slug}' (see the tenants table)"))
 }

@@ -78,12 +78,33 @@ enum AdminCommand {
         email: String,
         #[arg(long)]
         name: String,
-        /// admin, auditor, caseworker or mailroom; repeat for several.
+        /// A role of the tenant (built in: admin, mailroom, caseworker, department_lead,
+        /// finance, auditor); repeat for several.
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
+        /// A department's key (e.g. `strassenverkehr`); repeat for several.
+        #[arg(long = "department")]
+        departments: Vec<String>,
         /// Read the initial password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Add a role to a tenant: a name and the permissions it grants (roles are data;
+    /// permissions are what the code checks).
+    AddRole {
+        #[arg(long)]
+        tenant: String,
+        /// Short name, lower-case letters, digits and `_` (e.g. `registry_office`).
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        name_de: String,
+        #[arg(long)]
+        name_en: String,
+        /// A permission key (audit.read, jobs.manage, tenant.manage, staff.manage,
+        /// mail.route, cases.handle, cases.assign, payments.view); repeat for several.
+        #[arg(long = "permission", required = true)]
+        permissions: Vec<String>,
     },
     /// Add an OpenID Connect provider citizens can log in with (BundID, a state
     /// account, a Keycloak bridge). The client secret is read from standard input.
@@ -200,6 +221,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     email,
                     name,
                     roles,
+                    departments,
                     password_stdin,
                 },
         } => {
@@ -210,6 +232,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 email: email.clone(),
                 name,
                 roles,
+                departments,
                 password_from_stdin: password_stdin,
             };
             match admin::create_staff(&db, new).await? {
@@ -221,6 +244,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("Created {email}. The second factor is set up at the first login.")
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::AddRole {
+                    tenant,
+                    key,
+                    name_de,
+                    name_en,
+                    permissions,
+                },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let new = admin::NewRole {
+                tenant,
+                key: key.clone(),
+                name_de,
+                name_en,
+                permissions,
+            };
+            admin::add_role(&db, new).await?;
+            println!("Added the role {key}.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {
@@ -319,11 +365,7 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
     for staff in demo::DEMO_STAFF {
         println!(
             "  {} ({}): {} / {} — TOTP: {}",
-            staff.name,
-            staff.role.as_str(),
-            staff.email,
-            staff.password,
-            staff.totp_secret
+            staff.name, staff.role, staff.email, staff.password, staff.totp_secret
         );
     }
     println!(

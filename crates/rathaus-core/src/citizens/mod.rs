@@ -79,6 +79,8 @@ pub fn citizen_actor(account: &Citizen) -> Actor {
         name: account.email.clone(),
         tenant_id: Some(account.tenant_id),
         roles: Vec::new(),
+        permissions: Vec::new(),
+        departments: Vec::new(),
     }
 }
 

@@ -13,6 +13,7 @@ mod m20261123_000007_identity_providers;
 mod m20261123_000008_organisations;
 mod m20261123_000009_staff_password_change;
 mod m20261123_000010_staff_passkeys;
+mod m20261123_000011_roles_departments;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_organisations::Migration),
             Box::new(m20261123_000009_staff_password_change::Migration),
             Box::new(m20261123_000010_staff_passkeys::Migration),
+            Box::new(m20261123_000011_roles_departments::Migration),
         ]
     }
 }

@@ -7,10 +7,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::actor::Role;
 use rathaus_core::error::CoreError;
 use rathaus_core::policy::{self, Permission};
-use rathaus_core::{mail, passwords, staff, staff_directory};
+use rathaus_core::{departments, mail, passwords, roles, staff, staff_directory};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -39,14 +38,12 @@ pub fn routes() -> Routes {
         .post("/verwaltung/personal/{id}/sperre", MANAGE, set_lock)
 }
 
-/// The roles an admin can give, in the order the form shows them.
-const ROLES: [Role; 4] = [Role::Caseworker, Role::Mailroom, Role::Auditor, Role::Admin];
-
 pub struct Row {
     pub id: Uuid,
     pub name: String,
     pub email: String,
     pub roles: String,
+    pub departments: String,
     pub second_factor: bool,
     pub locked: bool,
     pub is_me: bool,
@@ -74,6 +71,7 @@ async fn list(
     Query(done): Query<Done>,
 ) -> Result<PeoplePage, PageError> {
     let members = staff_directory::list(&state.db, &session.actor, chrome.tenant.id).await?;
+    let choices = Choices::load(&state, &chrome).await?;
     let rows = members
         .into_iter()
         .map(|m| Row {
@@ -81,7 +79,8 @@ async fn list(
             is_me: session.actor.id == Some(m.user.id),
             name: m.user.name,
             email: m.user.email,
-            roles: m.user.roles.replace(',', ", "),
+            roles: choices.role_names(m.user.roles.split(',')),
+            departments: choices.department_names(&m.departments),
             second_factor: m.second_factor,
             locked: m.user.disabled,
         })
@@ -103,17 +102,48 @@ async fn list(
     })
 }
 
-fn role_field(role: Role) -> &'static str {
-    match role {
-        Role::Caseworker => "role_caseworker",
-        Role::Mailroom => "role_mailroom",
-        Role::Auditor => "role_auditor",
-        Role::Admin => "role_admin",
+/// The roles and departments of the tenant, as (value, label) for the form and the list.
+struct Choices {
+    roles: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+}
+
+impl Choices {
+    async fn load(state: &AppState, chrome: &Chrome) -> Result<Self, PageError> {
+        let conn = state.db.conn();
+        let lang = chrome.lang_code();
+        let roles = roles::of_tenant(conn, chrome.tenant.id)
+            .await?
+            .iter()
+            .map(|r| (r.key.clone(), r.name(lang).to_owned()))
+            .collect();
+        let departments = departments::of_tenant(conn, chrome.tenant.id)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.to_string(), d.name))
+            .collect();
+        Ok(Self { roles, departments })
+    }
+
+    fn label<'a>(choices: &[(String, String)], keys: impl Iterator<Item = &'a str>) -> String {
+        keys.filter_map(|k| choices.iter().find(|(v, _)| v == k))
+            .map(|(_, label)| label.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn role_names<'a>(&self, keys: impl Iterator<Item = &'a str>) -> String {
+        Self::label(&self.roles, keys)
+    }
+
+    fn department_names(&self, ids: &[Uuid]) -> String {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        Self::label(&self.departments, ids.iter().map(String::as_str))
     }
 }
 
-fn new_page(chrome: Chrome, form: &NewStaffForm) -> FormPage {
-    let mut page = FormPage::new(
+fn new_page(chrome: Chrome, choices: Choices, form: &NewStaffForm) -> FormPage {
+    let page = FormPage::new(
         chrome,
         "staff-new-title",
         "/verwaltung/personal/neu",
@@ -123,18 +153,27 @@ fn new_page(chrome: Chrome, form: &NewStaffForm) -> FormPage {
     .link("/verwaltung/personal", "staff-people-title");
     let name = Field::new("name", &page.t("staff-new-name"), "text").value(&form.name);
     let email = Field::new("email", &page.t("staff-email"), "email").value(&form.email);
-    page = page.field(name).field(email);
-    for role in ROLES {
-        let label = page.t(&format!("role-{}", role.as_str()));
-        let checked = if form.has(role) { "1" } else { "" };
-        page = page.field(Field::new(role_field(role), &label, "checkbox").value(checked));
-    }
-    page
+    let roles = Field::new("rollen", &page.t("staff-people-roles"), "checkboxes")
+        .options(choices.roles)
+        .value(form.roles.join(","));
+    let departments = Field::new("fachdienste", &page.t("staff-departments"), "checkboxes")
+        .hint(&page.t("staff-departments-hint"))
+        .options(choices.departments)
+        .value(form.departments.join(","));
+    page.field(name)
+        .field(email)
+        .field(roles)
+        .field(departments)
 }
 
-async fn new_form(chrome: Chrome, session: StaffSession) -> Result<FormPage, PageError> {
+async fn new_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+) -> Result<FormPage, PageError> {
     may_manage(&session, &chrome)?;
-    Ok(new_page(chrome, &NewStaffForm::default()))
+    let choices = Choices::load(&state, &chrome).await?;
+    Ok(new_page(chrome, choices, &NewStaffForm::default()))
 }
 
 /// The form pages ask the policy before showing or checking anything.
@@ -143,26 +182,28 @@ fn may_manage(session: &StaffSession, chrome: &Chrome) -> Result<(), PageError> 
     Ok(())
 }
 
-#[derive(Default, Deserialize)]
+/// The new-staff form: checkbox groups repeat their name, so it arrives as pairs.
+#[derive(Default)]
 pub struct NewStaffForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     email: String,
-    role_caseworker: Option<String>,
-    role_mailroom: Option<String>,
-    role_auditor: Option<String>,
-    role_admin: Option<String>,
+    roles: Vec<String>,
+    departments: Vec<String>,
 }
 
 impl NewStaffForm {
-    fn has(&self, role: Role) -> bool {
-        match role {
-            Role::Caseworker => self.role_caseworker.is_some(),
-            Role::Mailroom => self.role_mailroom.is_some(),
-            Role::Auditor => self.role_auditor.is_some(),
-            Role::Admin => self.role_admin.is_some(),
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = Self::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "name" => form.name = value,
+                "email" => form.email = value,
+                "rollen" => form.roles.push(value),
+                "fachdienste" => form.departments.push(value),
+                _ => {}
+            }
         }
+        form
     }
 }
 
@@ -181,10 +222,24 @@ async fn create(
     chrome: Chrome,
     session: StaffSession,
     RequestOrigin(origin): RequestOrigin,
-    Form(form): Form<NewStaffForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     may_manage(&session, &chrome)?;
-    let roles: Vec<Role> = ROLES.into_iter().filter(|r| form.has(*r)).collect();
+    let form = NewStaffForm::from_pairs(pairs);
+    let choices = Choices::load(&state, &chrome).await?;
+    // Only what the form offered counts; anything else is dropped, not trusted.
+    let roles: Vec<String> = choices
+        .roles
+        .iter()
+        .filter(|(key, _)| form.roles.contains(key))
+        .map(|(key, _)| key.clone())
+        .collect();
+    let department_ids: Vec<Uuid> = choices
+        .departments
+        .iter()
+        .filter(|(id, _)| form.departments.contains(id))
+        .filter_map(|(id, _)| id.parse().ok())
+        .collect();
     let name = form.name.trim();
     let email = form.email.trim().to_lowercase();
     let mut problems = Vec::new();
@@ -195,7 +250,7 @@ async fn create(
         problems.push(("email", "account-email-invalid"));
     }
     if roles.is_empty() {
-        problems.push((role_field(ROLES[0]), "staff-new-role-missing"));
+        problems.push(("rollen", "staff-new-role-missing"));
     }
     if problems.is_empty() {
         let password = passwords::generate_initial();
@@ -204,6 +259,7 @@ async fn create(
             name,
             password: &password,
             roles: &roles,
+            departments: &department_ids,
             initial_password: true,
         };
         let tenant = chrome.tenant.id;
@@ -222,7 +278,7 @@ async fn create(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut page = new_page(chrome, &form);
+    let mut page = new_page(chrome, choices, &form);
     for (field, key) in problems {
         page.error(field, key);
     }

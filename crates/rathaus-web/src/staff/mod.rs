@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod departments;
 mod directory;
 mod passkeys;
 mod password;
@@ -92,6 +93,16 @@ pub fn routes() -> Routes {
             StaffWith(Permission::ManageJobs),
             requeue_job,
         )
+        .get(
+            departments::PAGE,
+            StaffWith(Permission::ManageStaff),
+            departments::list,
+        )
+        .post(
+            departments::PAGE,
+            StaffWith(Permission::ManageStaff),
+            departments::create,
+        )
         .merge(directory::routes())
 }
 
@@ -106,12 +117,7 @@ pub struct StaffNav {
 impl StaffNav {
     pub(crate) fn of(actor: &Actor, tenant_id: Uuid) -> Option<Self> {
         Some(Self {
-            roles: actor
-                .roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            roles: actor.roles.join(", "),
             can_read_audit: policy::require(actor, tenant_id, Permission::ReadAuditLog).is_ok(),
             can_manage_jobs: policy::require(actor, tenant_id, Permission::ManageJobs).is_ok(),
             can_manage_staff: policy::require(actor, tenant_id, Permission::ManageStaff).is_ok(),

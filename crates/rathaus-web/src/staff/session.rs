@@ -48,10 +48,9 @@ impl FromRequestParts<AppState> for StaffSession {
         if user.password_change_required && !may_wait {
             return Err(Redirect::to(PASSWORD_PAGE).into_response());
         }
-        Ok(Self {
-            actor: staff::actor_of(&user),
-            user,
-            token,
-        })
+        let actor = staff::actor(state.db.conn(), &user)
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
+        Ok(Self { actor, user, token })
     }
 }

@@ -3,11 +3,14 @@
 //! answer compared with what the route's access rule and the policy module allow. A
 //! handler that forgets its check, or a route filed under the wrong rule, fails here.
 
-use rathaus_core::actor::{Actor, ActorKind, Role};
+use rathaus_core::actor::Actor;
 use rathaus_core::policy;
 use rathaus_core::sessions::{self, Subject, SubjectKind};
+use rathaus_core::staff::NewStaffUser;
 use rathaus_web::{Access, RouteInfo};
 use uuid::Uuid;
+
+use rathaus_store::roles_seed::BUILT_IN_ROLES;
 
 use crate::harness::TestApp;
 use crate::on_both_backends;
@@ -18,18 +21,22 @@ enum Visitor {
     Citizen,
     /// Password given, second factor not yet.
     StaffPending,
-    Staff(Role),
+    /// Staff with one built-in role (by key).
+    Staff(&'static str),
+    /// The admin of another municipality, with a valid session there.
+    OtherTenantAdmin,
 }
 
-const VISITORS: [Visitor; 7] = [
-    Visitor::Anonymous,
-    Visitor::Citizen,
-    Visitor::StaffPending,
-    Visitor::Staff(Role::Caseworker),
-    Visitor::Staff(Role::Mailroom),
-    Visitor::Staff(Role::Auditor),
-    Visitor::Staff(Role::Admin),
-];
+fn visitors() -> Vec<Visitor> {
+    let mut all = vec![
+        Visitor::Anonymous,
+        Visitor::Citizen,
+        Visitor::StaffPending,
+        Visitor::OtherTenantAdmin,
+    ];
+    all.extend(BUILT_IN_ROLES.iter().map(|r| Visitor::Staff(r.key)));
+    all
+}
 
 /// A concrete path for a route pattern.
 fn concrete(path: &str) -> String {
@@ -64,21 +71,15 @@ fn outcome(response: &reqwest::Response) -> Outcome {
     }
 }
 
-fn expected(access: Access, visitor: Visitor, tenant: Uuid) -> Outcome {
+fn expected(access: Access, visitor: Visitor, people: &People) -> Outcome {
     match (access, visitor) {
         (Access::Public, _) => Outcome::Served,
         (Access::Citizen, Visitor::Citizen) => Outcome::Served,
         (Access::StaffPending, Visitor::StaffPending) => Outcome::Served,
         (Access::Staff, Visitor::Staff(_)) => Outcome::Served,
         (Access::StaffWith(permission), Visitor::Staff(role)) => {
-            let actor = Actor {
-                kind: ActorKind::Staff,
-                id: Some(Uuid::now_v7()),
-                name: "matrix".into(),
-                tenant_id: Some(tenant),
-                roles: vec![role],
-            };
-            if policy::require(&actor, tenant, permission).is_ok() {
+            let actor = &people.staff_member(role).2;
+            if policy::require(actor, people.tenant, permission).is_ok() {
                 Outcome::Served
             } else {
                 Outcome::Forbidden
@@ -91,7 +92,16 @@ fn expected(access: Access, visitor: Visitor, tenant: Uuid) -> Outcome {
 struct People {
     tenant: Uuid,
     citizen: Uuid,
-    staff: Vec<(Role, Uuid)>,
+    /// Role key, id, and the actor as loaded from the database (roles are data).
+    staff: Vec<(&'static str, Uuid, Actor)>,
+    other_tenant: Uuid,
+    other_admin: Uuid,
+}
+
+impl People {
+    fn staff_member(&self, role: &str) -> &(&'static str, Uuid, Actor) {
+        self.staff.iter().find(|(r, _, _)| *r == role).unwrap()
+    }
 }
 
 /// A fresh session for every request: some routes (logout) end the one they get.
@@ -104,9 +114,20 @@ async fn cookie(app: &TestApp, people: &People, visitor: Visitor) -> Option<Stri
             people.staff[0].1,
             "rathaus_staff",
         ),
-        Visitor::Staff(role) => {
-            let id = people.staff.iter().find(|(r, _)| *r == role).unwrap().1;
-            (SubjectKind::Staff, id, "rathaus_staff")
+        Visitor::Staff(role) => (
+            SubjectKind::Staff,
+            people.staff_member(role).1,
+            "rathaus_staff",
+        ),
+        Visitor::OtherTenantAdmin => {
+            let subject = Subject {
+                kind: SubjectKind::Staff,
+                id: people.other_admin,
+            };
+            let token = sessions::start(app.db().conn(), people.other_tenant, subject)
+                .await
+                .unwrap();
+            return Some(format!("rathaus_staff={token}"));
         }
     };
     let token = sessions::start(app.db().conn(), people.tenant, Subject { kind, id })
@@ -128,7 +149,7 @@ async fn request(app: &TestApp, route: &RouteInfo, cookie: Option<String>) -> re
 }
 
 async fn people(app: &TestApp) -> People {
-    use rathaus_core::staff::{NewStaffUser, create_user};
+    use rathaus_core::staff::create_user;
     let db = app.db();
     let tenant = rathaus_core::tenants::by_slug(db.conn(), rathaus_core::demo::DEMO_SLUG)
         .await
@@ -138,22 +159,33 @@ async fn people(app: &TestApp) -> People {
     let system = Actor::system("test");
     let origin = rathaus_core::actor::Origin::default();
     let mut staff = Vec::new();
-    for role in [Role::Caseworker, Role::Mailroom, Role::Auditor, Role::Admin] {
-        let email = format!("{}@matrix.example", role.as_str());
-        let new = NewStaffUser {
-            email: &email,
-            name: role.as_str(),
-            password: "matrix-password-123",
-            roles: &[role],
-            initial_password: false,
-        };
-        staff.push((
-            role,
-            create_user(db, &system, &origin, tenant, new)
-                .await
-                .unwrap(),
-        ));
+    for role in BUILT_IN_ROLES {
+        let email = format!("{}@matrix.example", role.key);
+        let roles = [role.key.to_owned()];
+        let id = create_user(db, &system, &origin, tenant, matrix_staff(&email, &roles))
+            .await
+            .unwrap();
+        let user = rathaus_store::entities::staff_user::Entity::find_by_id(id)
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = rathaus_core::staff::actor(db.conn(), &user).await.unwrap();
+        staff.push((role.key, id, actor));
     }
+    let mut elsewhere = rathaus_core::demo::musterstadt();
+    elsewhere.slug = "anderstadt".into();
+    elsewhere.name = "Stadt Anderstadt".into();
+    elsewhere.hosts = vec!["anderstadt.localhost".into()];
+    let other_tenant = rathaus_core::tenants::create(db, &system, &origin, elsewhere)
+        .await
+        .unwrap()
+        .id;
+    let roles = ["admin".to_owned()];
+    let new = matrix_staff("admin@anderstadt.example", &roles);
+    let other_admin = create_user(db, &system, &origin, other_tenant, new)
+        .await
+        .unwrap();
     let demo = rathaus_core::tenants::by_id(db.conn(), tenant)
         .await
         .unwrap()
@@ -183,6 +215,19 @@ async fn people(app: &TestApp) -> People {
         tenant,
         citizen,
         staff,
+        other_tenant,
+        other_admin,
+    }
+}
+
+fn matrix_staff<'a>(email: &'a str, roles: &'a [String]) -> NewStaffUser<'a> {
+    NewStaffUser {
+        email,
+        name: &roles[0],
+        password: "matrix-password-123",
+        roles,
+        departments: &[],
+        initial_password: false,
     }
 }
 
@@ -206,11 +251,11 @@ on_both_backends!(
                 route.method,
                 route.path
             );
-            for visitor in VISITORS {
+            for visitor in visitors() {
                 let cookie = cookie(&app, &people, visitor).await;
                 let response = request(&app, route, cookie).await;
                 let got = outcome(&response);
-                let want = expected(route.access, visitor, people.tenant);
+                let want = expected(route.access, visitor, &people);
                 if got != want {
                     wrong.push(format!(
                         "{} {} as {visitor:?}: expected {want:?}, got {got:?} ({})",

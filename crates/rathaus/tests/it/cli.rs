@@ -112,8 +112,10 @@ on_both_backends!(audit_verify_exit_codes, |backend| async move {
     };
     let out = verify().await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    // The demo seed writes one entry for the tenant and one per staff member.
-    let seeded = 1 + rathaus_core::demo::DEMO_STAFF.len();
+    // The demo seed writes one entry for the tenant, one per department and one per
+    // staff member.
+    let seeded =
+        1 + rathaus_core::demo::DEMO_DEPARTMENTS.len() + rathaus_core::demo::DEMO_STAFF.len();
     assert!(
         stdout(&out).contains(&format!("intact: {seeded} entries")),
         "{}",
@@ -493,6 +495,8 @@ on_both_backends!(admin_creates_staff_from_the_shell, |backend| async move {
         "caseworker",
         "--role",
         "mailroom",
+        "--department",
+        "strassenverkehr",
     ])
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -518,8 +522,12 @@ on_both_backends!(admin_creates_staff_from_the_shell, |backend| async move {
     let Attempt::Succeeded(login) = login else {
         panic!("the new member of staff can log in")
     };
-    let roles: Vec<&str> = login.actor.roles.iter().map(|r| r.as_str()).collect();
-    assert_eq!(roles, ["caseworker", "mailroom"]);
+    assert_eq!(login.actor.roles, ["caseworker", "mailroom"]);
+    let traffic = rathaus_core::departments::by_key(db.conn(), tenant.id, "strassenverkehr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(login.actor.departments, [traffic.id]);
     assert!(
         !rathaus_core::second_factor::is_enrolled(db.conn(), login.actor.id.unwrap())
             .await
@@ -546,7 +554,19 @@ on_both_backends!(admin_creates_staff_from_the_shell, |backend| async move {
         "mayor",
     ])
     .await;
-    assert!(one_line_error(&bad_role).contains("unknown role 'mayor'"));
+    assert!(one_line_error(&bad_role).contains("no role 'mayor'"));
+    let bad_department = create(&[
+        "--tenant",
+        "musterstadt",
+        "--email",
+        "x@musterstadt.example",
+        "--role",
+        "caseworker",
+        "--department",
+        "atlantis",
+    ])
+    .await;
+    assert!(one_line_error(&bad_department).contains("no department 'atlantis'"));
     let bad_tenant = create(&[
         "--tenant",
         "atlantis",
@@ -557,6 +577,87 @@ on_both_backends!(admin_creates_staff_from_the_shell, |backend| async move {
     ])
     .await;
     assert!(one_line_error(&bad_tenant).contains("no tenant 'atlantis'"));
+    test_db.drop_now().await;
+});
+
+on_both_backends!(admin_adds_roles_as_data, |backend| async move {
+    let (test_db, db) = TestDb::migrated(backend).await;
+    let (tenant, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+    let url = test_db.url.clone();
+    let add = |extra: &'static [&'static str]| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut args = vec!["admin", "add-role", "--tenant", "musterstadt"];
+                args.extend_from_slice(extra);
+                rathaus(&args, &[("RATHAUS_DATABASE_URL", &url)])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    const REGISTRY: &[&str] = &[
+        "--key",
+        "standesamt",
+        "--name-de",
+        "Standesamt",
+        "--name-en",
+        "Registry office",
+        "--permission",
+        "cases.handle",
+        "--permission",
+        "payments.view",
+    ];
+    let out = add(REGISTRY).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let roles = rathaus_core::roles::of_tenant(db.conn(), tenant.id)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = roles.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "admin",
+            "mailroom",
+            "caseworker",
+            "department_lead",
+            "finance",
+            "auditor",
+            "standesamt"
+        ],
+        "the built-in roles first, then the tenant's own"
+    );
+    let granted = rathaus_core::roles::permissions_of(db.conn(), tenant.id, &["standesamt".into()])
+        .await
+        .unwrap();
+    use rathaus_core::policy::Permission;
+    assert_eq!(granted, [Permission::HandleCases, Permission::ViewPayments]);
+
+    assert!(one_line_error(&add(REGISTRY).await).contains("exists already"));
+    let unknown = add(&[
+        "--key",
+        "x",
+        "--name-de",
+        "X",
+        "--name-en",
+        "X",
+        "--permission",
+        "everything",
+    ])
+    .await;
+    assert!(one_line_error(&unknown).contains("unknown permission 'everything'"));
+    let bad_key = add(&[
+        "--key",
+        "Chef!",
+        "--name-de",
+        "X",
+        "--name-en",
+        "X",
+        "--permission",
+        "audit.read",
+    ])
+    .await;
+    assert!(one_line_error(&bad_key).contains("not a role key"));
     test_db.drop_now().await;
 });
 

@@ -638,20 +638,49 @@ on_both_backends!(admins_create_lock_and_reset_staff, |backend| async move {
         .await;
     assert_eq!(incomplete.status(), 422);
     let body = incomplete.text().await.unwrap();
-    for field in ["name", "email", "role_caseworker"] {
+    for field in ["name", "email", "rollen"] {
         assert!(
             body.contains(&format!("href=\"#{field}\"")),
             "{field} is explained"
         );
     }
+    // Roles and departments come from the tenant's data; a role the form did not offer
+    // is dropped.
+    let tenant = rathaus_core::tenants::by_slug(app.db().conn(), "musterstadt")
+        .await
+        .unwrap()
+        .unwrap();
+    let traffic = rathaus_core::departments::by_key(app.db().conn(), tenant.id, "strassenverkehr")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
     let form = [
         ("name", "Nina Neu"),
         ("email", "Nina.Neu@musterstadt.example"),
-        ("role_caseworker", "1"),
-        ("role_mailroom", "1"),
+        ("rollen", "caseworker"),
+        ("rollen", "department_lead"),
+        ("rollen", "superuser"),
+        ("fachdienste", traffic.as_str()),
     ];
     let created = app.post_as(&admin, "/verwaltung/personal/neu", &form).await;
     assert_eq!(created.status(), 200);
+    let list = app.get_as(&admin, "/verwaltung/personal").await;
+    let list = list.text().await.unwrap();
+    let nina_row = list
+        .split("Nina Neu")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        nina_row.contains("Sachbearbeitung, Fachdienstleitung")
+            && nina_row.contains("Straßenverkehr und Parken")
+            && !nina_row.contains("superuser"),
+        "{nina_row}"
+    );
     let body = created.text().await.unwrap();
     let password = body
         .split("<code id=\"initial-password\">")
@@ -780,5 +809,42 @@ on_both_backends!(admins_create_lock_and_reset_staff, |backend| async move {
             "{action} is audited"
         );
     }
+    app.stop().await;
+});
+
+on_both_backends!(admins_add_departments, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let admin = session(&app, ADMIN).await;
+    let page = app.get_as(&admin, "/verwaltung/fachdienste").await;
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Straßenverkehr und Parken") && page.contains("strassenverkehr"));
+
+    let attempts = [
+        (("Standesamt", "Standesamt!"), "Kleinbuchstaben"),
+        (("", "standesamt"), "Bezeichnung des Fachdienstes"),
+        (("Verkehr 2", "strassenverkehr"), "schon vergeben"),
+    ];
+    for ((name, key), message) in attempts {
+        let form = [("name", name), ("key", key)];
+        let refused = app.post_as(&admin, "/verwaltung/fachdienste", &form).await;
+        assert_eq!(refused.status(), 422, "{name}/{key}");
+        let body = refused.text().await.unwrap();
+        assert!(
+            body.contains(message) && body.contains("id=\"fehler\""),
+            "{message}"
+        );
+    }
+    let form = [("name", "Standesamt"), ("key", "standesamt")];
+    let created = app.post_as(&admin, "/verwaltung/fachdienste", &form).await;
+    assert_eq!(created.status(), 303);
+    let page = app
+        .get_as(&admin, "/verwaltung/fachdienste?erledigt=angelegt")
+        .await;
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Standesamt") && page.contains("wurde angelegt"));
+    let count = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log \
+                 WHERE action = 'department.create'";
+    let demo_and_new = rathaus_core::demo::DEMO_DEPARTMENTS.len() + 1;
+    assert_eq!(app.scalar(count).await, Some(demo_and_new.to_string()));
     app.stop().await;
 });
