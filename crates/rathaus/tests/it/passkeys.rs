@@ -365,3 +365,45 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    new_recovery_codes_replace_the_old_ones,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let admin = session(&app, ADMIN).await;
+        let renew = "/verwaltung/sicherheit/wiederherstellungscodes";
+        let codes_on = |page: String| -> Vec<String> {
+            page.split("<li><code>")
+                .skip(1)
+                .filter_map(|rest| rest.split("</code>").next())
+                .map(str::to_owned)
+                .collect()
+        };
+        let first = codes_on(app.post_as(&admin, renew, &[]).await.text().await.unwrap());
+        assert_eq!(first.len(), 10);
+        let second = codes_on(app.post_as(&admin, renew, &[]).await.text().await.unwrap());
+        assert_eq!(second.len(), 10);
+        assert!(first.iter().all(|c| !second.contains(c)));
+        let page = app.get_as(&admin, "/verwaltung/sicherheit").await;
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("Wiederherstellungscodes: 10")
+        );
+
+        // An old code no longer opens the login; a new one does, once.
+        let old = pending(&app, ADMIN).await;
+        let refused = crate::staff::submit_code(&app, &old, &first[0]).await;
+        assert_eq!(refused.status(), 401);
+        let done = crate::staff::submit_code(&app, &old, &second[0]).await;
+        assert_eq!(done.status(), 303);
+        let again = pending(&app, ADMIN).await;
+        let reused = crate::staff::submit_code(&app, &again, &second[0]).await;
+        assert_eq!(reused.status(), 401);
+        let renewed = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log \
+                       WHERE action = 'staff.recovery_codes_renewed'";
+        assert_eq!(app.scalar(renewed).await.as_deref(), Some("2"));
+        app.stop().await;
+    }
+);
