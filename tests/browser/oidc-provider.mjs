@@ -1,7 +1,8 @@
 // A real OpenID Connect provider for the tests (npm `oidc-provider`), standing in for
-// BundID or a state account behind a Keycloak bridge. It knows three people whose eID
-// logins reached different levels of assurance (`acr`), and one with an `acr` nobody
-// maps. The login page is a plain form: pick the person, submit.
+// BundID or a state account behind a Keycloak bridge, and for the city's own staff
+// directory. It knows people whose eID logins reached different levels of assurance
+// (`acr`), one with an `acr` nobody maps, and staff with their directory groups. The
+// login page is a plain form: pick the person, submit.
 //
 // Usage: node oidc-provider.mjs   (env: PORT (required), CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS comma-separated)
 // Prints "ready <issuer>" when it listens.
@@ -39,6 +40,30 @@ export const PEOPLE = {
     acr: 'urn:example:unknown-level',
     claims: { email: 'mallory@example.org', email_verified: true, given_name: 'Mallory', family_name: 'X' },
   },
+  // Staff of the city, as its own directory (Keycloak) knows them: groups decide the
+  // roles. Stefan logged in with the directory's second factor, Berta with a password
+  // only, Gustav is in no group that grants anything in the town hall.
+  stefan: {
+    acr: 'http://eidas.europa.eu/LoA/substantial',
+    claims: {
+      email: 'stefan.strasse@musterstadt.example', email_verified: true,
+      given_name: 'Stefan', family_name: 'Straße', groups: ['rathaus-verkehr'],
+    },
+  },
+  berta: {
+    acr: 'http://eidas.europa.eu/LoA/low',
+    claims: {
+      email: 'berta.admin@musterstadt.example', email_verified: true,
+      given_name: 'Berta', family_name: 'Admin', groups: ['rathaus-admins', 'alle'],
+    },
+  },
+  gustav: {
+    acr: 'http://eidas.europa.eu/LoA/substantial',
+    claims: {
+      email: 'gustav@musterstadt.example', email_verified: true,
+      given_name: 'Gustav', family_name: 'Gast', groups: ['kantine'],
+    },
+  },
 };
 
 const provider = new Provider(issuer, {
@@ -55,6 +80,7 @@ const provider = new Provider(issuer, {
     email: ['email', 'email_verified'],
     profile: ['given_name', 'family_name', 'birthdate'],
     address: ['address'],
+    groups: ['groups'],
   },
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },

@@ -21,6 +21,7 @@ mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod staff_directory;
+pub mod staff_sso;
 pub mod tenants;
 pub mod trust;
 

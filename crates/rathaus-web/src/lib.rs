@@ -6,6 +6,7 @@ mod account;
 pub mod assets;
 mod chrome;
 pub mod error;
+mod external_login;
 mod form;
 pub mod i18n;
 mod navigation;

@@ -104,6 +104,25 @@ pub struct NewIdentityProvider {
     pub scopes: Vec<String>,
     /// `ACR=LEVEL`, e.g. `http://eidas.europa.eu/LoA/substantial=substanziell`.
     pub acr_levels: Vec<String>,
+    /// A provider for staff (the city's Keycloak / AD FS) instead of citizens.
+    pub for_staff: bool,
+    pub group_claim: Option<String>,
+    /// `GROUP=ROLE`.
+    pub group_roles: Vec<String>,
+    /// `GROUP=DEPARTMENT`.
+    pub group_departments: Vec<String>,
+}
+
+/// `A=B` pairs from the command line.
+fn pairs<'a>(entries: &'a [String], what: &str) -> Result<Vec<(&'a str, &'a str)>> {
+    entries
+        .iter()
+        .map(|entry| {
+            entry
+                .rsplit_once('=')
+                .with_context(|| format!("'{entry}' is not {what}"))
+        })
+        .collect()
 }
 
 /// Adds a provider; the client secret is read from standard input (never an argument,
@@ -111,14 +130,17 @@ pub struct NewIdentityProvider {
 pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<()> {
     let tenant = tenant_by_slug(db, &new.tenant).await?;
     let mut levels = Vec::new();
-    for entry in &new.acr_levels {
-        let (acr, level) = entry
-            .rsplit_once('=')
-            .with_context(|| format!("'{entry}' is not ACR=LEVEL"))?;
+    for (acr, level) in pairs(&new.acr_levels, "ACR=LEVEL")? {
         let level = TrustLevel::parse(level).with_context(|| {
             format!("unknown trust level '{level}'; known: basis, niedrig, substanziell, hoch")
         })?;
-        levels.push((acr.to_owned(), level));
+        levels.push((acr, level));
+    }
+    let group_roles = pairs(&new.group_roles, "GROUP=ROLE")?;
+    let group_departments = pairs(&new.group_departments, "GROUP=DEPARTMENT")?;
+    let maps_groups = !group_roles.is_empty() || !group_departments.is_empty();
+    if maps_groups && !new.for_staff {
+        bail!("--group-role and --group-department are for staff providers (--staff)");
     }
     if levels.is_empty() {
         bail!("give at least one --acr ACR=LEVEL: logins with an unmapped acr are refused");
@@ -132,7 +154,6 @@ pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<
     if secret.is_empty() {
         bail!("give the client secret on standard input");
     }
-    let levels: Vec<(&str, TrustLevel)> = levels.iter().map(|(a, l)| (a.as_str(), *l)).collect();
     let scopes: Vec<&str> = new.scopes.iter().map(String::as_str).collect();
     identity::add_provider(
         db,
@@ -145,6 +166,16 @@ pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<
             client_secret: secret,
             scopes: &scopes,
             acr_levels: &levels,
+            audience: if new.for_staff {
+                identity::Audience::Staff
+            } else {
+                identity::Audience::Citizens
+            },
+            groups: identity::GroupMapping {
+                claim: new.group_claim.as_deref().unwrap_or("groups"),
+                roles: &group_roles,
+                departments: &group_departments,
+            },
         },
     )
     .await?;

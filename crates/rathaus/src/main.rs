@@ -125,9 +125,23 @@ enum AdminCommand {
         /// Besides openid; repeat, e.g. --scope email --scope profile --scope address.
         #[arg(long = "scope")]
         scopes: Vec<String>,
-        /// ACR=LEVEL (basis, niedrig, substanziell, hoch); repeat for each level.
+        /// ACR=LEVEL (basis, niedrig, substanziell, hoch); repeat for each level. For
+        /// staff, a login at substanziell or above counts as both factors.
         #[arg(long = "acr", required = true)]
         acr_levels: Vec<String>,
+        /// For staff (the city's own Keycloak or AD FS) instead of citizens; the return
+        /// URL is then `<public URL>/verwaltung/anmelden/extern/<slug>/rueckkehr`.
+        #[arg(long)]
+        staff: bool,
+        /// Staff: the claim that lists the person's groups (default `groups`).
+        #[arg(long)]
+        group_claim: Option<String>,
+        /// Staff: GROUP=ROLE; repeat. People in none of these groups get no access.
+        #[arg(long = "group-role")]
+        group_roles: Vec<String>,
+        /// Staff: GROUP=DEPARTMENT (department key); repeat.
+        #[arg(long = "group-department")]
+        group_departments: Vec<String>,
     },
 }
 
@@ -279,6 +293,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     client_id,
                     scopes,
                     acr_levels,
+                    staff,
+                    group_claim,
+                    group_roles,
+                    group_departments,
                 },
         } => {
             let config = Config::load(cli.config.as_deref())?;
@@ -291,11 +309,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 client_id,
                 scopes,
                 acr_levels,
+                for_staff: staff,
+                group_claim,
+                group_roles,
+                group_departments,
             };
             admin::add_identity_provider(&db, new).await?;
+            let area = if staff { "verwaltung" } else { "konto" };
             println!(
                 "Added the identity provider '{slug}'. Register this return URL there: \
-                 <public URL>/konto/anmelden/extern/{slug}/rueckkehr"
+                 <public URL>/{area}/anmelden/extern/{slug}/rueckkehr"
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -8,17 +8,20 @@
 //! must map to a trust level; the person's data comes from the userinfo endpoint.
 
 use chrono::{Duration, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
 };
 use openidconnect::{
-    AccessTokenHash, AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret,
-    CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AccessTokenHash, AdditionalClaims, AuthenticationContextClass, AuthorizationCode, ClientId,
+    ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
 };
 use rathaus_store::Db;
 use rathaus_store::entities::login_request;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::providers::{Provider, known_acr_values, level_of};
@@ -62,8 +65,32 @@ pub struct ExternalIdentity {
     pub house_number: Option<String>,
     pub postcode: Option<String>,
     pub city: Option<String>,
+    /// The groups the provider lists under its group claim (staff providers).
+    pub groups: Vec<String>,
     /// Where the person wanted to go (a checked local path).
     pub return_to: String,
+}
+
+/// The userinfo claims beyond the standard ones, kept as JSON: a staff provider's group
+/// claim has a name of the city's choosing.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+struct OtherClaims {
+    #[serde(flatten)]
+    all: BTreeMap<String, serde_json::Value>,
+}
+
+impl AdditionalClaims for OtherClaims {}
+
+/// The groups under `claim`: a list of strings, or one string.
+fn groups_in(claims: &OtherClaims, claim: &str) -> Vec<String> {
+    match claims.all.get(claim) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|g| g.as_str().map(str::to_owned))
+            .collect(),
+        Some(serde_json::Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
 }
 
 fn http_client() -> Result<openidconnect::reqwest::Client> {
@@ -206,7 +233,7 @@ async fn exchange(
         .unwrap_or_default();
     let trust = level_of(provider, &acr).ok_or(LoginProblem::UnknownAcr(acr))?;
     let subject = claims.subject().clone();
-    let info: CoreUserInfoClaims = client
+    let info: UserInfoClaims<OtherClaims, CoreGenderClaim> = client
         .user_info(tokens.access_token().to_owned(), Some(subject.clone()))
         .map_err(|e| invalid(&e))?
         .request_async(&http)
@@ -252,6 +279,7 @@ async fn exchange(
                 .and_then(|a| a.locality.as_ref())
                 .map(|l| l.as_str().to_owned()),
         ),
+        groups: groups_in(info.additional_claims(), &provider.group_claim),
         return_to: request.return_to,
     })
 }

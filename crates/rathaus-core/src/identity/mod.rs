@@ -1,10 +1,14 @@
 //! Login through external OpenID Connect providers — how BundID and the state accounts
 //! reach municipal portals (usually through a Keycloak bridge): authorization code flow
 //! with PKCE, `state` and `nonce`, ID token validation, and the provider's `acr` mapped
-//! to a trust level. Providers are configured per tenant.
+//! to a trust level. Providers are configured per tenant, for citizens or for staff (the
+//! city's own Keycloak or AD FS, whose groups map to roles and departments).
 
 mod flow;
 mod providers;
 
 pub use flow::{ExternalIdentity, LoginProblem, begin, finish};
-pub use providers::{NewProvider, Provider, add_provider, by_slug, for_tenant};
+pub use providers::{
+    Audience, GroupMapping, NewProvider, Provider, add_provider, by_slug, for_tenant,
+    granted_by_groups,
+};

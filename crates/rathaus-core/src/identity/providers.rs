@@ -15,6 +15,35 @@ use crate::trust::TrustLevel;
 
 pub type Provider = identity_provider::Model;
 
+/// Who logs in through a provider: a citizens' provider never opens the staff area, a
+/// staff provider never a citizen account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Citizens,
+    Staff,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Citizens => "citizens",
+            Self::Staff => "staff",
+        }
+    }
+}
+
+/// For staff providers: which groups of the city's directory grant which roles and
+/// departments. A person in none of the mapped groups gets no access.
+#[derive(Default)]
+pub struct GroupMapping<'a> {
+    /// The claim that lists the groups (`groups` for Keycloak).
+    pub claim: &'a str,
+    /// (group, role key) pairs.
+    pub roles: &'a [(&'a str, &'a str)],
+    /// (group, department key) pairs.
+    pub departments: &'a [(&'a str, &'a str)],
+}
+
 pub struct NewProvider<'a> {
     pub slug: &'a str,
     pub name: &'a str,
@@ -25,6 +54,43 @@ pub struct NewProvider<'a> {
     pub scopes: &'a [&'a str],
     /// The provider's `acr` values and the trust level each stands for.
     pub acr_levels: &'a [(&'a str, TrustLevel)],
+    pub audience: Audience,
+    /// Only for staff providers.
+    pub groups: GroupMapping<'a>,
+}
+
+/// `{"group": ["a", "b"]}` from (group, value) pairs.
+fn group_map(pairs: &[(&str, &str)]) -> String {
+    let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (group, value) in pairs {
+        map.entry(group).or_default().push(value);
+    }
+    serde_json::to_string(&map).expect("a map serialises")
+}
+
+/// Group → values, as stored by [`group_map`].
+fn read_group_map(json: &str) -> BTreeMap<String, Vec<String>> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The role keys and department keys the groups of a person grant at a staff provider.
+pub fn granted_by_groups(provider: &Provider, groups: &[String]) -> (Vec<String>, Vec<String>) {
+    let pick = |json: &str| {
+        let map = read_group_map(json);
+        let mut values: Vec<String> = groups
+            .iter()
+            .filter_map(|g| map.get(g))
+            .flatten()
+            .cloned()
+            .collect();
+        values.sort();
+        values.dedup();
+        values
+    };
+    (
+        pick(&provider.group_roles),
+        pick(&provider.group_departments),
+    )
 }
 
 /// Whether an issuer may be used: HTTPS, except on this machine (tests, development).
@@ -57,6 +123,9 @@ pub async fn add_provider(db: &Db, tenant_id: Uuid, new: NewProvider<'_>) -> Res
         .iter()
         .map(|(acr, level)| (*acr, level.as_str()))
         .collect();
+    if new.audience == Audience::Staff {
+        check_group_mapping(db, tenant_id, &new.groups).await?;
+    }
     let model = identity_provider::Model {
         id: Uuid::now_v7(),
         tenant_id,
@@ -68,6 +137,13 @@ pub async fn add_provider(db: &Db, tenant_id: Uuid, new: NewProvider<'_>) -> Res
         scopes: new.scopes.join(" "),
         acr_levels: serde_json::to_string(&levels).expect("a map serialises"),
         created_at: Utc::now(),
+        audience: new.audience.as_str().to_owned(),
+        group_claim: Some(new.groups.claim)
+            .filter(|c| !c.is_empty())
+            .unwrap_or("groups")
+            .to_owned(),
+        group_roles: group_map(new.groups.roles),
+        group_departments: group_map(new.groups.departments),
     };
     identity_provider::Entity::insert(identity_provider::ActiveModel {
         id: Set(model.id),
@@ -80,27 +156,60 @@ pub async fn add_provider(db: &Db, tenant_id: Uuid, new: NewProvider<'_>) -> Res
         scopes: Set(model.scopes.clone()),
         acr_levels: Set(model.acr_levels.clone()),
         created_at: Set(model.created_at),
+        audience: Set(model.audience.clone()),
+        group_claim: Set(model.group_claim.clone()),
+        group_roles: Set(model.group_roles.clone()),
+        group_departments: Set(model.group_departments.clone()),
     })
     .exec_without_returning(db.conn())
     .await?;
     Ok(model)
 }
 
+async fn check_group_mapping(db: &Db, tenant_id: Uuid, groups: &GroupMapping<'_>) -> Result<()> {
+    if groups.roles.is_empty() {
+        return Err(CoreError::Invalid(
+            "a staff provider needs at least one group → role mapping".into(),
+        ));
+    }
+    let roles: Vec<String> = groups.roles.iter().map(|(_, r)| (*r).to_owned()).collect();
+    crate::roles::check_known(db.conn(), tenant_id, &roles).await?;
+    for (_, key) in groups.departments {
+        if crate::departments::by_key(db.conn(), tenant_id, key)
+            .await?
+            .is_none()
+        {
+            return Err(CoreError::Invalid(format!(
+                "there is no department '{key}'"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The provider with this slug, if it serves `audience`.
 pub async fn by_slug(
     conn: &impl ConnectionTrait,
     tenant_id: Uuid,
+    audience: Audience,
     slug: &str,
 ) -> Result<Option<Provider>> {
     Ok(identity_provider::Entity::find()
         .filter(identity_provider::Column::TenantId.eq(tenant_id))
+        .filter(identity_provider::Column::Audience.eq(audience.as_str()))
         .filter(identity_provider::Column::Slug.eq(slug))
         .one(conn)
         .await?)
 }
 
-pub async fn for_tenant(conn: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<Provider>> {
+pub async fn for_tenant(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    audience: Audience,
+) -> Result<Vec<Provider>> {
     Ok(identity_provider::Entity::find()
         .filter(identity_provider::Column::TenantId.eq(tenant_id))
+        .filter(identity_provider::Column::Audience.eq(audience.as_str()))
         .order_by_asc(identity_provider::Column::Name)
         .all(conn)
         .await?)

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// An OpenID Connect provider citizens of a tenant can log in with.
+/// An OpenID Connect provider citizens (BundID, state accounts) or staff (the city's
+/// Keycloak or AD FS) of a tenant log in with.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "identity_providers")]
 pub struct Model {
@@ -20,6 +21,14 @@ pub struct Model {
     /// substanziell, hoch). An `acr` not listed is refused.
     pub acr_levels: String,
     pub created_at: DateTimeUtc,
+    /// `citizens` or `staff`.
+    pub audience: String,
+    /// Staff providers: the claim that lists the person's groups.
+    pub group_claim: String,
+    /// Staff providers: JSON object, group → role keys.
+    pub group_roles: String,
+    /// Staff providers: JSON object, group → department keys.
+    pub group_departments: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ pub mod organisation_member;
 pub mod role;
 pub mod session;
 pub mod staff_department;
+pub mod staff_identity;
 pub mod staff_passkey;
 pub mod staff_recovery_code;
 pub mod staff_totp;

@@ -14,6 +14,7 @@ mod m20261123_000008_organisations;
 mod m20261123_000009_staff_password_change;
 mod m20261123_000010_staff_passkeys;
 mod m20261123_000011_roles_departments;
+mod m20261123_000012_staff_sso;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_staff_password_change::Migration),
             Box::new(m20261123_000010_staff_passkeys::Migration),
             Box::new(m20261123_000011_roles_departments::Migration),
+            Box::new(m20261123_000012_staff_sso::Migration),
         ]
     }
 }

@@ -285,3 +285,7 @@ staff-departments-key-invalid = Das Kürzel darf nur Kleinbuchstaben, Ziffern un
 staff-departments-name-missing = Geben Sie die Bezeichnung des Fachdienstes ein.
 staff-departments-key-taken = Dieses Kürzel ist schon vergeben.
 staff-departments-created = Der Fachdienst wurde angelegt.
+staff-sso-title = Mit dem Konto der Stadtverwaltung
+staff-sso-button = Anmelden mit { $name }
+staff-sso-no-access = Ihr Konto ist für diesen Bereich nicht freigeschaltet: Keine Ihrer Gruppen im Verzeichnis der Stadt gibt Ihnen hier eine Rolle, oder Ihr Zugang ist gesperrt. Wenden Sie sich bitte an die Administration.
+staff-sso-no-email = Der Anmeldedienst hat keine bestätigte E-Mail-Adresse übermittelt. Ohne sie kann bei der ersten Anmeldung kein Zugang eingerichtet werden. Wenden Sie sich bitte an die Administration.

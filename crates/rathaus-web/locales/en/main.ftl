@@ -285,3 +285,7 @@ staff-departments-key-invalid = The key may contain only lower-case letters, dig
 staff-departments-name-missing = Enter the name of the department.
 staff-departments-key-taken = This key is already taken.
 staff-departments-created = The department was created.
+staff-sso-title = With the city administration account
+staff-sso-button = Log in with { $name }
+staff-sso-no-access = Your account is not enabled for this area: none of your groups in the city's directory gives you a role here, or your access is locked. Please contact the administration.
+staff-sso-no-email = The login service sent no confirmed e-mail address. Without it, no access can be set up at the first login. Please contact the administration.

@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::citizens::{self, Citizen, LoginOutcome, RegistrationProblem};
-use rathaus_core::identity::{self, Provider};
+use rathaus_core::identity::{self, Audience, Provider};
 use serde::Deserialize;
 
 use super::{MessagePage, link_base, message, wake_mailer, weakness_key};
@@ -180,7 +180,8 @@ pub async fn login_form(
     chrome: Chrome,
     Query(next): Query<ReturnTo>,
 ) -> Result<FormPage, PageError> {
-    let providers = identity::for_tenant(state.db.conn(), chrome.tenant.id).await?;
+    let providers =
+        identity::for_tenant(state.db.conn(), chrome.tenant.id, Audience::Citizens).await?;
     Ok(login_page(
         chrome,
         "",
@@ -235,7 +236,8 @@ pub async fn login(
             crate::staff::locked_message(&chrome, until),
         ),
     };
-    let providers = identity::for_tenant(state.db.conn(), chrome.tenant.id).await?;
+    let providers =
+        identity::for_tenant(state.db.conn(), chrome.tenant.id, Audience::Citizens).await?;
     let mut page = login_page(chrome, form.email.trim(), next, &providers);
     page.error_text("email", problem);
     Ok((status, page).into_response())

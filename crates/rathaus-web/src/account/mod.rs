@@ -85,7 +85,11 @@ pub fn routes() -> Routes {
 
 /// The base of links we mail: the request's host when it is one of the tenant's
 /// registered hosts, otherwise the configured public URL.
-fn link_base(state: &AppState, chrome: &Chrome, headers: &HeaderMap) -> Result<String, PageError> {
+pub(crate) fn link_base(
+    state: &AppState,
+    chrome: &Chrome,
+    headers: &HeaderMap,
+) -> Result<String, PageError> {
     if let Some(origin) = registered_origin(state, chrome.tenant.id, headers) {
         return Ok(origin);
     }
@@ -120,14 +124,14 @@ fn wake_mailer(state: &AppState) {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "account/message.html")]
-struct MessagePage {
+pub(crate) struct MessagePage {
     chrome: Chrome,
     heading: String,
     text: String,
     next: Option<(&'static str, String)>,
 }
 
-fn message(
+pub(crate) fn message(
     chrome: Chrome,
     heading: &str,
     text: &str,

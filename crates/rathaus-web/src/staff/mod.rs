@@ -7,6 +7,7 @@ mod passkeys;
 mod password;
 mod second_factor;
 mod session;
+mod sso;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -38,6 +39,12 @@ pub fn routes() -> Routes {
         .get("/verwaltung", Staff, dashboard)
         .get("/verwaltung/anmelden", Public, login_form)
         .post("/verwaltung/anmelden", Public, login)
+        .get("/verwaltung/anmelden/extern/{slug}", Public, sso::start)
+        .get(
+            "/verwaltung/anmelden/extern/{slug}/rueckkehr",
+            Public,
+            sso::finish,
+        )
         .get(
             "/verwaltung/anmelden/code",
             StaffPending,
@@ -166,17 +173,25 @@ struct LoginPage {
     email_error: bool,
     password_error: bool,
     next: String,
+    /// The city's own login (link, label), if configured.
+    providers: Vec<(String, String)>,
 }
 
-async fn login_form(chrome: Chrome, Query(next): Query<ReturnTo>) -> LoginPage {
-    LoginPage {
+async fn login_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Query(next): Query<ReturnTo>,
+) -> Result<LoginPage, PageError> {
+    let next = local_path(next.weiter, "/verwaltung", "/verwaltung");
+    Ok(LoginPage {
+        providers: sso::providers(&state, &chrome, &next).await?,
         chrome,
         errors: Vec::new(),
         email: String::new(),
         email_error: false,
         password_error: false,
-        next: local_path(next.weiter, "/verwaltung", "/verwaltung"),
-    }
+        next,
+    })
 }
 
 #[derive(Deserialize)]
@@ -230,6 +245,7 @@ async fn login(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = LoginPage {
+        providers: sso::providers(&state, &chrome, &next).await?,
         email_error: email.is_empty(),
         password_error: form.password.is_empty(),
         chrome,

@@ -736,12 +736,81 @@ on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
         .unwrap();
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(stdout(&ok).contains("/konto/anmelden/extern/bundid/rueckkehr"));
-    let providers = rathaus_core::identity::for_tenant(db.conn(), tenant.id)
+    use rathaus_core::identity::Audience;
+    let providers = rathaus_core::identity::for_tenant(db.conn(), tenant.id, Audience::Citizens)
         .await
         .unwrap();
     assert_eq!(providers.len(), 1);
     assert_eq!(providers[0].issuer, "https://id.example.org");
     assert_eq!(providers[0].client_secret, "s3cret");
     assert_eq!(providers[0].scopes, "email profile");
+
+    // The city's own directory for staff: groups map to roles and departments that exist.
+    let url = test_db.url.clone();
+    let add_staff = move |mapping: &'static [&'static str]| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec![
+                "admin",
+                "add-identity-provider",
+                "--tenant",
+                "musterstadt",
+                "--slug",
+                "keycloak",
+                "--name",
+                "Stadt-Login",
+                "--issuer",
+                "https://login.musterstadt.example",
+                "--client-id",
+                "rathaus",
+                "--acr",
+                "mfa=substanziell",
+                "--staff",
+            ];
+            args.extend_from_slice(mapping);
+            rathaus_with_input(&args, &[("RATHAUS_DATABASE_URL", &url)], "s3cret\n")
+        })
+    };
+    let unmapped = add_staff(&[]).await.unwrap();
+    assert!(one_line_error(&unmapped).contains("at least one group"));
+    let unknown_role = add_staff(&["--group-role", "rathaus-chef=mayor"])
+        .await
+        .unwrap();
+    assert!(one_line_error(&unknown_role).contains("no role 'mayor'"));
+    let unknown_department = add_staff(&[
+        "--group-role",
+        "a=admin",
+        "--group-department",
+        "a=atlantis",
+    ])
+    .await
+    .unwrap();
+    assert!(one_line_error(&unknown_department).contains("no department 'atlantis'"));
+    let staff = add_staff(&[
+        "--group-role",
+        "rathaus-admins=admin",
+        "--group-role",
+        "rathaus-verkehr=caseworker",
+        "--group-department",
+        "rathaus-verkehr=strassenverkehr",
+    ])
+    .await
+    .unwrap();
+    assert!(staff.status.success(), "{}", stderr(&staff));
+    assert!(stdout(&staff).contains("/verwaltung/anmelden/extern/keycloak/rueckkehr"));
+    let staff_providers = rathaus_core::identity::for_tenant(db.conn(), tenant.id, Audience::Staff)
+        .await
+        .unwrap();
+    assert_eq!(staff_providers.len(), 1);
+    let groups = vec!["rathaus-verkehr".to_owned()];
+    let (roles, departments) =
+        rathaus_core::identity::granted_by_groups(&staff_providers[0], &groups);
+    assert_eq!(
+        (roles, departments),
+        (
+            vec!["caseworker".to_owned()],
+            vec!["strassenverkehr".to_owned()]
+        )
+    );
     test_db.drop_now().await;
 });

@@ -2,7 +2,7 @@
 //! `acr`, identity data taken over, and the attacks: an unknown `acr`, a replayed or
 //! forged `state`, an ID token altered on the way.
 
-use rathaus_core::identity::{self, NewProvider};
+use rathaus_core::identity::{self, Audience, GroupMapping, NewProvider};
 use rathaus_core::trust::TrustLevel;
 
 use crate::accounts::{
@@ -12,6 +12,16 @@ use crate::harness::{OidcProvider, SmtpServer, TestApp};
 use crate::on_both_backends;
 
 const SLUG: &str = "test-eid";
+
+/// The test provider's `acr` values and the trust levels they stand for.
+pub(crate) const EIDAS_LEVELS: &[(&str, TrustLevel)] = &[
+    ("http://eidas.europa.eu/LoA/low", TrustLevel::Niedrig),
+    (
+        "http://eidas.europa.eu/LoA/substantial",
+        TrustLevel::Substanziell,
+    ),
+    ("http://eidas.europa.eu/LoA/high", TrustLevel::Hoch),
+];
 
 /// The app with the provider configured for its tenant.
 async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcProvider) {
@@ -35,14 +45,9 @@ async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcPro
             client_id: "rathaus",
             client_secret: "rathaus-test-secret",
             scopes: &["email", "profile", "address"],
-            acr_levels: &[
-                ("http://eidas.europa.eu/LoA/low", TrustLevel::Niedrig),
-                (
-                    "http://eidas.europa.eu/LoA/substantial",
-                    TrustLevel::Substanziell,
-                ),
-                ("http://eidas.europa.eu/LoA/high", TrustLevel::Hoch),
-            ],
+            acr_levels: EIDAS_LEVELS,
+            audience: Audience::Citizens,
+            groups: GroupMapping::default(),
         },
     )
     .await
@@ -51,7 +56,7 @@ async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcPro
 }
 
 /// A browser-like client: keeps cookies, follows no redirects by itself.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -59,7 +64,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-fn location(response: &reqwest::Response, base: &str) -> String {
+pub(crate) fn location(response: &reqwest::Response, base: &str) -> String {
     let to = response.headers()["location"].to_str().unwrap();
     if to.starts_with("http") {
         to.to_owned()
@@ -76,11 +81,19 @@ async fn through_provider(
     provider: &OidcProvider,
     person: &str,
 ) -> String {
-    let start = client
-        .get(app.url(&format!("/konto/anmelden/extern/{SLUG}?weiter=/konto")))
-        .send()
-        .await
-        .unwrap();
+    let start = format!("/konto/anmelden/extern/{SLUG}?weiter=/konto");
+    through_provider_from(client, app, provider, &start, person).await
+}
+
+/// The same from any login start (`start`: the app's path that sends to the provider).
+pub(crate) async fn through_provider_from(
+    client: &reqwest::Client,
+    app: &TestApp,
+    provider: &OidcProvider,
+    start: &str,
+    person: &str,
+) -> String {
+    let start = client.get(app.url(start)).send().await.unwrap();
     assert_eq!(start.status(), 303);
     let mut url = location(&start, &app.base);
     assert!(url.starts_with(&provider.issuer), "{url}");

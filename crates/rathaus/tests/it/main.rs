@@ -15,6 +15,7 @@ mod mail;
 mod organisations;
 mod passkeys;
 mod staff;
+mod staff_sso;
 mod storage;
 mod tenants;
 mod web;
