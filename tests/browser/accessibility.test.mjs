@@ -226,3 +226,46 @@ test('a citizen logs in through the OpenID provider (eID) and finds the confirme
     provider.stop();
   }
 });
+
+test('a member of staff logs in with the city directory; groups decide the roles', async () => {
+  const base = demo.url.replace(/\/$/, '');
+  const provider = await startOidcProvider(`${base}/verwaltung/anmelden/extern/stadt-login/rueckkehr`);
+  try {
+    const added = rathausAdmin(demo.data, [
+      'admin', 'add-identity-provider', '--tenant', 'musterstadt', '--slug', 'stadt-login',
+      '--name', 'Stadt-Login', '--issuer', provider.issuer, '--client-id', 'rathaus',
+      '--scope', 'email', '--scope', 'profile', '--scope', 'groups',
+      '--acr', 'http://eidas.europa.eu/LoA/substantial=substanziell', '--staff',
+      '--group-role', 'rathaus-verkehr=caseworker',
+      '--group-department', 'rathaus-verkehr=strassenverkehr',
+    ], 'rathaus-test-secret\n');
+    assert.match(added, /\/verwaltung\/anmelden\/extern\/stadt-login\/rueckkehr/);
+    const context = await browser.newContext({ locale: 'de-DE' });
+    const page = await context.newPage();
+    await page.goto(`${base}/verwaltung/protokoll`);
+    assert.equal(new URL(page.url()).pathname, '/verwaltung/anmelden');
+    assert.deepEqual(await axeViolations(page), [], 'staff login page with the city login');
+    await page.click('a:has-text("Anmelden mit Stadt-Login")');
+    assert.ok(page.url().startsWith(provider.issuer), page.url());
+    await page.selectOption('#person', 'stefan');
+    await page.click('button[type="submit"]');
+    // Back where he wanted to go, which his role does not allow: a clear refusal.
+    assert.equal(new URL(page.url()).pathname, '/verwaltung/protokoll');
+    await page.goto(`${base}/verwaltung`);
+    assert.match(await page.textContent('main'), /Stefan Straße/);
+    assert.match(await page.textContent('main'), /caseworker/);
+    await context.close();
+
+    // Gustav's groups grant nothing: he is told so.
+    const refused = await (await browser.newContext({ locale: 'de-DE' })).newPage();
+    await refused.goto(`${base}/verwaltung/anmelden`);
+    await refused.click('a:has-text("Anmelden mit Stadt-Login")');
+    await refused.selectOption('#person', 'gustav');
+    await refused.click('button[type="submit"]');
+    assert.match(await refused.textContent('main'), /nicht freigeschaltet/);
+    assert.deepEqual(await axeViolations(refused), [], 'refusal page');
+    await refused.context().close();
+  } finally {
+    provider.stop();
+  }
+});
