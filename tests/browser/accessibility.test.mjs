@@ -118,6 +118,11 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   await page.click('button[type="submit"]');
   assert.match(await page.textContent('#initial-password'), /^\S{5}-\S{5}-\S{5}-\S{5}$/);
   assert.deepEqual(await axeViolations(page), [], 'account created');
+  await page.goto(demo.url + 'verwaltung/personal');
+  await page.click('a:has-text("Nina Neu")');
+  assert.match(await page.textContent('h1'), /Rollen und Fachdienste: Nina Neu/);
+  assert.equal(await page.isChecked('input[name="rollen"][value="caseworker"]'), true);
+  assert.deepEqual(await axeViolations(page), [], 'roles and departments of a member of staff');
   await page.goto(demo.url + 'verwaltung/protokoll');
   mkdirSync('screenshots', { recursive: true });
   await page.screenshot({ path: 'screenshots/audit-log.png', fullPage: true });

@@ -5,7 +5,7 @@
 use rathaus_store::Db;
 use rathaus_store::entities::{staff_passkey, staff_recovery_code, staff_totp, staff_user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::actor::{Actor, Origin};
@@ -41,6 +41,17 @@ pub async fn list(db: &Db, actor: &Actor, tenant_id: Uuid) -> Result<Vec<Member>
         });
     }
     Ok(members)
+}
+
+/// One member of staff, for the admin's edit form.
+pub async fn get(db: &Db, actor: &Actor, tenant_id: Uuid, staff_id: Uuid) -> Result<Member> {
+    policy::require(actor, tenant_id, Permission::ManageStaff)?;
+    let user = member(db, tenant_id, staff_id).await?;
+    Ok(Member {
+        second_factor: second_factor::is_enrolled(db.conn(), user.id).await?,
+        departments: crate::departments::of_staff(db.conn(), user.id).await?,
+        user,
+    })
 }
 
 async fn member(db: &Db, tenant_id: Uuid, staff_id: Uuid) -> Result<StaffUser> {
@@ -123,4 +134,72 @@ pub async fn set_locked(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Gives a member of staff other roles and departments (audited). Admins cannot change
+/// their own: another admin must, so nobody takes away the last way back by mistake.
+pub async fn set_access(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    staff_id: Uuid,
+    roles: &[String],
+    departments: &[Uuid],
+) -> Result<()> {
+    policy::require(actor, tenant_id, Permission::ManageStaff)?;
+    if actor.id == Some(staff_id) {
+        return Err(CoreError::Invalid(
+            "you cannot change your own roles".into(),
+        ));
+    }
+    if roles.is_empty() {
+        return Err(CoreError::Invalid("give at least one role".into()));
+    }
+    let user = member(db, tenant_id, staff_id).await?;
+    let txn = db.begin_write().await?;
+    apply_access(&txn, actor, origin, &user, roles, departments).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes roles and departments if they differ from what the person has: audited as
+/// `staff.roles_changed` with before and after, and the person's sessions end (a new
+/// privilege gets a new session id at the next login). Whether anything changed.
+pub(crate) async fn apply_access(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    origin: &Origin,
+    user: &StaffUser,
+    roles: &[String],
+    departments: &[Uuid],
+) -> Result<bool> {
+    crate::roles::check_known(txn, user.tenant_id, roles).await?;
+    let mut before = crate::departments::of_staff(txn, user.id).await?;
+    before.sort();
+    let mut after = departments.to_vec();
+    after.sort();
+    let roles_now = roles.join(",");
+    if user.roles == roles_now && before == after {
+        return Ok(false);
+    }
+    staff_user::Entity::update_many()
+        .col_expr(staff_user::Column::Roles, Expr::value(roles_now.clone()))
+        .filter(staff_user::Column::Id.eq(user.id))
+        .exec(txn)
+        .await?;
+    crate::departments::assign(txn, user.tenant_id, user.id, &after).await?;
+    for subject in all_sessions(user.id) {
+        sessions::end_all(txn, subject).await?;
+    }
+    let mut in_tenant = actor.clone();
+    in_tenant.tenant_id = Some(user.tenant_id);
+    let event = Event::new("staff.roles_changed", "staff_user")
+        .object(user.id)
+        .details(serde_json::json!({
+            "roles_before": user.roles, "roles": roles_now,
+            "departments_before": before, "departments": after,
+        }));
+    audit::record(txn, &in_tenant, origin, event).await?;
+    Ok(true)
 }

@@ -9,8 +9,7 @@
 use chrono::Utc;
 use rathaus_store::Db;
 use rathaus_store::entities::{staff_identity, staff_user};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::actor::{Actor, Origin};
@@ -19,6 +18,7 @@ use crate::error::Result;
 use crate::identity::{ExternalIdentity, Provider, granted_by_groups};
 use crate::sessions::{self, Subject, SubjectKind};
 use crate::staff::{self, Login, NewStaffUser, StaffUser};
+use crate::staff_directory;
 use crate::trust::TrustLevel;
 
 pub enum SsoLogin {
@@ -54,7 +54,12 @@ pub async fn sign_in(
         return Ok(SsoLogin::NoAccess);
     }
     let txn = db.begin_write().await?;
-    sync_access(&txn, provider, &user, &roles, &departments, origin).await?;
+    // The directory decides: what its groups grant now replaces what the account had.
+    let directory = Actor {
+        tenant_id: Some(tenant_id),
+        ..Actor::system(&format!("sso:{}", provider.slug))
+    };
+    staff_directory::apply_access(&txn, &directory, origin, &user, &roles, &departments).await?;
     let complete = identity.trust >= TrustLevel::Substanziell;
     let kind = if complete {
         SubjectKind::Staff
@@ -174,41 +179,6 @@ async fn account(
     .exec_without_returning(db.conn())
     .await?;
     Ok(staff_user::Entity::find_by_id(id).one(db.conn()).await?)
-}
-
-/// Makes roles and departments what the groups grant; a change is audited.
-async fn sync_access(
-    conn: &DatabaseTransaction,
-    provider: &Provider,
-    user: &StaffUser,
-    roles: &[String],
-    departments: &[Uuid],
-    origin: &Origin,
-) -> Result<()> {
-    let mut before_departments = crate::departments::of_staff(conn, user.id).await?;
-    before_departments.sort();
-    let roles_now = roles.join(",");
-    if user.roles == roles_now && before_departments == departments {
-        return Ok(());
-    }
-    staff_user::Entity::update_many()
-        .col_expr(staff_user::Column::Roles, Expr::value(roles_now.clone()))
-        .filter(staff_user::Column::Id.eq(user.id))
-        .exec(conn)
-        .await?;
-    crate::departments::assign(conn, provider.tenant_id, user.id, departments).await?;
-    let system = Actor {
-        tenant_id: Some(provider.tenant_id),
-        ..Actor::system(&format!("sso:{}", provider.slug))
-    };
-    let event = Event::new("staff.roles_changed", "staff_user")
-        .object(user.id)
-        .details(serde_json::json!({
-            "roles_before": user.roles, "roles": roles_now,
-            "departments_before": before_departments, "departments": departments,
-        }));
-    audit::record(conn, &system, origin, event).await?;
-    Ok(())
 }
 
 async fn refuse(

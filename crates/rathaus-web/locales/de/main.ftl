@@ -289,3 +289,7 @@ staff-sso-title = Mit dem Konto der Stadtverwaltung
 staff-sso-button = Anmelden mit { $name }
 staff-sso-no-access = Ihr Konto ist für diesen Bereich nicht freigeschaltet: Keine Ihrer Gruppen im Verzeichnis der Stadt gibt Ihnen hier eine Rolle, oder Ihr Zugang ist gesperrt. Wenden Sie sich bitte an die Administration.
 staff-sso-no-email = Der Anmeldedienst hat keine bestätigte E-Mail-Adresse übermittelt. Ohne sie kann bei der ersten Anmeldung kein Zugang eingerichtet werden. Wenden Sie sich bitte an die Administration.
+staff-edit-title = Rollen und Fachdienste
+staff-edit-lead = Die Änderung gilt sofort: Die Person wird abgemeldet und meldet sich mit den neuen Rechten wieder an. Bei Anmeldung über das Verzeichnis der Stadt legen dessen Gruppen die Rollen bei jeder Anmeldung neu fest.
+staff-edit-not-yourself = Ihre eigenen Rollen kann nur eine andere Person mit Administrationsrechten ändern.
+staff-people-done-access = Rollen und Fachdienste wurden geändert; die Person wurde abgemeldet.

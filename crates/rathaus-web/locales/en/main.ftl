@@ -289,3 +289,7 @@ staff-sso-title = With the city administration account
 staff-sso-button = Log in with { $name }
 staff-sso-no-access = Your account is not enabled for this area: none of your groups in the city's directory gives you a role here, or your access is locked. Please contact the administration.
 staff-sso-no-email = The login service sent no confirmed e-mail address. Without it, no access can be set up at the first login. Please contact the administration.
+staff-edit-title = Roles and departments
+staff-edit-lead = The change applies at once: the person is logged out and logs in again with the new rights. For logins through the city's directory, its groups set the roles anew at every login.
+staff-edit-not-yourself = Only another person with administration rights can change your own roles.
+staff-people-done-access = Roles and departments were changed; the person was logged out.

@@ -36,6 +36,8 @@ pub fn routes() -> Routes {
             reset_second_factor,
         )
         .post("/verwaltung/personal/{id}/sperre", MANAGE, set_lock)
+        .get("/verwaltung/personal/{id}", MANAGE, edit_form)
+        .post("/verwaltung/personal/{id}", MANAGE, save_access)
 }
 
 pub struct Row {
@@ -90,6 +92,7 @@ async fn list(
             "faktor" => "staff-people-done-factor",
             "gesperrt" => "staff-people-done-locked",
             "entsperrt" => "staff-people-done-unlocked",
+            "rollen" => "staff-people-done-access",
             _ => return None,
         };
         Some(chrome.t.get(key).to_owned())
@@ -136,6 +139,24 @@ impl Choices {
         Self::label(&self.roles, keys)
     }
 
+    /// What of the form the tenant offers: role keys and department ids. Anything else
+    /// is dropped, not trusted.
+    fn chosen(&self, form: &NewStaffForm) -> (Vec<String>, Vec<Uuid>) {
+        let roles = self
+            .roles
+            .iter()
+            .filter(|(key, _)| form.roles.contains(key))
+            .map(|(key, _)| key.clone())
+            .collect();
+        let departments = self
+            .departments
+            .iter()
+            .filter(|(id, _)| form.departments.contains(id))
+            .filter_map(|(id, _)| id.parse().ok())
+            .collect();
+        (roles, departments)
+    }
+
     fn department_names(&self, ids: &[Uuid]) -> String {
         let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         Self::label(&self.departments, ids.iter().map(String::as_str))
@@ -153,6 +174,11 @@ fn new_page(chrome: Chrome, choices: Choices, form: &NewStaffForm) -> FormPage {
     .link("/verwaltung/personal", "staff-people-title");
     let name = Field::new("name", &page.t("staff-new-name"), "text").value(&form.name);
     let email = Field::new("email", &page.t("staff-email"), "email").value(&form.email);
+    access_fields(page.field(name).field(email), choices, form)
+}
+
+/// The role and department checkboxes, ticked as in `form`.
+fn access_fields(page: FormPage, choices: Choices, form: &NewStaffForm) -> FormPage {
     let roles = Field::new("rollen", &page.t("staff-people-roles"), "checkboxes")
         .options(choices.roles)
         .value(form.roles.join(","));
@@ -160,10 +186,74 @@ fn new_page(chrome: Chrome, choices: Choices, form: &NewStaffForm) -> FormPage {
         .hint(&page.t("staff-departments-hint"))
         .options(choices.departments)
         .value(form.departments.join(","));
-    page.field(name)
-        .field(email)
-        .field(roles)
-        .field(departments)
+    page.field(roles).field(departments)
+}
+
+/// Roles and departments of an existing member of staff.
+fn edit_page(
+    chrome: Chrome,
+    choices: Choices,
+    id: Uuid,
+    name: &str,
+    form: &NewStaffForm,
+) -> FormPage {
+    let mut page = FormPage::new(
+        chrome,
+        "staff-edit-title",
+        &format!("/verwaltung/personal/{id}"),
+        "account-save-button",
+    )
+    .lead("staff-edit-lead")
+    .link("/verwaltung/personal", "staff-people-title");
+    page.title = format!("{}: {name}", page.title);
+    access_fields(page, choices, form)
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    Path(id): Path<Uuid>,
+) -> Result<FormPage, PageError> {
+    let member = staff_directory::get(&state.db, &session.actor, chrome.tenant.id, id).await?;
+    let choices = Choices::load(&state, &chrome).await?;
+    let form = NewStaffForm {
+        roles: member.user.roles.split(',').map(str::to_owned).collect(),
+        departments: member.departments.iter().map(Uuid::to_string).collect(),
+        ..NewStaffForm::default()
+    };
+    Ok(edit_page(chrome, choices, id, &member.user.name, &form))
+}
+
+async fn save_access(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let tenant = chrome.tenant.id;
+    let member = staff_directory::get(&state.db, &session.actor, tenant, id).await?;
+    let form = NewStaffForm::from_pairs(pairs);
+    let choices = Choices::load(&state, &chrome).await?;
+    let (roles, departments) = choices.chosen(&form);
+    let problem = if roles.is_empty() {
+        Some("staff-new-role-missing")
+    } else if session.actor.id == Some(id) {
+        Some("staff-edit-not-yourself")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        let mut page = edit_page(chrome, choices, id, &member.user.name, &form);
+        page.error("rollen", key);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let actor = &session.actor;
+    staff_directory::set_access(&state.db, actor, &origin, tenant, id, &roles, &departments)
+        .await?;
+    Ok(Redirect::to("/verwaltung/personal?erledigt=rollen").into_response())
 }
 
 async fn new_form(
@@ -227,19 +317,7 @@ async fn create(
     may_manage(&session, &chrome)?;
     let form = NewStaffForm::from_pairs(pairs);
     let choices = Choices::load(&state, &chrome).await?;
-    // Only what the form offered counts; anything else is dropped, not trusted.
-    let roles: Vec<String> = choices
-        .roles
-        .iter()
-        .filter(|(key, _)| form.roles.contains(key))
-        .map(|(key, _)| key.clone())
-        .collect();
-    let department_ids: Vec<Uuid> = choices
-        .departments
-        .iter()
-        .filter(|(id, _)| form.departments.contains(id))
-        .filter_map(|(id, _)| id.parse().ok())
-        .collect();
+    let (roles, department_ids) = choices.chosen(&form);
     let name = form.name.trim();
     let email = form.email.trim().to_lowercase();
     let mut problems = Vec::new();

@@ -848,3 +848,78 @@ on_both_backends!(admins_add_departments, |backend| async move {
     assert_eq!(app.scalar(count).await, Some(demo_and_new.to_string()));
     app.stop().await;
 });
+
+on_both_backends!(admins_change_roles_and_departments, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let admin = session(&app, ADMIN).await;
+    let vera = session(&app, CASEWORKER).await;
+    assert_eq!(
+        app.get_as(&vera, "/verwaltung/protokoll").await.status(),
+        403
+    );
+    let vera_id = staff_id(&app, DEMO_STAFF[CASEWORKER].email).await;
+    let path = format!("/verwaltung/personal/{vera_id}");
+    let form = app.get_as(&admin, &path).await.text().await.unwrap();
+    assert!(
+        form.contains("value=\"caseworker\" checked"),
+        "current roles ticked"
+    );
+
+    let none = app.post_as(&admin, &path, &[("rollen", "nothing")]).await;
+    assert_eq!(none.status(), 422, "at least one role the tenant has");
+    let citizens_office = rathaus_core::departments::by_key(
+        app.db().conn(),
+        rathaus_core::tenants::by_slug(app.db().conn(), "musterstadt")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "buergerbuero",
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .id
+    .to_string();
+    let change = [
+        ("rollen", "auditor"),
+        ("fachdienste", citizens_office.as_str()),
+    ];
+    let saved = app.post_as(&admin, &path, &change).await;
+    assert_eq!(saved.status(), 303);
+    // The privilege changed: Vera's session is over; her next login has the new rights.
+    assert_eq!(app.get_as(&vera, "/verwaltung").await.status(), 303);
+    let vera = session(&app, CASEWORKER).await;
+    assert_eq!(
+        app.get_as(&vera, "/verwaltung/protokoll").await.status(),
+        200
+    );
+    let list = app
+        .get_as(&admin, "/verwaltung/personal")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = list
+        .split("Vera Verkehr")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("Prüfung und Datenschutz") && row.contains("Bürgerbüro"),
+        "{row}"
+    );
+    let changed = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log \
+                   WHERE action = 'staff.roles_changed'";
+    assert_eq!(app.scalar(changed).await.as_deref(), Some("1"));
+
+    // Nobody changes their own roles.
+    let admin_id = staff_id(&app, DEMO_STAFF[ADMIN].email).await;
+    let own = format!("/verwaltung/personal/{admin_id}");
+    let refused = app.post_as(&admin, &own, &[("rollen", "caseworker")]).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("andere Person"));
+    app.stop().await;
+});
