@@ -4,7 +4,7 @@
 //! handler that forgets its check, or a route filed under the wrong rule, fails here.
 
 use rathaus_core::actor::Actor;
-use rathaus_core::policy;
+use rathaus_core::policy::{self, OrganisationAction};
 use rathaus_core::sessions::{self, Subject, SubjectKind};
 use rathaus_core::staff::NewStaffUser;
 use rathaus_web::{Access, RouteInfo};
@@ -18,7 +18,12 @@ use crate::on_both_backends;
 #[derive(Clone, Copy, Debug)]
 enum Visitor {
     Anonymous,
+    /// Citizen A, admin of an organisation.
     Citizen,
+    /// Another citizen, in no organisation.
+    CitizenB,
+    /// A plain member of citizen A's organisation.
+    OrganisationMember,
     /// Password given, second factor not yet.
     StaffPending,
     /// Staff with one built-in role (by key).
@@ -31,6 +36,8 @@ fn visitors() -> Vec<Visitor> {
     let mut all = vec![
         Visitor::Anonymous,
         Visitor::Citizen,
+        Visitor::CitizenB,
+        Visitor::OrganisationMember,
         Visitor::StaffPending,
         Visitor::OtherTenantAdmin,
     ];
@@ -38,13 +45,32 @@ fn visitors() -> Vec<Visitor> {
     all
 }
 
-/// A concrete path for a route pattern.
-fn concrete(path: &str) -> String {
+/// A concrete path for a route pattern: the organisation routes get citizen A's real
+/// organisation, so that they are checked against a real object.
+fn concrete(path: &str, people: &People) -> String {
+    let id = if organisation_action(path).is_some() {
+        people.organisation
+    } else {
+        Uuid::nil()
+    };
     path.replace("{lang}", "en")
         .replace("{token}", "0000")
         .replace("{slug}", "unknown")
-        .replace("{id}", &Uuid::nil().to_string())
+        .replace("{id}", &id.to_string())
         .replace("{member}", &Uuid::nil().to_string())
+}
+
+/// What a route does with one organisation (`{id}`): every citizen route about an object
+/// must be listed here, so that its object check is tested.
+fn organisation_action(path: &str) -> Option<OrganisationAction> {
+    match path {
+        "/konto/organisationen/{id}" => Some(OrganisationAction::Use),
+        "/konto/organisationen/{id}/einladen"
+        | "/konto/organisationen/{id}/mitglieder/{member}/entfernen" => {
+            Some(OrganisationAction::ManageMembers)
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, PartialEq)]
@@ -71,10 +97,26 @@ fn outcome(response: &reqwest::Response) -> Outcome {
     }
 }
 
-fn expected(access: Access, visitor: Visitor, people: &People) -> Outcome {
-    match (access, visitor) {
+fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
+    let citizen = matches!(
+        visitor,
+        Visitor::Citizen | Visitor::CitizenB | Visitor::OrganisationMember
+    );
+    if route.access == Access::Citizen && citizen {
+        let role = match visitor {
+            Visitor::Citizen => Some("admin"),
+            Visitor::OrganisationMember => Some("member"),
+            _ => None,
+        };
+        return match organisation_action(route.path) {
+            Some(action) if policy::require_in_organisation(role, action).is_err() => {
+                Outcome::Forbidden
+            }
+            _ => Outcome::Served,
+        };
+    }
+    match (route.access, visitor) {
         (Access::Public, _) => Outcome::Served,
-        (Access::Citizen, Visitor::Citizen) => Outcome::Served,
         (Access::StaffPending, Visitor::StaffPending) => Outcome::Served,
         (Access::Staff, Visitor::Staff(_)) => Outcome::Served,
         (Access::StaffWith(permission), Visitor::Staff(role)) => {
@@ -92,6 +134,10 @@ fn expected(access: Access, visitor: Visitor, people: &People) -> Outcome {
 struct People {
     tenant: Uuid,
     citizen: Uuid,
+    citizen_b: Uuid,
+    member: Uuid,
+    /// Citizen A's organisation; `member` belongs to it.
+    organisation: Uuid,
     /// Role key, id, and the actor as loaded from the database (roles are data).
     staff: Vec<(&'static str, Uuid, Actor)>,
     other_tenant: Uuid,
@@ -109,6 +155,8 @@ async fn cookie(app: &TestApp, people: &People, visitor: Visitor) -> Option<Stri
     let (kind, id, name) = match visitor {
         Visitor::Anonymous => return None,
         Visitor::Citizen => (SubjectKind::Citizen, people.citizen, "rathaus_konto"),
+        Visitor::CitizenB => (SubjectKind::Citizen, people.citizen_b, "rathaus_konto"),
+        Visitor::OrganisationMember => (SubjectKind::Citizen, people.member, "rathaus_konto"),
         Visitor::StaffPending => (
             SubjectKind::StaffPending,
             people.staff[0].1,
@@ -136,8 +184,13 @@ async fn cookie(app: &TestApp, people: &People, visitor: Visitor) -> Option<Stri
     Some(format!("{name}={token}"))
 }
 
-async fn request(app: &TestApp, route: &RouteInfo, cookie: Option<String>) -> reqwest::Response {
-    let url = app.url(&concrete(route.path));
+async fn request(
+    app: &TestApp,
+    people: &People,
+    route: &RouteInfo,
+    cookie: Option<String>,
+) -> reqwest::Response {
+    let url = app.url(&concrete(route.path, people));
     let mut request = app.client.request(route.method.clone(), url);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -150,6 +203,7 @@ async fn request(app: &TestApp, route: &RouteInfo, cookie: Option<String>) -> re
 
 async fn people(app: &TestApp) -> People {
     use rathaus_core::staff::create_user;
+    use rathaus_store::sea_orm::EntityTrait;
     let db = app.db();
     let tenant = rathaus_core::tenants::by_slug(db.conn(), rathaus_core::demo::DEMO_SLUG)
         .await
@@ -190,10 +244,55 @@ async fn people(app: &TestApp) -> People {
         .await
         .unwrap()
         .unwrap();
+    let citizen = matrix_citizen(db, &demo, "matrix@example.org").await;
+    let citizen_b = matrix_citizen(db, &demo, "matrix-b@example.org").await;
+    let member = matrix_citizen(db, &demo, "matrix-member@example.org").await;
+    let admin_account = rathaus_store::entities::citizen::Entity::find_by_id(citizen)
+        .one(db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let organisation =
+        rathaus_core::organisations::create(db, &admin_account, "Matrix GmbH", &origin)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    use rathaus_store::entities::organisation_member;
+    use rathaus_store::sea_orm::ActiveValue::Set;
+    organisation_member::Entity::insert(organisation_member::ActiveModel {
+        organisation_id: Set(organisation),
+        citizen_id: Set(member),
+        role: Set("member".into()),
+        joined_at: Set(chrono::Utc::now()),
+    })
+    .exec_without_returning(db.conn())
+    .await
+    .unwrap();
+    People {
+        tenant,
+        citizen,
+        citizen_b,
+        member,
+        organisation,
+        staff,
+        other_tenant,
+        other_admin,
+    }
+}
+
+async fn matrix_citizen(
+    db: &rathaus_store::Db,
+    tenant: &rathaus_core::tenants::Tenant,
+    email: &str,
+) -> Uuid {
+    use rathaus_store::entities::citizen;
+    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let origin = rathaus_core::actor::Origin::default();
     let registered = rathaus_core::citizens::register(
         db,
-        &demo,
-        "matrix@example.org",
+        tenant,
+        email,
         "Laterne Fahrrad Wolke",
         "de",
         "http://x",
@@ -202,22 +301,13 @@ async fn people(app: &TestApp) -> People {
     .await
     .unwrap();
     assert!(registered.is_ok());
-    use rathaus_store::entities::citizen;
-    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let citizen = citizen::Entity::find()
-        .filter(citizen::Column::Email.eq("matrix@example.org"))
+    citizen::Entity::find()
+        .filter(citizen::Column::Email.eq(email))
         .one(db.conn())
         .await
         .unwrap()
         .unwrap()
-        .id;
-    People {
-        tenant,
-        citizen,
-        staff,
-        other_tenant,
-        other_admin,
-    }
+        .id
 }
 
 fn matrix_staff<'a>(email: &'a str, roles: &'a [String]) -> NewStaffUser<'a> {
@@ -253,9 +343,9 @@ on_both_backends!(
             );
             for visitor in visitors() {
                 let cookie = cookie(&app, &people, visitor).await;
-                let response = request(&app, route, cookie).await;
+                let response = request(&app, &people, route, cookie).await;
                 let got = outcome(&response);
-                let want = expected(route.access, visitor, &people);
+                let want = expected(route, visitor, &people);
                 if got != want {
                     wrong.push(format!(
                         "{} {} as {visitor:?}: expected {want:?}, got {got:?} ({})",
@@ -267,6 +357,16 @@ on_both_backends!(
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // A citizen route about an object must say how its object is checked.
+        for route in &table {
+            let about_object = route.path.starts_with("/konto/") && route.path.contains("{id}");
+            assert!(
+                !about_object || organisation_action(route.path).is_some(),
+                "{} {} is about an object but missing from the matrix",
+                route.method,
+                route.path
+            );
+        }
         app.stop().await;
     }
 );
