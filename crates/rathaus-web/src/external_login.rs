@@ -2,7 +2,7 @@
 //! (`/verwaltung`): finding the provider of the right audience, the return address
 //! registered at it, sending the person there, and reading the return.
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::identity::{self, Audience, ExternalIdentity, LoginProblem, Provider};
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::account::link_base;
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::session_cookie::LOGIN_BINDING;
 use crate::state::AppState;
 
 /// A provider of the tenant for one audience, with the address it sends people back to.
@@ -43,23 +44,30 @@ impl ProviderLogin {
         })
     }
 
-    /// Sends the person to the provider; afterwards they go on to `return_to`.
+    /// Sends the person to the provider; afterwards they go on to `return_to`. The
+    /// browser gets the cookie that the return must bring.
     pub async fn begin(&self, state: &AppState, return_to: &str) -> Result<Response, PageError> {
-        let url = identity::begin(&state.db, &self.provider, &self.redirect_uri, return_to).await?;
-        Ok(Redirect::to(&url).into_response())
+        let begun =
+            identity::begin(&state.db, &self.provider, &self.redirect_uri, return_to).await?;
+        let mut response = Redirect::to(&begun.url).into_response();
+        let cookie = LOGIN_BINDING.set(&begun.browser_key, state.config.behind_tls);
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+        Ok(response)
     }
 
     /// The identity the provider vouches for, or why its return is refused.
     pub async fn finish(
         &self,
         state: &AppState,
+        headers: &HeaderMap,
         query: ReturnQuery,
     ) -> Result<Result<ExternalIdentity, LoginProblem>, PageError> {
+        let browser_key = LOGIN_BINDING.read(headers, state.config.behind_tls);
         Ok(match (query.error, query.state, query.code) {
             (Some(error), _, _) => Err(LoginProblem::Refused(error)),
             (None, Some(login_state), Some(code)) => {
                 let (provider, uri) = (&self.provider, &self.redirect_uri);
-                identity::finish(&state.db, provider, uri, &login_state, &code).await?
+                identity::finish(&state.db, provider, uri, &login_state, &code, browser_key).await?
             }
             _ => Err(LoginProblem::BadState),
         })
@@ -78,6 +86,7 @@ pub struct ReturnQuery {
 pub fn problem_key(problem: &LoginProblem) -> &'static str {
     match problem {
         LoginProblem::BadState => "external-bad-state",
+        LoginProblem::OtherBrowser => "external-other-browser",
         LoginProblem::Refused(_) => "external-refused",
         LoginProblem::InvalidResponse(_) => "external-invalid",
         LoginProblem::UnknownAcr(_) => "external-unknown-level",

@@ -16,21 +16,36 @@ pub struct SessionCookie {
     /// Staff: Strict (never sent from another site). Citizens: Lax, so that returning
     /// from an identity provider or a payment page keeps the login.
     same_site: &'static str,
-    kind: SubjectKind,
+    lifetime: Lifetime,
+}
+
+enum Lifetime {
+    /// As long as the session may last at most.
+    Session(SubjectKind),
+    Seconds(i64),
 }
 
 pub const STAFF: SessionCookie = SessionCookie {
     name: "rathaus_staff",
     path: "/verwaltung",
     same_site: "Strict",
-    kind: SubjectKind::Staff,
+    lifetime: Lifetime::Session(SubjectKind::Staff),
 };
 
 pub const CITIZEN: SessionCookie = SessionCookie {
     name: "rathaus_konto",
     path: "/",
     same_site: "Lax",
-    kind: SubjectKind::Citizen,
+    lifetime: Lifetime::Session(SubjectKind::Citizen),
+};
+
+/// Binds a login at an external provider to the browser that started it (ten minutes,
+/// like the login itself). Lax: it must come along on the return from the provider.
+pub const LOGIN_BINDING: SessionCookie = SessionCookie {
+    name: "rathaus_anmeldung",
+    path: "/",
+    same_site: "Lax",
+    lifetime: Lifetime::Seconds(600),
 };
 
 impl SessionCookie {
@@ -47,7 +62,10 @@ impl SessionCookie {
     }
 
     pub fn set(&self, token: &str, secure: bool) -> HeaderValue {
-        let max_age = self.kind.timeouts().1.num_seconds();
+        let max_age = match self.lifetime {
+            Lifetime::Session(kind) => kind.timeouts().1.num_seconds(),
+            Lifetime::Seconds(seconds) => seconds,
+        };
         self.header(token, max_age, secure)
     }
 

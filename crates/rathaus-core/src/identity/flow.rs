@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::providers::{Provider, known_acr_values, level_of};
 use crate::error::{CoreError, Result};
-use crate::secrets::token_hash;
+use crate::secrets::{new_token, token_hash};
 use crate::trust::TrustLevel;
 
 /// How long a person may take at the provider.
@@ -37,6 +37,9 @@ const LOGIN_VALIDITY: Duration = Duration::minutes(10);
 pub enum LoginProblem {
     /// Unknown, used or expired `state` (a replay, a forged link, a very slow login).
     BadState,
+    /// The return came to another browser than the one that started the login (a link
+    /// from someone else's login: login CSRF).
+    OtherBrowser,
     /// The provider said no (e.g. the person cancelled).
     Refused(String),
     /// The token exchange or the ID token failed a check.
@@ -112,13 +115,21 @@ async fn metadata(
         .map_err(|e| format!("discovery at {} failed: {e}", provider.issuer))
 }
 
-/// Starts a login: returns the provider URL to send the person to.
+/// A login on its way to the provider.
+pub struct Begun {
+    /// Where to send the person.
+    pub url: String,
+    /// For a cookie in the person's browser; the return is accepted only with it.
+    pub browser_key: String,
+}
+
+/// Starts a login.
 pub async fn begin(
     db: &Db,
     provider: &Provider,
     redirect_uri: &str,
     return_to: &str,
-) -> Result<String> {
+) -> Result<Begun> {
     let http = http_client()?;
     let metadata = metadata(provider, &http)
         .await
@@ -147,7 +158,9 @@ pub async fn begin(
         request = request.add_auth_context_value(AuthenticationContextClass::new(acr));
     }
     let (url, state, nonce) = request.url();
+    let browser_key = new_token();
     login_request::Entity::insert(login_request::ActiveModel {
+        browser_hash: Set(token_hash(&browser_key)),
         state_hash: Set(token_hash(state.secret())),
         provider_id: Set(provider.id),
         pkce_verifier: Set(verifier.secret().clone()),
@@ -157,7 +170,10 @@ pub async fn begin(
     })
     .exec_without_returning(db.conn())
     .await?;
-    Ok(url.to_string())
+    Ok(Begun {
+        url: url.to_string(),
+        browser_key,
+    })
 }
 
 /// Takes the return from the provider.
@@ -167,6 +183,7 @@ pub async fn finish(
     redirect_uri: &str,
     state: &str,
     code: &str,
+    browser_key: Option<&str>,
 ) -> Result<std::result::Result<ExternalIdentity, LoginProblem>> {
     // Deleting the request is the check: a state works once, for this provider.
     let hash = token_hash(state);
@@ -185,6 +202,9 @@ pub async fn finish(
         || request.expires_at < Utc::now()
     {
         return Ok(Err(LoginProblem::BadState));
+    }
+    if browser_key.map(token_hash).as_deref() != Some(request.browser_hash.as_str()) {
+        return Ok(Err(LoginProblem::OtherBrowser));
     }
     Ok(exchange(provider, redirect_uri, request, code).await)
 }

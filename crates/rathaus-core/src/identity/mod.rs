@@ -7,7 +7,7 @@
 mod flow;
 mod providers;
 
-pub use flow::{ExternalIdentity, LoginProblem, begin, finish};
+pub use flow::{Begun, ExternalIdentity, LoginProblem, begin, finish};
 pub use providers::{
     Audience, GroupMapping, NewProvider, Provider, add_provider, by_slug, for_tenant,
     granted_by_groups,

@@ -13,6 +13,8 @@ pub struct Model {
     /// Local path to go to afterwards.
     pub return_to: String,
     pub expires_at: DateTimeUtc,
+    /// SHA-256 of the random value in the starting browser's cookie.
+    pub browser_hash: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

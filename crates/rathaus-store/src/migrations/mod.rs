@@ -15,6 +15,7 @@ mod m20261123_000009_staff_password_change;
 mod m20261123_000010_staff_passkeys;
 mod m20261123_000011_roles_departments;
 mod m20261123_000012_staff_sso;
+mod m20261123_000013_login_binding;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_staff_passkeys::Migration),
             Box::new(m20261123_000011_roles_departments::Migration),
             Box::new(m20261123_000012_staff_sso::Migration),
+            Box::new(m20261123_000013_login_binding::Migration),
         ]
     }
 }

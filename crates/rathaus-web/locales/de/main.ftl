@@ -293,3 +293,4 @@ staff-edit-title = Rollen und Fachdienste
 staff-edit-lead = Die Änderung gilt sofort: Die Person wird abgemeldet und meldet sich mit den neuen Rechten wieder an. Bei Anmeldung über das Verzeichnis der Stadt legen dessen Gruppen die Rollen bei jeder Anmeldung neu fest.
 staff-edit-not-yourself = Ihre eigenen Rollen kann nur eine andere Person mit Administrationsrechten ändern.
 staff-people-done-access = Rollen und Fachdienste wurden geändert; die Person wurde abgemeldet.
+external-other-browser = Die Anmeldung wurde in einem anderen Browser begonnen als in diesem, oder Cookies sind ausgeschaltet. Aus Sicherheitsgründen wurde sie nicht übernommen. Beginnen Sie die Anmeldung bitte hier neu.

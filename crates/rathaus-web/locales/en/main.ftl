@@ -293,3 +293,4 @@ staff-edit-title = Roles and departments
 staff-edit-lead = The change applies at once: the person is logged out and logs in again with the new rights. For logins through the city's directory, its groups set the roles anew at every login.
 staff-edit-not-yourself = Only another person with administration rights can change your own roles.
 staff-people-done-access = Roles and departments were changed; the person was logged out.
+external-other-browser = The login was started in another browser than this one, or cookies are switched off. For your security it was not accepted. Please start the login again here.

@@ -39,7 +39,7 @@ pub async fn finish(
 ) -> Result<Response, PageError> {
     let login = ProviderLogin::of(&state, &chrome, &headers, Audience::Citizens, &slug).await?;
     let provider = &login.provider;
-    let identity = match login.finish(&state, query).await? {
+    let identity = match login.finish(&state, &headers, query).await? {
         Ok(identity) => identity,
         Err(problem) => return Ok(refused(chrome, provider, problem)),
     };

@@ -60,7 +60,7 @@ pub async fn finish(
 ) -> Result<Response, PageError> {
     let login = ProviderLogin::of(&state, &chrome, &headers, Audience::Staff, &slug).await?;
     let provider = &login.provider;
-    let identity = match login.finish(&state, query).await? {
+    let identity = match login.finish(&state, &headers, query).await? {
         Ok(identity) => identity,
         Err(problem) => {
             tracing::warn!(provider = %provider.slug, ?problem, "staff login refused");

@@ -1,6 +1,6 @@
 //! Login through a real OpenID Connect provider (npm `oidc-provider`): trust levels from
 //! `acr`, identity data taken over, and the attacks: an unknown `acr`, a replayed or
-//! forged `state`, an ID token altered on the way.
+//! forged `state`, an ID token altered on the way, a return link from another browser.
 
 use rathaus_core::identity::{self, Audience, GroupMapping, NewProvider};
 use rathaus_core::trust::TrustLevel;
@@ -163,8 +163,9 @@ on_both_backends!(
         );
 
         // Again: the same account, not a second one.
-        let back = through_provider(&browser(), &app, &provider, "erika").await;
-        assert_eq!(browser().get(&back).send().await.unwrap().status(), 303);
+        let client = browser();
+        let back = through_provider(&client, &app, &provider, "erika").await;
+        assert_eq!(client.get(&back).send().await.unwrap().status(), 303);
         assert_eq!(count_citizens(&app).await, 1);
         app.stop().await;
     }
@@ -174,8 +175,9 @@ on_both_backends!(
     a_weak_login_does_not_confirm_identity_data,
     |backend| async move {
         let (app, _smtp, provider) = setup(backend).await;
-        let back = through_provider(&browser(), &app, &provider, "max").await;
-        let done = browser().get(&back).send().await.unwrap();
+        let client = browser();
+        let back = through_provider(&client, &app, &provider, "max").await;
+        let done = client.get(&back).send().await.unwrap();
         assert_eq!(
             done.status(),
             303,
@@ -212,13 +214,15 @@ on_both_backends!(
     unknown_levels_replays_forged_state_and_altered_tokens_are_refused,
     |backend| async move {
         let (app, _smtp, provider) = setup(backend).await;
-        let unknown = through_provider(&browser(), &app, &provider, "mallory").await;
-        let refused = browser().get(&unknown).send().await.unwrap();
+        let mallory = browser();
+        let unknown = through_provider(&mallory, &app, &provider, "mallory").await;
+        let refused = mallory.get(&unknown).send().await.unwrap();
         assert_eq!(refused.status(), 400);
         assert!(refused.text().await.unwrap().contains("Vertrauensniveau"));
 
-        let altered = through_provider(&browser(), &app, &provider, "eve").await;
-        let refused = browser().get(&altered).send().await.unwrap();
+        let eve = browser();
+        let altered = through_provider(&eve, &app, &provider, "eve").await;
+        let refused = eve.get(&altered).send().await.unwrap();
         assert_eq!(
             refused.status(),
             400,
@@ -233,9 +237,19 @@ on_both_backends!(
         );
         assert_eq!(count_citizens(&app).await, 0, "nobody got in");
 
-        let good = through_provider(&browser(), &app, &provider, "hanna").await;
-        assert_eq!(browser().get(&good).send().await.unwrap().status(), 303);
-        let replay = browser().get(&good).send().await.unwrap();
+        // Login CSRF: the attacker's own return link, opened in the victim's browser, does
+        // not log the victim into the attacker's account.
+        let attacker = browser();
+        let planted = through_provider(&attacker, &app, &provider, "erika").await;
+        let victim = browser().get(&planted).send().await.unwrap();
+        assert_eq!(victim.status(), 400);
+        assert!(victim.text().await.unwrap().contains("anderen Browser"));
+        assert_eq!(count_citizens(&app).await, 0);
+
+        let hanna = browser();
+        let good = through_provider(&hanna, &app, &provider, "hanna").await;
+        assert_eq!(hanna.get(&good).send().await.unwrap().status(), 303);
+        let replay = hanna.get(&good).send().await.unwrap();
         assert_eq!(replay.status(), 400, "a state works once");
         assert!(replay.text().await.unwrap().contains("abgelaufen"));
         let forged = app
@@ -260,8 +274,9 @@ on_both_backends!(
     |backend| async move {
         let (app, smtp, provider) = setup(backend).await;
         registered_and_confirmed(&app, &smtp, "erika.eid@example.org").await;
-        let back = through_provider(&browser(), &app, &provider, "erika").await;
-        let refused = browser().get(&back).send().await.unwrap();
+        let client = browser();
+        let back = through_provider(&client, &app, &provider, "erika").await;
+        let refused = client.get(&back).send().await.unwrap();
         assert_eq!(refused.status(), 400, "no takeover by e-mail address");
         assert!(refused.text().await.unwrap().contains("schon ein Konto"));
 
@@ -281,9 +296,10 @@ on_both_backends!(
         let back = through_provider(&owner, &app, &provider, "erika").await;
         assert_eq!(owner.get(&back).send().await.unwrap().status(), 303);
         assert_eq!(count_citizens(&app).await, 1);
-        let later = through_provider(&browser(), &app, &provider, "erika").await;
+        let client = browser();
+        let later = through_provider(&client, &app, &provider, "erika").await;
         assert_eq!(
-            browser().get(&later).send().await.unwrap().status(),
+            client.get(&later).send().await.unwrap().status(),
             303,
             "now the eID alone logs in"
         );
