@@ -9,5 +9,6 @@
 //! This is the first part of the form engine (issue 4); the definition format, steps and
 //! the web assistant build on it.
 
+pub mod definition;
 pub mod expr;
 pub mod values;

@@ -1,0 +1,505 @@
+//! The definition of a form assistant as it is written (JSON), and its check when it is
+//! loaded: ids unique, every rule compiles against the fields it names, every choice has
+//! options, every pattern is a valid regular expression. All mistakes are reported at
+//! once, each with its place in the definition, so that an author can fix them in one go.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{Expr, Type};
+
+/// A text in German, optionally with an English version.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Text {
+    German(String),
+    Languages {
+        de: String,
+        #[serde(default)]
+        en: Option<String>,
+    },
+}
+
+impl Text {
+    /// The text in `lang` (`de` or `en`), German where no English is given.
+    pub fn get(&self, lang: &str) -> &str {
+        match self {
+            Self::German(de) => de,
+            Self::Languages { de, en } => match (lang, en) {
+                ("en", Some(en)) => en,
+                _ => de,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    /// Stable id, e.g. `bewohnerparkausweis`.
+    pub id: String,
+    /// Raised with every change; a submission records the version it was made with.
+    pub version: u32,
+    pub title: Text,
+    pub steps: Vec<Step>,
+    /// Values computed from the answers (fees, durations), usable in rules by id.
+    #[serde(default)]
+    pub computed: Vec<Computed>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub title: Text,
+    /// The step is shown only when this rule holds.
+    #[serde(default)]
+    pub show_if: Option<String>,
+    pub items: Vec<Item>,
+}
+
+/// What a step shows: a field to fill in, or a block of information.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Item {
+    Field(Box<Field>),
+    Info {
+        text: Text,
+        #[serde(default)]
+        show_if: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Text,
+    LongText,
+    Number,
+    Money,
+    Date,
+    Email,
+    Phone,
+    Iban,
+    RegistrationNumber,
+    Postcode,
+    Select,
+    Radio,
+    Checkboxes,
+    YesNo,
+    File,
+    /// "I confirm …": a checkbox that must be ticked.
+    Consent,
+    /// A repeating group of fields ("add another child").
+    Group,
+}
+
+impl Kind {
+    /// The type the field has in rules.
+    pub fn rule_type(self) -> Type {
+        match self {
+            Self::Number => Type::Number,
+            Self::Money => Type::Money,
+            Self::Date => Type::Date,
+            Self::Checkboxes | Self::File => Type::List,
+            Self::YesNo | Self::Consent => Type::Bool,
+            Self::Group => Type::Group,
+            _ => Type::Text,
+        }
+    }
+
+    fn has_options(self) -> bool {
+        matches!(self, Self::Select | Self::Radio | Self::Checkboxes)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub id: String,
+    pub kind: Kind,
+    pub label: Text,
+    #[serde(default)]
+    pub hint: Option<Text>,
+    /// Longer help, shown on request (an expandable block).
+    #[serde(default)]
+    pub help: Option<Text>,
+    /// `true`, or a rule that makes the field required.
+    #[serde(default)]
+    pub required: Required,
+    #[serde(default)]
+    pub show_if: Option<String>,
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Lower and upper bounds as rules (numbers, money, dates: `today()`).
+    #[serde(default)]
+    pub min: Option<String>,
+    #[serde(default)]
+    pub max: Option<String>,
+    #[serde(default)]
+    pub pattern: Option<Pattern>,
+    /// For select, radio and checkboxes.
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    /// Where the answer can come from: `profile.family_name`, `profile.address`, …
+    #[serde(default)]
+    pub prefill: Option<String>,
+    /// For files: accepted media types and the size limit per file.
+    #[serde(default)]
+    pub accept: Vec<String>,
+    #[serde(default)]
+    pub max_bytes: Option<u64>,
+    /// For groups: the fields of one entry.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Required {
+    #[default]
+    No,
+    Always(bool),
+    When(String),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pattern {
+    pub regex: String,
+    /// What the answer must look like, for the error message.
+    pub message: Text,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub value: String,
+    pub label: Text,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Computed {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub ty: ComputedType,
+    pub value: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ComputedType {
+    Number,
+    Money,
+    Bool,
+    Date,
+    Text,
+}
+
+impl ComputedType {
+    fn rule_type(self) -> Type {
+        match self {
+            Self::Number => Type::Number,
+            Self::Money => Type::Money,
+            Self::Bool => Type::Bool,
+            Self::Date => Type::Date,
+            Self::Text => Type::Text,
+        }
+    }
+}
+
+/// One mistake in a definition: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mistake {
+    /// E.g. `steps[1] fahrzeug / kennzeichen / show_if`.
+    pub place: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Mistake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+/// Reads a definition from JSON and checks it; every mistake is listed.
+pub fn load(json: &str) -> Result<Definition, Vec<Mistake>> {
+    let definition: Definition = serde_json::from_str(json).map_err(|e| {
+        vec![Mistake {
+            place: format!("line {}, column {}", e.line(), e.column()),
+            message: e.to_string(),
+        }]
+    })?;
+    let mistakes = check(&definition);
+    if mistakes.is_empty() {
+        Ok(definition)
+    } else {
+        Err(mistakes)
+    }
+}
+
+/// All mistakes of a definition (none: it can be used).
+pub fn check(definition: &Definition) -> Vec<Mistake> {
+    let mut checker = Checker::default();
+    checker.collect_types(definition);
+    checker.check_rules(definition);
+    checker.mistakes
+}
+
+#[derive(Default)]
+struct Checker {
+    types: HashMap<String, Type>,
+    mistakes: Vec<Mistake>,
+}
+
+impl Checker {
+    fn mistake(&mut self, place: &str, message: impl Into<String>) {
+        self.mistakes.push(Mistake {
+            place: place.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// Every field (and computed value) with its type; duplicates and bad ids are
+    /// mistakes.
+    fn collect_types(&mut self, definition: &Definition) {
+        if definition.steps.is_empty() {
+            self.mistake("steps", "a form needs at least one step");
+        }
+        let mut step_ids = Vec::new();
+        for (i, step) in definition.steps.iter().enumerate() {
+            let place = format!("steps[{i}] {}", step.id);
+            if step_ids.contains(&step.id) {
+                self.mistake(&place, format!("the step id '{}' is used twice", step.id));
+            }
+            step_ids.push(step.id.clone());
+            for field in fields_of(step) {
+                self.declare(
+                    &format!("{place} / {}", field.id),
+                    &field.id,
+                    field.kind.rule_type(),
+                );
+                if field.kind == Kind::Group {
+                    for inner in &field.fields {
+                        let inner_place = format!("{place} / {} / {}", field.id, inner.id);
+                        let id = format!("{}.{}", field.id, inner.id);
+                        self.declare(&inner_place, &id, inner.kind.rule_type());
+                    }
+                }
+            }
+        }
+        for computed in &definition.computed {
+            let place = format!("computed {}", computed.id);
+            self.declare(&place, &computed.id, computed.ty.rule_type());
+        }
+    }
+
+    fn declare(&mut self, place: &str, id: &str, ty: Type) {
+        let well_formed = !id.is_empty()
+            && id.starts_with(|c: char| c.is_ascii_lowercase())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+        if !well_formed {
+            self.mistake(place, format!("'{id}' is not an id: use a-z, 0-9 and _"));
+        }
+        if self.types.insert(id.to_owned(), ty).is_some() {
+            self.mistake(place, format!("the id '{id}' is used twice"));
+        }
+    }
+
+    fn rule(&mut self, place: &str, source: &str, expected: Type) {
+        let types = &self.types;
+        let lookup = |name: &str| types.get(name).copied();
+        if let Err(e) = Expr::compile_as(source, expected, &lookup) {
+            self.mistake(place, format!("{e} in \"{source}\""));
+        }
+    }
+
+    fn check_rules(&mut self, definition: &Definition) {
+        for (i, step) in definition.steps.iter().enumerate() {
+            let place = format!("steps[{i}] {}", step.id);
+            if let Some(rule) = &step.show_if {
+                self.rule(&format!("{place} / show_if"), rule, Type::Bool);
+            }
+            if step.items.is_empty() {
+                self.mistake(&place, "a step needs at least one field or text");
+            }
+            for item in &step.items {
+                match item {
+                    Item::Field(field) => self.field(&place, field),
+                    Item::Info { show_if, .. } => {
+                        if let Some(rule) = show_if {
+                            self.rule(&format!("{place} / info / show_if"), rule, Type::Bool);
+                        }
+                    }
+                }
+            }
+        }
+        for computed in &definition.computed {
+            let place = format!("computed {}", computed.id);
+            self.rule(&place, &computed.value, computed.ty.rule_type());
+        }
+    }
+
+    fn field(&mut self, step_place: &str, field: &Field) {
+        let place = format!("{step_place} / {}", field.id);
+        if let Some(rule) = &field.show_if {
+            self.rule(&format!("{place} / show_if"), rule, Type::Bool);
+        }
+        if let Required::When(rule) = &field.required {
+            self.rule(&format!("{place} / required"), rule, Type::Bool);
+        }
+        let bounded = matches!(field.kind, Kind::Number | Kind::Money | Kind::Date);
+        for (name, bound) in [("min", &field.min), ("max", &field.max)] {
+            match (bound, bounded) {
+                (Some(rule), true) => {
+                    let ty = field.kind.rule_type();
+                    self.rule(&format!("{place} / {name}"), rule, ty);
+                }
+                (Some(_), false) => self.mistake(
+                    &place,
+                    format!("{name} is for numbers, amounts and dates; use min_length/max_length"),
+                ),
+                (None, _) => {}
+            }
+        }
+        if let (Some(min), Some(max)) = (field.min_length, field.max_length)
+            && min > max
+        {
+            self.mistake(&place, "min_length is greater than max_length");
+        }
+        if let Some(pattern) = &field.pattern
+            && let Err(e) = regex::Regex::new(&pattern.regex)
+        {
+            self.mistake(
+                &format!("{place} / pattern"),
+                format!("not a regular expression: {e}"),
+            );
+        }
+        if field.kind.has_options() {
+            if field.options.is_empty() {
+                self.mistake(&place, "a choice needs options");
+            }
+            let mut seen = Vec::new();
+            for choice in &field.options {
+                if seen.contains(&&choice.value) {
+                    self.mistake(
+                        &place,
+                        format!("the option '{}' is there twice", choice.value),
+                    );
+                }
+                seen.push(&choice.value);
+            }
+        } else if !field.options.is_empty() {
+            self.mistake(&place, "options are only for select, radio and checkboxes");
+        }
+        match field.kind {
+            Kind::Group if field.fields.is_empty() => {
+                self.mistake(&place, "a group needs fields");
+            }
+            Kind::Group => {
+                for inner in &field.fields {
+                    if inner.kind == Kind::Group {
+                        self.mistake(&place, "groups cannot be nested");
+                    }
+                    self.field(&place, inner);
+                }
+            }
+            _ if !field.fields.is_empty() => {
+                self.mistake(&place, "only a group has fields");
+            }
+            _ => {}
+        }
+        if field.kind == Kind::File && field.accept.is_empty() {
+            self.mistake(&place, "a file field names the media types it accepts");
+        }
+    }
+}
+
+/// The fields of a step, in order.
+fn fields_of(step: &Step) -> impl Iterator<Item = &Field> {
+    step.items.iter().filter_map(|item| match item {
+        Item::Field(field) => Some(field.as_ref()),
+        Item::Info { .. } => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PARKING: &str = include_str!("../forms/bewohnerparkausweis.json");
+
+    #[test]
+    fn the_parking_permit_assistant_loads() {
+        let definition = load(PARKING).unwrap_or_else(|m| panic!("{m:?}"));
+        assert_eq!(definition.steps.len(), 3);
+        assert_eq!(
+            definition.title.get("en"),
+            "Apply for a residential parking permit"
+        );
+        assert_eq!(definition.computed[0].id, "gebuehr");
+    }
+
+    #[test]
+    fn every_mistake_is_listed_with_its_place() {
+        let broken = PARKING
+            .replace(
+                "halter != \\\"selbst\\\"\", \"required\"",
+                "halter == 3\", \"required\"",
+            )
+            .replace("\"id\": \"nachname\"", "\"id\": \"vorname\"")
+            .replace(
+                "\"accept\": [\"application/pdf\", \"image/jpeg\", \"image/png\"], ",
+                "",
+            )
+            .replace("euro(60), euro(30)", "euro(60), 30");
+        let mistakes = load(&broken).expect_err("broken");
+        let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
+        let expected = [
+            "steps[0] person / vorname: the id 'vorname' is used twice",
+            "steps[1] fahrzeug / nachweis_nutzung / show_if: at 7: == does not fit a text and a number in \"halter == 3\"",
+            "steps[1] fahrzeug / nachweis_nutzung: a file field names the media types it accepts",
+            "computed gebuehr: at 0: if: wrong arguments; if(condition, then, else) in \"if(jahre == \"2\", euro(60), 30)\"",
+        ];
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_json_are_refused() {
+        let typo = PARKING.replacen("\"required\": true", "\"requird\": true", 1);
+        let mistakes = load(&typo).expect_err("typo");
+        assert!(mistakes[0].message.contains("requird"), "{mistakes:?}");
+        let cut = &PARKING[..200];
+        assert!(load(cut).is_err());
+    }
+
+    #[test]
+    fn choices_patterns_and_bounds_are_checked() {
+        let json = r#"{
+          "id": "x", "version": 1, "title": "X",
+          "steps": [{ "id": "a", "title": "A", "items": [
+            { "field": { "id": "farbe", "kind": "select", "label": "Farbe", "options": [] } },
+            { "field": { "id": "code", "kind": "text", "label": "Code", "pattern": { "regex": "([a-z", "message": "a-z" }, "min": "1" } },
+            { "field": { "id": "anzahl", "kind": "number", "label": "Anzahl", "min": "0", "max": "today()" } }
+          ]}]
+        }"#;
+        let lines: Vec<String> = load(json)
+            .expect_err("broken")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        assert!(lines[0].ends_with("farbe: a choice needs options"));
+        assert!(lines[1].contains("code: min is for numbers, amounts and dates"));
+        assert!(lines[2].contains("code / pattern: not a regular expression"));
+        assert!(
+            lines[3].contains("anzahl / max: at 0: the rule gives a date, but a number is needed")
+        );
+    }
+}
