@@ -226,34 +226,59 @@ impl std::fmt::Display for Mistake {
     }
 }
 
+/// A checked definition with its rules compiled, ready to be filled in.
+#[derive(Clone, Debug)]
+pub struct Form {
+    pub definition: Definition,
+    /// Compiled rules by their source text (the same text compiles the same way).
+    rules: HashMap<String, Expr>,
+    /// Compiled patterns by their source text.
+    patterns: HashMap<String, regex::Regex>,
+}
+
+impl Form {
+    /// The compiled rule for `source`, which the check at load compiled.
+    pub(crate) fn rule(&self, source: &str) -> &Expr {
+        &self.rules[source]
+    }
+
+    pub(crate) fn pattern(&self, source: &str) -> &regex::Regex {
+        &self.patterns[source]
+    }
+}
+
 /// Reads a definition from JSON and checks it; every mistake is listed.
-pub fn load(json: &str) -> Result<Definition, Vec<Mistake>> {
+pub fn load(json: &str) -> Result<Form, Vec<Mistake>> {
     let definition: Definition = serde_json::from_str(json).map_err(|e| {
         vec![Mistake {
             place: format!("line {}, column {}", e.line(), e.column()),
             message: e.to_string(),
         }]
     })?;
-    let mistakes = check(&definition);
-    if mistakes.is_empty() {
-        Ok(definition)
-    } else {
-        Err(mistakes)
-    }
+    compile(definition)
 }
 
-/// All mistakes of a definition (none: it can be used).
-pub fn check(definition: &Definition) -> Vec<Mistake> {
+/// Checks a definition and compiles its rules; every mistake is listed.
+pub fn compile(definition: Definition) -> Result<Form, Vec<Mistake>> {
     let mut checker = Checker::default();
-    checker.collect_types(definition);
-    checker.check_rules(definition);
-    checker.mistakes
+    checker.collect_types(&definition);
+    checker.check_rules(&definition);
+    if !checker.mistakes.is_empty() {
+        return Err(checker.mistakes);
+    }
+    Ok(Form {
+        definition,
+        rules: checker.rules,
+        patterns: checker.patterns,
+    })
 }
 
 #[derive(Default)]
 struct Checker {
     types: HashMap<String, Type>,
     mistakes: Vec<Mistake>,
+    rules: HashMap<String, Expr>,
+    patterns: HashMap<String, regex::Regex>,
 }
 
 impl Checker {
@@ -315,8 +340,11 @@ impl Checker {
     fn rule(&mut self, place: &str, source: &str, expected: Type) {
         let types = &self.types;
         let lookup = |name: &str| types.get(name).copied();
-        if let Err(e) = Expr::compile_as(source, expected, &lookup) {
-            self.mistake(place, format!("{e} in \"{source}\""));
+        match Expr::compile_as(source, expected, &lookup) {
+            Ok(expr) => {
+                self.rules.insert(source.to_owned(), expr);
+            }
+            Err(e) => self.mistake(place, format!("{e} in \"{source}\"")),
         }
     }
 
@@ -373,13 +401,17 @@ impl Checker {
         {
             self.mistake(&place, "min_length is greater than max_length");
         }
-        if let Some(pattern) = &field.pattern
-            && let Err(e) = regex::Regex::new(&pattern.regex)
-        {
-            self.mistake(
-                &format!("{place} / pattern"),
-                format!("not a regular expression: {e}"),
-            );
+        if let Some(pattern) = &field.pattern {
+            // Anchored: the whole answer must match, not a part of it.
+            match regex::Regex::new(&format!("^(?:{})$", pattern.regex)) {
+                Ok(compiled) => {
+                    self.patterns.insert(pattern.regex.clone(), compiled);
+                }
+                Err(e) => self.mistake(
+                    &format!("{place} / pattern"),
+                    format!("not a regular expression: {e}"),
+                ),
+            }
         }
         if field.kind.has_options() {
             if field.options.is_empty() {
@@ -437,7 +469,8 @@ mod tests {
 
     #[test]
     fn the_parking_permit_assistant_loads() {
-        let definition = load(PARKING).unwrap_or_else(|m| panic!("{m:?}"));
+        let form = load(PARKING).unwrap_or_else(|m| panic!("{m:?}"));
+        let definition = &form.definition;
         assert_eq!(definition.steps.len(), 3);
         assert_eq!(
             definition.title.get("en"),

@@ -11,4 +11,5 @@
 
 pub mod definition;
 pub mod expr;
+pub mod fill;
 pub mod values;
