@@ -28,6 +28,7 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 RATHAUS = os.path.join(TARGET, "release", "rathaus")
 JOBS_BENCH = os.path.join(TARGET, "release", "jobs-throughput")
 PASSWORD_BENCH = os.path.join(TARGET, "release", "password-cost")
+FORM_BENCH = os.path.join(TARGET, "release", "form-step")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
 rows = []
@@ -185,6 +186,16 @@ def password_cost():
         "(40 concurrent verifications on the blocking pool; memory-bandwidth bound; the login guard limits guessing further)")
 
 
+def form_step():
+    out = subprocess.run([FORM_BENCH, "200" if QUICK else "5000"], capture_output=True, text=True, check=True).stdout
+    load_ms = re.search(r"median ([\d.]+) ms", out).group(1)
+    p99 = re.search(r"p99 ([\d.]+) ms", out).group(1)
+    row("Loading and checking a 100-field form definition", "all demo forms < 200 ms", f"median {load_ms} ms",
+        "(10 steps, 171 rules; `bench/src/form_step.rs`)")
+    row("Form step: read + rules + checks (without rendering)", "p99 < 5 ms with rendering", f"p99 {p99} ms",
+        "(one step of the 100-field form, all fields answered, some wrongly)")
+
+
 def throughput(data):
     port = 18183
     url = f"http://127.0.0.1:{port}/"
@@ -227,6 +238,7 @@ def main():
         jobs(data)
         auth_overhead(os.path.join(data, "demo"))
         password_cost()
+        form_step()
     print("| figure | target | measured | how |")
     print("|---|---|---|---|")
     for figure, target, measured, note in rows:
