@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod catalog;
 pub mod citizens;
 pub mod demo;
 pub mod departments;

@@ -6,7 +6,7 @@
 
 pub mod blob;
 pub mod db;
-mod dialect;
+pub mod dialect;
 pub mod entities;
 pub mod error;
 pub mod jobs;

@@ -16,6 +16,7 @@ mod m20261123_000010_staff_passkeys;
 mod m20261123_000011_roles_departments;
 mod m20261123_000012_staff_sso;
 mod m20261123_000013_login_binding;
+mod m20261123_000014_catalog;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_roles_departments::Migration),
             Box::new(m20261123_000012_staff_sso::Migration),
             Box::new(m20261123_000013_login_binding::Migration),
+            Box::new(m20261123_000014_catalog::Migration),
         ]
     }
 }

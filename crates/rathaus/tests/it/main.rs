@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod authorization;
 mod blobs;
+mod catalog;
 mod cli;
 mod external_login;
 mod jobs;
