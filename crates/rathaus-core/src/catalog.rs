@@ -311,6 +311,25 @@ pub async fn enable(db: &Db, tenant_id: Uuid, keys: Option<&[String]>) -> Result
     Ok(enabled)
 }
 
+/// The whole catalog as a file (services without any tenant's wording).
+pub async fn export(conn: &impl ConnectionTrait) -> Result<CatalogFile> {
+    let rows = service::Entity::find()
+        .order_by_asc(service::Column::Key)
+        .all(conn)
+        .await?;
+    let services = rows
+        .iter()
+        .map(|row| {
+            serde_json::from_str(&row.entry)
+                .map_err(|e| CoreError::Invalid(format!("stored service {}: {e}", row.key)))
+        })
+        .collect::<Result<Vec<Service>>>()?;
+    Ok(CatalogFile {
+        life_situations: life_situations(conn).await?,
+        services,
+    })
+}
+
 /// The life situations, in the catalog's order.
 pub async fn life_situations(conn: &impl ConnectionTrait) -> Result<Vec<LifeSituation>> {
     Ok(life_situation::Entity::find()

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use rathaus_core::actor::{Actor, Origin};
 use rathaus_core::policy::Permission;
 use rathaus_core::trust::TrustLevel;
-use rathaus_core::{departments, identity, roles, staff, tenants};
+use rathaus_core::{catalog, departments, identity, roles, staff, tenants};
 use rathaus_store::Db;
 
 /// A member of staff as given on the command line.
@@ -180,6 +180,31 @@ pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<
     )
     .await?;
     Ok(())
+}
+
+/// Imports a catalog file; with `enable_for`, that tenant offers its services.
+pub async fn import_catalog(
+    db: &Db,
+    path: &std::path::Path,
+    enable_for: Option<&str>,
+) -> Result<(catalog::Imported, Option<usize>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file: catalog::CatalogFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a catalog file", path.display()))?;
+    let tenant = match enable_for {
+        Some(slug) => Some(tenant_by_slug(db, slug).await?),
+        None => None,
+    };
+    let imported = catalog::import(db, &file).await?;
+    let enabled = match tenant {
+        Some(tenant) => {
+            let keys: Vec<String> = file.services.iter().map(|s| s.key.clone()).collect();
+            Some(catalog::enable(db, tenant.id, Some(&keys)).await?)
+        }
+        None => None,
+    };
+    Ok((imported, enabled))
 }
 
 async fn tenant_by_slug(db: &Db, slug: &str) -> Result<tenants::Tenant> {

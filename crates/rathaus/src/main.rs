@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The service catalog as JSON files, to share between cities.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Restore a backup made with `rathaus backup` (Rathaus must not run).
     Restore {
         #[arg(long)]
@@ -64,6 +69,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Add or update life situations and services from a catalog file (JSON); a file
+    /// with a mistake is refused whole.
+    Import {
+        file: PathBuf,
+        /// Also offer the file's services in this tenant (slug).
+        #[arg(long)]
+        enable_for: Option<String>,
+    },
+    /// Write the whole catalog as JSON to standard output.
+    Export,
 }
 
 #[derive(Subcommand)]
@@ -203,6 +222,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             init_logging(config.log_format);
             let db = server::open_database(&config).await?;
             server::run_worker(db, &config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog {
+            command: CatalogCommand::Import { file, enable_for },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let (imported, enabled) =
+                admin::import_catalog(&db, &file, enable_for.as_deref()).await?;
+            println!(
+                "Imported {} life situations and {} services{}.",
+                imported.life_situations,
+                imported.services,
+                enabled.map_or(String::new(), |n| format!("; {n} newly offered"))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog {
+            command: CatalogCommand::Export,
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let file = rathaus_core::catalog::export(db.conn()).await?;
+            println!("{}", serde_json::to_string_pretty(&file)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

@@ -814,3 +814,73 @@ on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
     );
     test_db.drop_now().await;
 });
+
+on_both_backends!(
+    catalogs_are_imported_and_exported_as_files,
+    |backend| async move {
+        let (test_db, db) = TestDb::migrated(backend).await;
+        let (tenant, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("katalog.json");
+        std::fs::write(
+        &good,
+        r#"{ "life_situations": [{ "key": "haustiere", "name_de": "Haustiere", "name_en": "Pets" }],
+             "services": [{ "key": "hund-anmelden", "name": "Hund anmelden",
+               "summary": "Melden Sie Ihren Hund zur Hundesteuer an.",
+               "description": "Wer einen Hund hält, meldet ihn innerhalb von zwei Wochen an.",
+               "life_situations": ["haustiere"], "online": true }] }"#,
+    )
+    .unwrap();
+        let broken = dir.path().join("kaputt.json");
+        std::fs::write(&broken, r#"{ "services": [{ "key": "X", "name": "", "summary": "", "description": "", "life_situations": ["mond"] }] }"#).unwrap();
+        let url = test_db.url.clone();
+        let run = move |args: Vec<String>| {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                rathaus(&args, &[("RATHAUS_DATABASE_URL", &url)])
+            })
+        };
+        let path = |p: &std::path::Path| p.display().to_string();
+        let args = |rest: &[&str]| rest.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+        let out = run(args(&[
+            "catalog",
+            "import",
+            &path(&good),
+            "--enable-for",
+            "musterstadt",
+        ]))
+        .await
+        .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("Imported 1 life situations and 1 services; 1 newly offered")
+        );
+        let found = rathaus_core::catalog::search(db.conn(), tenant.id, "Hunde", 5)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+
+        let refused = run(args(&["catalog", "import", &path(&broken)]))
+            .await
+            .unwrap();
+        let line = one_line_error(&refused);
+        assert!(
+            line.contains("'X': not a key") && line.contains("unknown life situation 'mond'"),
+            "{line}"
+        );
+        let not_json = run(args(&["catalog", "import", &path(dir.path())]))
+            .await
+            .unwrap();
+        assert!(one_line_error(&not_json).contains("cannot read"));
+
+        let exported = run(args(&["catalog", "export"])).await.unwrap();
+        assert!(exported.status.success(), "{}", stderr(&exported));
+        let file: rathaus_core::catalog::CatalogFile =
+            serde_json::from_slice(&exported.stdout).unwrap();
+        assert_eq!(file.services.len(), 1);
+        assert_eq!(file.life_situations[0].key, "haustiere");
+        test_db.drop_now().await;
+    }
+);
