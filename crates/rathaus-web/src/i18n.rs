@@ -136,6 +136,13 @@ impl Texts {
             .collect();
         LOCALES.lookup_with_args(&self.lang.id(), key, &args)
     }
+
+    /// A text about a number of things, with the plural form of the language
+    /// (`count("search-count", 1)` → "1 Leistung gefunden").
+    pub fn count(&self, key: &str, count: usize) -> String {
+        let args = HashMap::from([(Cow::Borrowed("count"), FluentValue::from(count))]);
+        LOCALES.lookup_with_args(&self.lang.id(), key, &args)
+    }
 }
 
 /// The message ids defined in a Fluent file.

@@ -294,3 +294,24 @@ staff-edit-lead = Die Änderung gilt sofort: Die Person wird abgemeldet und meld
 staff-edit-not-yourself = Ihre eigenen Rollen kann nur eine andere Person mit Administrationsrechten ändern.
 staff-people-done-access = Rollen und Fachdienste wurden geändert; die Person wurde abgemeldet.
 external-other-browser = Die Anmeldung wurde in einem anderen Browser begonnen als in diesem, oder Cookies sind ausgeschaltet. Aus Sicherheitsgründen wurde sie nicht übernommen. Beginnen Sie die Anmeldung bitte hier neu.
+search-title = Leistungen suchen
+search-label = Wonach suchen Sie?
+search-hint = Zum Beispiel „Umzug“, „Parkausweis“ oder „Gewerbe anmelden“.
+search-button = Suchen
+search-none = Dazu haben wir keine Leistung gefunden. Versuchen Sie es mit einem anderen Wort, oder wählen Sie eine Lebenslage auf der Startseite.
+search-count = { $count ->
+    [one] 1 Leistung gefunden
+   *[other] { $count } Leistungen gefunden
+}
+breadcrumb = Sie sind hier
+situation-empty = Zu dieser Lebenslage bietet die Verwaltung zurzeit keine Leistung an.
+service-online = Diese Leistung können Sie online beantragen.
+service-trust-note = Für den Online-Antrag brauchen Sie eine Anmeldung mit dem Vertrauensniveau „{ $level }“, zum Beispiel mit der Online-Ausweisfunktion Ihres Personalausweises.
+service-documents = Was Sie brauchen
+service-fees = Gebühren
+service-processing-time = Bearbeitungsdauer
+service-appointment = Termin
+service-appointment-text = Für diese Leistung brauchen Sie einen Termin.
+service-in-person = Wo und wann
+service-legal-basis = Rechtsgrundlage
+service-leika = Leistungsschlüssel (LeiKa)

@@ -294,3 +294,24 @@ staff-edit-lead = The change applies at once: the person is logged out and logs 
 staff-edit-not-yourself = Only another person with administration rights can change your own roles.
 staff-people-done-access = Roles and departments were changed; the person was logged out.
 external-other-browser = The login was started in another browser than this one, or cookies are switched off. For your security it was not accepted. Please start the login again here.
+search-title = Search services
+search-label = What are you looking for?
+search-hint = For example "Umzug" (moving house), "Parkausweis" (parking permit) or "Gewerbe anmelden" (register a business).
+search-button = Search
+search-none = We found no service for this. Try another word, or choose a life situation on the start page.
+search-count = { $count ->
+    [one] 1 service found
+   *[other] { $count } services found
+}
+breadcrumb = You are here
+situation-empty = The administration offers no service for this life situation at the moment.
+service-online = You can apply for this service online.
+service-trust-note = To apply online you need a login with the trust level "{ $level }", for example with the online ID function of your identity card.
+service-documents = What you need
+service-fees = Fees
+service-processing-time = Processing time
+service-appointment = Appointment
+service-appointment-text = You need an appointment for this service.
+service-in-person = Where and when
+service-legal-basis = Legal basis
+service-leika = Service key (LeiKa)

@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,11 +13,17 @@ use crate::error::PageError;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::navigation::local_path;
 use crate::routes::{Access::Public, Routes};
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
+
+mod catalog;
 
 pub fn routes() -> Routes {
     Routes::default()
         .get("/", Public, home)
+        .get("/suche", Public, catalog::search)
+        .get("/lebenslagen/{key}", Public, catalog::life_situation)
+        .get("/leistungen/{key}", Public, catalog::service)
         .get("/impressum", Public, imprint)
         .get("/datenschutz", Public, privacy)
         .get("/barrierefreiheit", Public, accessibility)
@@ -30,10 +36,17 @@ pub fn routes() -> Routes {
 #[template(path = "portal/home.html")]
 struct Home {
     chrome: Chrome,
+    situations: Vec<catalog::Situation>,
+    /// The search form starts empty.
+    query: &'static str,
 }
 
-async fn home(chrome: Chrome) -> Home {
-    Home { chrome }
+async fn home(State(state): State<AppState>, chrome: Chrome) -> Result<Home, PageError> {
+    Ok(Home {
+        situations: catalog::situations(&state, &chrome).await?,
+        chrome,
+        query: "",
+    })
 }
 
 #[derive(Template, WebTemplate)]

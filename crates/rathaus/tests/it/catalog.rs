@@ -7,7 +7,7 @@ use rathaus_core::{Actor, Origin};
 use crate::harness::TestDb;
 use crate::on_both_backends;
 
-const CATALOG: &str = r#"{
+pub(crate) const CATALOG: &str = r#"{
   "life_situations": [
     { "key": "umzug", "name_de": "Umzug", "name_en": "Moving house" },
     { "key": "auto-verkehr", "name_de": "Auto und Verkehr", "name_en": "Car and traffic" }
@@ -179,5 +179,87 @@ on_both_backends!(
             "unknown fields are refused"
         );
         test_db.drop_now().await;
+    }
+);
+
+on_both_backends!(
+    citizens_browse_and_search_the_catalog,
+    |backend| async move {
+        use crate::harness::TestApp;
+        let app = TestApp::start(backend).await;
+        let file: CatalogFile = serde_json::from_str(CATALOG).unwrap();
+        catalog::import(app.db(), &file).await.unwrap();
+        let tenant = rathaus_core::tenants::by_slug(app.db().conn(), "musterstadt")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let offered = [
+            "wohnsitz-anmelden".to_owned(),
+            "bewohnerparkausweis".to_owned(),
+        ];
+        catalog::enable(app.db(), tenant, Some(&offered))
+            .await
+            .unwrap();
+        let page = |path: &'static str| {
+            let app = &app;
+            async move {
+                let response = app.get(path).await;
+                (response.status().as_u16(), response.text().await.unwrap())
+            }
+        };
+
+        let (status, home) = page("/").await;
+        assert_eq!(status, 200);
+        assert!(home.contains("href=\"/lebenslagen/umzug\"") && home.contains("Auto und Verkehr"));
+        assert!(home.contains("role=\"search\""));
+
+        let (_, moving) = page("/lebenslagen/umzug").await;
+        assert!(
+            moving.contains("Wohnsitz anmelden")
+                && moving.contains("Bewohnerparkausweis beantragen")
+        );
+        let (_, traffic) = page("/lebenslagen/auto-verkehr").await;
+        assert!(!traffic.contains("Fahrzeug zulassen"), "not offered here");
+
+        let (status, parking) = page("/leistungen/bewohnerparkausweis").await;
+        assert_eq!(status, 200);
+        assert!(parking.contains("30,00 Euro je Jahr") && parking.contains("99035002001000"));
+        assert!(parking.contains("online beantragen"));
+        assert_eq!(
+            page("/leistungen/kfz-zulassung").await.0,
+            404,
+            "not offered"
+        );
+        assert_eq!(page("/leistungen/gibt-es-nicht").await.0, 404);
+        assert_eq!(page("/lebenslagen/mond").await.0, 404);
+
+        let (_, found) = page("/suche?q=Umz%C3%BCgen").await;
+        assert!(
+            found.contains("1 Leistung gefunden")
+                && found.contains("/leistungen/wohnsitz-anmelden")
+        );
+        let (_, two) = page("/suche?q=Bewohner").await;
+        assert!(two.contains("1 Leistung gefunden"), "word beginnings");
+        let (_, none) = page("/suche?q=Hundesteuer").await;
+        assert!(none.contains("keine Leistung gefunden"));
+        let (status, empty) = page("/suche").await;
+        assert_eq!(status, 200);
+        assert!(!empty.contains("gefunden"));
+        let (_, english) = {
+            let response = app
+                .client
+                .get(app.url("/suche?q=Parkausweis"))
+                .header("cookie", "lang=en")
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        };
+        assert!(
+            english.contains("1 service found"),
+            "plural forms per language"
+        );
+        app.stop().await;
     }
 );
