@@ -12,6 +12,8 @@ const pages = [
   '/', '/impressum', '/datenschutz', '/barrierefreiheit', '/gibt-es-nicht',
   '/konto/registrieren', '/konto/anmelden', '/konto/registrieren/gesendet', '/konto/bestaetigen/abgelaufen',
   '/konto/passwort-vergessen', '/konto/passwort-vergessen/gesendet', '/konto/passwort-neu/abgelaufen',
+  '/suche?q=Parkausweis', '/suche?q=Raumfahrt', '/lebenslagen/auto-verkehr', '/leistungen/bewohnerparkausweis',
+  '/leistungen/einbuergerung-beantragen',
 ];
 
 let demo;

@@ -5,6 +5,7 @@
 use rathaus_store::Db;
 
 use crate::actor::{Actor, Origin};
+use crate::catalog::{self, CatalogFile};
 use crate::departments::{self, Created};
 use crate::error::Result;
 use crate::staff;
@@ -26,6 +27,7 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
     .await?;
     seed_departments(db, &tenant).await?;
     seed_staff(db, &tenant).await?;
+    seed_catalog(db, &tenant).await?;
     Ok((tenant, true))
 }
 
@@ -122,14 +124,54 @@ pub const DEMO_STAFF: [DemoStaff; 3] = [
     },
 ];
 
-/// Musterstadt's departments (key, name): the traffic department handles residential
-/// parking permits.
-pub const DEMO_DEPARTMENTS: [(&str, &str); 4] = [
-    ("strassenverkehr", "Straßenverkehr und Parken"),
+/// Musterstadt's departments (key, name); the catalog's services name them. The traffic
+/// department handles residential parking permits.
+pub const DEMO_DEPARTMENTS: [(&str, &str); 15] = [
     ("buergerbuero", "Bürgerbüro"),
+    ("standesamt", "Standesamt"),
+    ("strassenverkehr", "Straßenverkehr und Parken"),
+    ("bauaufsicht", "Bauaufsicht"),
+    ("jugendamt", "Jugendamt"),
+    ("soziales", "Soziales und Wohnen"),
+    ("auslaenderbehoerde", "Ausländerbehörde und Einbürgerung"),
+    ("gewerbe", "Gewerbe"),
     ("ordnung", "Ordnungsamt"),
-    ("stadtkasse", "Stadtkasse"),
+    ("stadtkasse", "Stadtkasse und Steuern"),
+    ("gesundheit", "Gesundheitsamt"),
+    ("umwelt", "Umwelt und Abfall"),
+    ("bibliothek", "Stadtbibliothek"),
+    ("schulverwaltung", "Schulverwaltung"),
+    ("friedhof", "Friedhofsverwaltung"),
 ];
+
+/// Musterstadt's catalog: 18 life situations and about 400 services, written for the
+/// demo (`catalog/demo/`; texts and fees are realistic, not any city's real ones).
+const DEMO_CATALOG: [&str; 6] = [
+    include_str!("../catalog/demo/lebenslagen.json"),
+    include_str!("../catalog/demo/leistungen-buergerdienste.json"),
+    include_str!("../catalog/demo/leistungen-verkehr-ordnung.json"),
+    include_str!("../catalog/demo/leistungen-bauen-gewerbe.json"),
+    include_str!("../catalog/demo/leistungen-familie-soziales.json"),
+    include_str!("../catalog/demo/leistungen-ergaenzung.json"),
+];
+
+/// The demo catalog as one file.
+pub fn demo_catalog() -> Result<CatalogFile> {
+    let mut all = CatalogFile::default();
+    for (i, text) in DEMO_CATALOG.iter().enumerate() {
+        let part: CatalogFile = serde_json::from_str(text)
+            .map_err(|e| crate::CoreError::Invalid(format!("demo catalog part {i}: {e}")))?;
+        all.life_situations.extend(part.life_situations);
+        all.services.extend(part.services);
+    }
+    Ok(all)
+}
+
+async fn seed_catalog(db: &Db, tenant: &Tenant) -> Result<()> {
+    catalog::import(db, &demo_catalog()?).await?;
+    catalog::enable(db, tenant.id, None).await?;
+    Ok(())
+}
 
 async fn seed_departments(db: &Db, tenant: &Tenant) -> Result<()> {
     for (key, name) in DEMO_DEPARTMENTS {

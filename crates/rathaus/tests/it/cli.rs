@@ -825,9 +825,9 @@ on_both_backends!(
         std::fs::write(
         &good,
         r#"{ "life_situations": [{ "key": "haustiere", "name_de": "Haustiere", "name_en": "Pets" }],
-             "services": [{ "key": "hund-anmelden", "name": "Hund anmelden",
-               "summary": "Melden Sie Ihren Hund zur Hundesteuer an.",
-               "description": "Wer einen Hund hält, meldet ihn innerhalb von zwei Wochen an.",
+             "services": [{ "key": "katzenkastration-nachweisen", "name": "Kastration einer Freigängerkatze nachweisen",
+               "summary": "Weisen Sie nach, dass Ihre Freigängerkatze kastriert und gekennzeichnet ist.",
+               "description": "Nach der Katzenschutzverordnung müssen Freigängerkatzen kastriert sein.",
                "life_situations": ["haustiere"], "online": true }] }"#,
     )
     .unwrap();
@@ -857,10 +857,10 @@ on_both_backends!(
         assert!(
             stdout(&out).contains("Imported 1 life situations and 1 services; 1 newly offered")
         );
-        let found = rathaus_core::catalog::search(db.conn(), tenant.id, "Hunde", 5)
+        let found = rathaus_core::catalog::search(db.conn(), tenant.id, "Freigängerkatzen", 5)
             .await
             .unwrap();
-        assert_eq!(found.len(), 1);
+        assert!(found.iter().any(|s| s.key == "katzenkastration-nachweisen"));
 
         let refused = run(args(&["catalog", "import", &path(&broken)]))
             .await
@@ -879,8 +879,18 @@ on_both_backends!(
         assert!(exported.status.success(), "{}", stderr(&exported));
         let file: rathaus_core::catalog::CatalogFile =
             serde_json::from_slice(&exported.stdout).unwrap();
-        assert_eq!(file.services.len(), 1);
-        assert_eq!(file.life_situations[0].key, "haustiere");
+        let demo = rathaus_core::demo::demo_catalog().unwrap();
+        assert_eq!(
+            file.services.len(),
+            demo.services.len() + 1,
+            "the demo's and the new one"
+        );
+        assert!(
+            file.services
+                .iter()
+                .any(|s| s.key == "katzenkastration-nachweisen")
+        );
+        assert!(file.life_situations.iter().any(|l| l.key == "haustiere"));
         test_db.drop_now().await;
     }
 );

@@ -820,8 +820,8 @@ on_both_backends!(admins_add_departments, |backend| async move {
     assert!(page.contains("Straßenverkehr und Parken") && page.contains("strassenverkehr"));
 
     let attempts = [
-        (("Standesamt", "Standesamt!"), "Kleinbuchstaben"),
-        (("", "standesamt"), "Bezeichnung des Fachdienstes"),
+        (("Stadtarchiv", "Stadtarchiv!"), "Kleinbuchstaben"),
+        (("", "stadtarchiv"), "Bezeichnung des Fachdienstes"),
         (("Verkehr 2", "strassenverkehr"), "schon vergeben"),
     ];
     for ((name, key), message) in attempts {
@@ -834,14 +834,14 @@ on_both_backends!(admins_add_departments, |backend| async move {
             "{message}"
         );
     }
-    let form = [("name", "Standesamt"), ("key", "standesamt")];
+    let form = [("name", "Stadtarchiv"), ("key", "stadtarchiv")];
     let created = app.post_as(&admin, "/verwaltung/fachdienste", &form).await;
     assert_eq!(created.status(), 303);
     let page = app
         .get_as(&admin, "/verwaltung/fachdienste?erledigt=angelegt")
         .await;
     let page = page.text().await.unwrap();
-    assert!(page.contains("Standesamt") && page.contains("wurde angelegt"));
+    assert!(page.contains("Stadtarchiv") && page.contains("wurde angelegt"));
     let count = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log \
                  WHERE action = 'department.create'";
     let demo_and_new = rathaus_core::demo::DEMO_DEPARTMENTS.len() + 1;
