@@ -437,6 +437,11 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
     println!(
         "  Zweiter Faktor / second factor: Authenticator-App oder `oathtool --totp -b <TOTP>`"
     );
+    // Passkeys need a domain; browsers resolve *.localhost to this machine.
+    println!(
+        "  Passkeys: http://musterstadt.localhost:{}/verwaltung/sicherheit",
+        running.addr.port()
+    );
     println!("Beenden mit Strg+C / stop with Ctrl+C");
     running.run_until_signal().await;
     Ok(ExitCode::SUCCESS)
