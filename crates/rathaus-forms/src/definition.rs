@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::expr::{Expr, Type};
 
 /// A text in German, optionally with an English version.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(untagged)]
 pub enum Text {
     German(String),
@@ -34,9 +35,12 @@ impl Text {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Definition {
+    /// Where editors find the JSON Schema of this format (ignored otherwise).
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Stable id, e.g. `bewohnerparkausweis`.
     pub id: String,
     /// Raised with every change; a submission records the version it was made with.
@@ -48,7 +52,7 @@ pub struct Definition {
     pub computed: Vec<Computed>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub id: String,
@@ -60,7 +64,7 @@ pub struct Step {
 }
 
 /// What a step shows: a field to fill in, or a block of information.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Item {
     Field(Box<Field>),
@@ -71,7 +75,7 @@ pub enum Item {
     },
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Text,
@@ -114,7 +118,7 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     pub id: String,
@@ -157,7 +161,7 @@ pub struct Field {
     pub fields: Vec<Field>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(untagged)]
 pub enum Required {
     #[default]
@@ -166,7 +170,7 @@ pub enum Required {
     When(String),
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pattern {
     pub regex: String,
@@ -174,14 +178,14 @@ pub struct Pattern {
     pub message: Text,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
     pub label: Text,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Computed {
     pub id: String,
@@ -190,7 +194,7 @@ pub struct Computed {
     pub value: String,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ComputedType {
     Number,
@@ -245,6 +249,11 @@ impl Form {
     pub(crate) fn pattern(&self, source: &str) -> &regex::Regex {
         &self.patterns[source]
     }
+}
+
+/// The JSON Schema of form definitions (`form-definition.schema.json`), for editors.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Definition)).expect("a schema serialises")
 }
 
 /// Reads a definition from JSON and checks it; every mistake is listed.
@@ -466,6 +475,17 @@ mod tests {
     use super::*;
 
     const PARKING: &str = include_str!("../forms/bewohnerparkausweis.json");
+
+    #[test]
+    fn the_schema_file_is_the_schema_of_the_code() {
+        let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/form-definition.schema.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        if committed != generated {
+            std::fs::write(path, &generated).unwrap();
+            panic!("form-definition.schema.json was out of date and has been rewritten; commit it");
+        }
+    }
 
     #[test]
     fn the_parking_permit_assistant_loads() {

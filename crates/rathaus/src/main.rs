@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Form definitions: check them while writing, or get their JSON Schema for an editor.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
     /// The service catalog as JSON files, to share between cities.
     Catalog {
         #[command(subcommand)]
@@ -69,6 +74,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Check definition files; every mistake is listed with its place (exit 2 if any).
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of form definitions.
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -222,6 +238,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             init_logging(config.log_format);
             let db = server::open_database(&config).await?;
             server::run_worker(db, &config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Forms {
+            command: FormsCommand::Check { files },
+        } => {
+            let mut all_good = true;
+            for file in files {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                match rathaus_forms::definition::load(&text) {
+                    Ok(form) => println!(
+                        "{}: {} (version {}), {} steps — in order",
+                        file.display(),
+                        form.definition.id,
+                        form.definition.version,
+                        form.definition.steps.len()
+                    ),
+                    Err(mistakes) => {
+                        all_good = false;
+                        for mistake in mistakes {
+                            println!("{}: {mistake}", file.display());
+                        }
+                    }
+                }
+            }
+            Ok(if all_good {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Forms {
+            command: FormsCommand::Schema,
+        } => {
+            let schema = rathaus_forms::definition::json_schema();
+            println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog {

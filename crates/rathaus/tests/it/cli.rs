@@ -894,3 +894,37 @@ on_both_backends!(
         test_db.drop_now().await;
     }
 );
+
+#[test]
+fn form_definitions_are_checked_from_the_shell() {
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rathaus-forms/forms/bewohnerparkausweis.json"
+    );
+    let ok = rathaus(&["forms", "check", good], &[]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("bewohnerparkausweis (version 1), 3 steps — in order"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("kaputt.json");
+    let text = std::fs::read_to_string(good)
+        .unwrap()
+        .replace("\"id\": \"nachname\"", "\"id\": \"vorname\"")
+        .replace("euro(60), euro(30)", "euro(60), 30");
+    std::fs::write(&broken, text).unwrap();
+    let refused = rathaus(&["forms", "check", good, broken.to_str().unwrap()], &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let printed = stdout(&refused);
+    assert!(
+        printed.contains("steps[0] person / vorname: the id 'vorname' is used twice"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("computed gebuehr: at 0: if: wrong arguments"),
+        "{printed}"
+    );
+
+    let schema = rathaus(&["forms", "schema"], &[]);
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(schema["title"], "Definition");
+}
