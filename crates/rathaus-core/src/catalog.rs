@@ -119,8 +119,13 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A search is a few words, not a paragraph: the first twelve count.
-const QUERY_WORDS: usize = 12;
+/// The words of a query: a search is a few words, not a paragraph, so the first twelve
+/// count.
+fn query_terms(query: &str) -> Vec<String> {
+    let mut terms = words(query);
+    terms.truncate(12);
+    terms
+}
 
 fn stemmed(words: &[String]) -> Vec<String> {
     let stemmer = Stemmer::create(Algorithm::German);
@@ -379,10 +384,73 @@ pub async fn search(
     query: &str,
     limit: u64,
 ) -> Result<Vec<Service>> {
-    let mut terms = words(query);
-    terms.truncate(QUERY_WORDS);
+    let terms = query_terms(query);
     let keys = dialect::search_services(conn, tenant_id, &terms, &stemmed(&terms), limit).await?;
     offered(conn, tenant_id, &keys).await
+}
+
+/// For a search that found nothing: the query with each unknown word replaced by the
+/// closest word of the names and keywords of the tenant's services (one typo in short
+/// words, two in longer ones), if that changes anything. "Parkausweiß" → "parkausweis".
+pub async fn suggestion(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    query: &str,
+) -> Result<Option<String>> {
+    let keys: Vec<String> = tenant_service::Entity::find()
+        .filter(tenant_service::Column::TenantId.eq(tenant_id))
+        .filter(tenant_service::Column::Enabled.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.service_key)
+        .collect();
+    let mut vocabulary: Vec<String> = offered(conn, tenant_id, &keys)
+        .await?
+        .iter()
+        .flat_map(|s| words(&format!("{} {}", s.name, s.keywords.join(" "))))
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    vocabulary.sort();
+    vocabulary.dedup();
+    let mut changed = false;
+    let corrected: Vec<String> = query_terms(query)
+        .into_iter()
+        .map(|term| {
+            if vocabulary.binary_search(&term).is_ok() {
+                return term;
+            }
+            let allowed = if term.chars().count() <= 5 { 1 } else { 2 };
+            let closest = vocabulary
+                .iter()
+                .map(|word| (edit_distance(&term, word), word))
+                .filter(|(distance, _)| *distance <= allowed)
+                .min();
+            match closest {
+                Some((_, word)) => {
+                    changed = true;
+                    word.clone()
+                }
+                None => term,
+            }
+        })
+        .collect();
+    Ok(changed.then(|| corrected.join(" ")))
+}
+
+/// Levenshtein distance of two words (by characters).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// The entries of `keys` the tenant offers, in the order of `keys`, overrides applied.
@@ -437,5 +505,14 @@ mod tests {
         assert_eq!(stem("Parkausweise"), stem("Parkausweis"));
         assert_eq!(stem("Eheschließung"), stem("eheschliessung"));
         assert_eq!(words("Kfz-Zulassung (neu)!"), ["kfz", "zulassung", "neu"]);
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("parkausweiß", "parkausweis"), 1);
+        assert_eq!(edit_distance("gewrbe", "gewerbe"), 1);
+        assert_eq!(edit_distance("hund", "hund"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("einbürgerung", "einbuergerung"), 2);
     }
 }

@@ -315,3 +315,4 @@ service-appointment-text = Für diese Leistung brauchen Sie einen Termin.
 service-in-person = Wo und wann
 service-legal-basis = Rechtsgrundlage
 service-leika = Leistungsschlüssel (LeiKa)
+search-corrected = Zu Ihrer Eingabe gab es keinen Treffer. Ergebnisse für

@@ -315,3 +315,4 @@ service-appointment-text = You need an appointment for this service.
 service-in-person = Where and when
 service-legal-basis = Legal basis
 service-leika = Service key (LeiKa)
+search-corrected = There was no match for what you typed. Results for

@@ -109,6 +109,9 @@ pub struct SearchPage {
     services: Vec<Service>,
     /// "3 Leistungen gefunden".
     count: String,
+    /// Nothing was found for the query as typed; these are the results for this
+    /// corrected query.
+    corrected: Option<String>,
 }
 
 pub async fn search(
@@ -117,12 +120,23 @@ pub async fn search(
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage, PageError> {
     let q = query.q.trim().chars().take(200).collect::<String>();
-    let services = catalog::search(state.db.conn(), chrome.tenant.id, &q, SEARCH_RESULTS).await?;
+    let conn = state.db.conn();
+    let tenant = chrome.tenant.id;
+    let mut services = catalog::search(conn, tenant, &q, SEARCH_RESULTS).await?;
+    let mut corrected = None;
+    if services.is_empty()
+        && !q.is_empty()
+        && let Some(suggestion) = catalog::suggestion(conn, tenant, &q).await?
+    {
+        services = catalog::search(conn, tenant, &suggestion, SEARCH_RESULTS).await?;
+        corrected = (!services.is_empty()).then_some(suggestion);
+    }
     let count = chrome.t.count("search-count", services.len());
     Ok(SearchPage {
         chrome,
         query: q,
         services,
         count,
+        corrected,
     })
 }

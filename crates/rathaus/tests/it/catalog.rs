@@ -240,6 +240,13 @@ on_both_backends!(
 
         let (_, found) = page("/suche?q=Wohnsitz+Umz%C3%BCgen").await;
         assert!(found.contains("gefunden") && found.contains("/leistungen/wohnsitz-anmelden"));
+        // A typo: the closest word of the catalog is searched instead, and said so.
+        let (_, typo) = page("/suche?q=Bewohnerparkausweiss").await;
+        assert!(
+            typo.contains("Ergebnisse für „bewohnerparkausweis“"),
+            "typo corrected"
+        );
+        assert!(typo.contains("/leistungen/bewohnerparkausweis\""));
         let (_, none) = page("/suche?q=Raumfahrtbeh%C3%B6rde").await;
         assert!(none.contains("keine Leistung gefunden"));
         let (_, hidden) = page("/suche?q=Neuzulassung").await;
