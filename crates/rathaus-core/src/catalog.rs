@@ -133,11 +133,7 @@ fn stemmed(words: &[String]) -> Vec<String> {
 }
 
 fn key_ok(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 80
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    crate::keys::is_key(key, 80, b'-')
 }
 
 /// What an import did.

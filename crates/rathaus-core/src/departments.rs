@@ -106,12 +106,7 @@ pub async fn create(
     policy::require(actor, tenant_id, Permission::ManageStaff)?;
     let key = key.trim();
     let name = name.trim();
-    let key_ok = !key.is_empty()
-        && key.len() <= 40
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !key_ok {
+    if !crate::keys::is_key(key, 40, b'-') {
         return Ok(Created::KeyInvalid);
     }
     if name.is_empty() {

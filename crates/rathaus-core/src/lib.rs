@@ -10,6 +10,7 @@ pub mod departments;
 pub mod error;
 pub mod identity;
 pub mod jobs;
+mod keys;
 pub mod login_guard;
 pub mod mail;
 pub mod organisations;

@@ -141,13 +141,7 @@ pub async fn add(
     new: NewRole<'_>,
 ) -> Result<()> {
     policy::require(actor, tenant_id, Permission::ManageStaff)?;
-    let key_ok = !new.key.is_empty()
-        && new.key.len() <= 40
-        && new
-            .key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !key_ok {
+    if !crate::keys::is_key(new.key, 40, b'_') {
         return Err(CoreError::Invalid(format!(
             "'{}' is not a role key: use 1 to 40 lower-case letters, digits and _",
             new.key

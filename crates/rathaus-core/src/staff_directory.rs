@@ -32,26 +32,25 @@ pub async fn list(db: &Db, actor: &Actor, tenant_id: Uuid) -> Result<Vec<Member>
         .await?;
     let mut members = Vec::with_capacity(users.len());
     for user in users {
-        let second_factor = second_factor::is_enrolled(db.conn(), user.id).await?;
-        let departments = crate::departments::of_staff(db.conn(), user.id).await?;
-        members.push(Member {
-            user,
-            second_factor,
-            departments,
-        });
+        members.push(Member::of(db, user).await?);
     }
     Ok(members)
+}
+
+impl Member {
+    async fn of(db: &Db, user: StaffUser) -> Result<Self> {
+        Ok(Self {
+            second_factor: second_factor::is_enrolled(db.conn(), user.id).await?,
+            departments: crate::departments::of_staff(db.conn(), user.id).await?,
+            user,
+        })
+    }
 }
 
 /// One member of staff, for the admin's edit form.
 pub async fn get(db: &Db, actor: &Actor, tenant_id: Uuid, staff_id: Uuid) -> Result<Member> {
     policy::require(actor, tenant_id, Permission::ManageStaff)?;
-    let user = member(db, tenant_id, staff_id).await?;
-    Ok(Member {
-        second_factor: second_factor::is_enrolled(db.conn(), user.id).await?,
-        departments: crate::departments::of_staff(db.conn(), user.id).await?,
-        user,
-    })
+    Member::of(db, member(db, tenant_id, staff_id).await?).await
 }
 
 async fn member(db: &Db, tenant_id: Uuid, staff_id: Uuid) -> Result<StaffUser> {

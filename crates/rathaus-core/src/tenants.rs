@@ -33,12 +33,7 @@ pub struct NewTenant {
 
 impl NewTenant {
     fn validate(&self) -> Result<()> {
-        let slug_ok = !self.slug.is_empty()
-            && self.slug.len() <= 40
-            && self
-                .slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let slug_ok = crate::keys::is_key(&self.slug, 40, b'-');
         if !slug_ok {
             return Err(CoreError::Invalid(format!(
                 "slug '{}' must be 1–40 characters of a–z, 0–9 and '-'",

@@ -107,11 +107,7 @@ pub async fn add_provider(db: &Db, tenant_id: Uuid, new: NewProvider<'_>) -> Res
             new.issuer
         )));
     }
-    let slug_ok = !new.slug.is_empty()
-        && new
-            .slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let slug_ok = crate::keys::is_key(new.slug, usize::MAX, b'-');
     if !slug_ok {
         return Err(CoreError::Invalid(format!(
             "'{}' is not a usable short name (a-z, 0-9, -)",
