@@ -88,6 +88,10 @@ pub enum Kind {
     Iban,
     RegistrationNumber,
     Postcode,
+    /// Postcode and city, two inputs.
+    PostcodeCity,
+    /// Street, house number, postcode and city.
+    Address,
     Select,
     Radio,
     Checkboxes,
@@ -148,7 +152,8 @@ pub struct Field {
     /// For select, radio and checkboxes.
     #[serde(default)]
     pub options: Vec<Choice>,
-    /// Where the answer can come from: `profile.family_name`, `profile.address`, …
+    /// Where the answer can come from: `profile.family_name`, `profile.address`, … (see
+    /// [`PREFILL_SOURCES`]) or an earlier answer, `answer.FIELD`.
     #[serde(default)]
     pub prefill: Option<String>,
     /// For files: accepted media types and the size limit per file.
@@ -215,6 +220,18 @@ impl ComputedType {
         }
     }
 }
+
+/// Where prefilled answers can come from besides earlier answers (`answer.FIELD`).
+pub const PREFILL_SOURCES: [&str; 8] = [
+    "profile.given_name",
+    "profile.family_name",
+    "profile.birth_date",
+    "profile.address",
+    "profile.postcode_city",
+    "profile.email",
+    "profile.phone",
+    "profile.full_name",
+];
 
 /// One mistake in a definition: where, and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -459,11 +476,37 @@ impl Checker {
         if field.kind == Kind::File && field.accept.is_empty() {
             self.mistake(&place, "a file field names the media types it accepts");
         }
+        for media_type in &field.accept {
+            if !crate::media::KNOWN.contains(&media_type.as_str()) {
+                self.mistake(
+                    &place,
+                    format!(
+                        "'{media_type}' cannot be recognised by content; use one of {}",
+                        crate::media::KNOWN.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(source) = &field.prefill {
+            let known = PREFILL_SOURCES.contains(&source.as_str())
+                || source
+                    .strip_prefix("answer.")
+                    .is_some_and(|id| self.types.contains_key(id));
+            if !known {
+                self.mistake(
+                    &format!("{place} / prefill"),
+                    format!(
+                        "'{source}' is not a source; use answer.FIELD or one of {}",
+                        PREFILL_SOURCES.join(", ")
+                    ),
+                );
+            }
+        }
     }
 }
 
 /// The fields of a step, in order.
-fn fields_of(step: &Step) -> impl Iterator<Item = &Field> {
+pub(crate) fn fields_of(step: &Step) -> impl Iterator<Item = &Field> {
     step.items.iter().filter_map(|item| match item {
         Item::Field(field) => Some(field.as_ref()),
         Item::Info { .. } => None,

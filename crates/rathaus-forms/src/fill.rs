@@ -6,13 +6,15 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::definition::{Field, Form, Item, Kind, Required, Step, Text};
 use crate::expr::Value;
 use crate::values::{self, Problem};
 
 /// An answer in its typed form.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     Text(String),
     Number(f64),
@@ -24,7 +26,35 @@ pub enum Answer {
     Several(Vec<String>),
     /// The entries of a repeating group.
     Entries(Vec<HashMap<String, Answer>>),
+    /// An address, or a postcode with its city (street and number empty).
+    Address(Address),
 }
+
+/// The parts of an address as typed (the postcode checked).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub house_number: String,
+    pub postcode: String,
+    pub city: String,
+}
+
+impl Address {
+    /// On one line, as in a letter's window: "Heidestraße 17, 42651 Solingen".
+    pub fn one_line(&self) -> String {
+        let street = format!("{} {}", self.street, self.house_number);
+        let place = format!("{} {}", self.postcode, self.city);
+        [street.trim(), place.trim()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The inputs of an address field, sent as `field.part`.
+pub const ADDRESS_PARTS: [&str; 4] = ["strasse", "hausnummer", "plz", "ort"];
+pub const POSTCODE_CITY_PARTS: [&str; 2] = ["plz", "ort"];
 
 impl Answer {
     fn value(&self) -> Value {
@@ -36,12 +66,14 @@ impl Answer {
             Self::YesNo(b) => Value::Bool(*b),
             Self::Several(items) => Value::List(items.clone()),
             Self::Entries(entries) => Value::Group(entries.len()),
+            Self::Address(address) => Value::Text(address.one_line()),
         }
     }
 }
 
 /// All answers of a form so far, by field id.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Answers(pub HashMap<String, Answer>);
 
 impl Answers {
@@ -73,6 +105,8 @@ pub enum FieldProblem {
     Pattern(Text),
     /// A value that was not offered (a tampered form).
     NotAnOption,
+    /// A part of an address is missing (`strasse`, `plz`, `ort`).
+    MissingPart(&'static str),
 }
 
 /// The problems of a sent step, by field (`kinder.1.vorname` inside groups), in the
@@ -151,7 +185,7 @@ impl Form {
                 read.push((field, answer, None));
                 problems.extend(entry_problems);
             } else {
-                let (answer, problem) = read_field(field, &sent(posted, &field.id));
+                let (answer, problem) = read_field(field, posted, &field.id);
                 read.push((field, answer, problem));
             }
         }
@@ -200,12 +234,23 @@ impl Form {
         indices.dedup();
         let mut entries = Vec::new();
         let mut problems = Problems::new();
-        for (position, index) in indices.into_iter().enumerate() {
+        for index in indices {
+            let position = entries.len();
             let mut entry = HashMap::new();
             let mut entry_problems = Vec::new();
+            let entry_prefix = format!("{prefix}{index}.");
+            let nothing_sent = posted
+                .iter()
+                .filter(|(name, _)| name.starts_with(&entry_prefix))
+                .all(|(_, value)| value.trim().is_empty());
+            if nothing_sent {
+                // An entry left empty (e.g. the blank one offered for another child) is
+                // not an entry.
+                continue;
+            }
             for field in &group.fields {
-                let name = format!("{prefix}{index}.{}", field.id);
-                let (answer, problem) = read_field(field, &sent(posted, &name));
+                let name = format!("{entry_prefix}{}", field.id);
+                let (answer, problem) = read_field(field, posted, &name);
                 if let Some(answer) = answer {
                     entry.insert(field.id.clone(), answer);
                 }
@@ -303,9 +348,19 @@ fn sent<'a>(posted: &'a [(String, String)], name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Reads what was sent for one field: its answer (none if nothing was sent) or why it
-/// cannot be read.
-fn read_field(field: &Field, sent: &[&str]) -> (Option<Answer>, Option<FieldProblem>) {
+/// Reads what was sent for one field under `name`: its answer (none if nothing was
+/// sent) or why it cannot be read.
+fn read_field(
+    field: &Field,
+    posted: &[(String, String)],
+    name: &str,
+) -> (Option<Answer>, Option<FieldProblem>) {
+    match field.kind {
+        Kind::Address => return read_address(posted, name, &ADDRESS_PARTS),
+        Kind::PostcodeCity => return read_address(posted, name, &POSTCODE_CITY_PARTS),
+        _ => {}
+    }
+    let sent = sent(posted, name);
     let offered = |v: &str| field.options.iter().any(|o| o.value == v);
     let Some(first) = sent.first().copied() else {
         return (None, None);
@@ -341,7 +396,37 @@ fn read_field(field: &Field, sent: &[&str]) -> (Option<Answer>, Option<FieldProb
             let references = sent.iter().map(|v| (*v).to_owned()).collect();
             (Some(Answer::Several(references)), None)
         }
-        Kind::Group => (None, None),
+        Kind::Group | Kind::Address | Kind::PostcodeCity => (None, None),
+    }
+}
+
+/// Reads the parts of an address; the house number may be missing (farms, parks).
+fn read_address(
+    posted: &[(String, String)],
+    name: &str,
+    parts: &[&'static str],
+) -> (Option<Answer>, Option<FieldProblem>) {
+    let part = |part: &str| {
+        sent(posted, &format!("{name}.{part}"))
+            .first()
+            .map_or_else(String::new, |v| (*v).to_owned())
+    };
+    let address = Address {
+        street: part("strasse"),
+        house_number: part("hausnummer"),
+        postcode: part("plz"),
+        city: part("ort"),
+    };
+    if address == Address::default() {
+        return (None, None);
+    }
+    let missing = parts.iter().find(|p| **p != "hausnummer" && part(p).is_empty());
+    if let Some(missing) = missing {
+        return (None, Some(FieldProblem::MissingPart(missing)));
+    }
+    match values::postcode(&address.postcode) {
+        Ok(postcode) => (Some(Answer::Address(Address { postcode, ..address })), None),
+        Err(problem) => (None, Some(FieldProblem::Invalid(problem))),
     }
 }
 
@@ -368,8 +453,10 @@ mod tests {
             ("vorname", "Erika"),
             ("nachname", "Mustermann"),
             ("geburtsdatum", "12.08.1964"),
-            ("strasse", "Heidestraße 17"),
-            ("plz", "42651"),
+            ("anschrift.strasse", "Heidestraße"),
+            ("anschrift.hausnummer", "17"),
+            ("anschrift.plz", "42651"),
+            ("anschrift.ort", "Solingen"),
             ("hauptwohnsitz", main_residence),
         ]);
         form.take_step("person", &sent, answers, today()).unwrap()
@@ -395,7 +482,9 @@ mod tests {
         let sent = post(&[
             ("nachname", "Mustermann"),
             ("geburtsdatum", "31.02.1964"),
-            ("plz", "4265"),
+            ("anschrift.strasse", "Heidestraße"),
+            ("anschrift.plz", "4265"),
+            ("anschrift.ort", "Solingen"),
             ("hauptwohnsitz", "vielleicht"),
         ]);
         let problems = form
@@ -409,8 +498,10 @@ mod tests {
                     "geburtsdatum".into(),
                     FieldProblem::Invalid(Problem::NotADate)
                 ),
-                ("strasse".into(), FieldProblem::Required),
-                ("plz".into(), FieldProblem::Invalid(Problem::NotAPostcode)),
+                (
+                    "anschrift".into(),
+                    FieldProblem::Invalid(Problem::NotAPostcode)
+                ),
                 ("hauptwohnsitz".into(), FieldProblem::NotAnOption),
             ]
         );

@@ -9,7 +9,10 @@
 //! This is the first part of the form engine (issue 4); the definition format, steps and
 //! the web assistant build on it.
 
+pub mod builtin;
 pub mod definition;
 pub mod expr;
 pub mod fill;
+pub mod media;
+pub mod present;
 pub mod values;
