@@ -14,7 +14,23 @@ macro_rules! built_in {
 }
 
 /// (id, JSON) of every built-in definition.
-pub const DEFINITIONS: &[(&str, &str)] = built_in!["bewohnerparkausweis", "kontaktformular"];
+pub const DEFINITIONS: &[(&str, &str)] = built_in![
+    "bauantrag",
+    "beschaeftigungserlaubnis",
+    "bewohnerparkausweis",
+    "bibliotheksausweis",
+    "eheschliessung",
+    "einbuergerung",
+    "geburtsanzeige",
+    "gewerbeanmeldung",
+    "jobcenter-nachweise",
+    "kfz-ausserbetriebsetzung",
+    "kfz-zulassung",
+    "kontaktformular",
+    "personenstandsurkunde",
+    "roentgeneinrichtung",
+    "verpflichtungserklaerung",
+];
 
 /// The id of the general contact form, used for services without an assistant.
 pub const CONTACT_FORM: &str = "kontaktformular";
@@ -70,7 +86,10 @@ mod tests {
         let registry = Registry::built_in().unwrap_or_else(|m| {
             panic!(
                 "{}",
-                m.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+                m.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
             )
         });
         assert_eq!(registry.ids().count(), DEFINITIONS.len());

@@ -194,6 +194,9 @@ pub struct Choice {
 #[serde(deny_unknown_fields)]
 pub struct Computed {
     pub id: String,
+    /// Shown with the value on the check-your-answers page ("Gebühr"); none: not shown.
+    #[serde(default)]
+    pub label: Option<Text>,
     #[serde(rename = "type")]
     pub ty: ComputedType,
     pub value: String,
@@ -394,9 +397,29 @@ impl Checker {
                 }
             }
         }
-        for computed in &definition.computed {
+        for (i, computed) in definition.computed.iter().enumerate() {
             let place = format!("computed {}", computed.id);
             self.rule(&place, &computed.value, computed.ty.rule_type());
+            // Only values defined before: no value can depend on itself.
+            let later: Vec<&str> = definition.computed[i..]
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect();
+            let too_late: Vec<String> = self
+                .rules
+                .get(&computed.value)
+                .map(|expr| expr.fields())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|name| later.contains(name))
+                .map(str::to_owned)
+                .collect();
+            for name in too_late {
+                self.mistake(
+                    &place,
+                    format!("'{name}' is computed at or after this value; use only values computed before"),
+                );
+            }
         }
     }
 
@@ -564,6 +587,50 @@ mod tests {
             "computed gebuehr: at 0: if: wrong arguments; if(condition, then, else) in \"if(jahre == \"2\", euro(60), 30)\"",
         ];
         assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn computed_values_are_used_in_rules_in_order() {
+        let json = r#"{
+          "id": "x", "version": 1, "title": "X",
+          "steps": [
+            { "id": "a", "title": "A", "items": [
+              { "field": { "id": "jahre", "kind": "number", "label": "Jahre" } } ] },
+            { "id": "b", "title": "B", "show_if": "gebuehr > euro(0)", "items": [
+              { "info": { "text": "Sie zahlen online." } } ] }
+          ],
+          "computed": [
+            { "id": "gebuehr", "type": "money", "value": "euro(30) * jahre" },
+            { "id": "mit_porto", "type": "money", "value": "gebuehr + euro(1)" }
+          ]
+        }"#;
+        let form = load(json).unwrap_or_else(|m| panic!("{m:?}"));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut answers = crate::fill::Answers::default();
+        assert_eq!(form.steps_shown(&answers, today).len(), 1);
+        let sent = vec![("jahre".to_owned(), "2".to_owned())];
+        form.take_step("a", &sent, &mut answers, today).unwrap();
+        assert_eq!(
+            form.steps_shown(&answers, today).len(),
+            2,
+            "the fee shows step b"
+        );
+        assert_eq!(
+            form.computed(&answers, today)[1].1,
+            crate::expr::Value::Money(6100)
+        );
+        let circular = json.replace("euro(30) * jahre", "mit_porto - euro(1)");
+        let lines: Vec<String> = load(&circular)
+            .expect_err("circular")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "computed gebuehr: 'mit_porto' is computed at or after this value; use only values computed before"
+            ]
+        );
     }
 
     #[test]

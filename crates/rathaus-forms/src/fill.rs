@@ -76,12 +76,6 @@ impl Answer {
 #[serde(transparent)]
 pub struct Answers(pub HashMap<String, Answer>);
 
-impl Answers {
-    fn value(&self, id: &str) -> Value {
-        self.0.get(id).map_or(Value::Empty, Answer::value)
-    }
-}
-
 /// Why an answer was not taken. The web layer words it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldProblem {
@@ -130,9 +124,35 @@ impl Form {
         rule.is_none_or(|source| self.rule(source).eval(lookup, today).holds())
     }
 
+    /// The value of `id` for rules: an answer, or a computed value (which may use only
+    /// answers and the computed values defined before it, so this ends).
+    fn value_of(&self, answers: &Answers, id: &str, today: NaiveDate) -> Value {
+        if let Some(answer) = answers.0.get(id) {
+            return answer.value();
+        }
+        match self.definition.computed.iter().find(|c| c.id == id) {
+            Some(computed) => {
+                let lookup = |inner: &str| self.value_of(answers, inner, today);
+                self.rule(&computed.value).eval(&lookup, today)
+            }
+            None => Value::Empty,
+        }
+    }
+
+    /// Whether a field (or info block) with this `show_if` is shown for these answers.
+    pub fn holds(&self, rule: Option<&String>, answers: &Answers, today: NaiveDate) -> bool {
+        let lookup = |id: &str| self.value_of(answers, id, today);
+        self.shown(rule, &lookup, today)
+    }
+
+    /// The fields a rule reads.
+    pub fn rule_fields(&self, source: &str) -> Vec<&str> {
+        self.rule(source).fields()
+    }
+
     /// The steps shown for these answers, in order.
     pub fn steps_shown(&self, answers: &Answers, today: NaiveDate) -> Vec<&Step> {
-        let lookup = |id: &str| answers.value(id);
+        let lookup = |id: &str| self.value_of(answers, id, today);
         self.definition
             .steps
             .iter()
@@ -142,7 +162,7 @@ impl Form {
 
     /// The computed values (fees) for these answers.
     pub fn computed(&self, answers: &Answers, today: NaiveDate) -> Vec<(String, Value)> {
-        let lookup = |id: &str| answers.value(id);
+        let lookup = |id: &str| self.value_of(answers, id, today);
         self.definition
             .computed
             .iter()
@@ -195,7 +215,7 @@ impl Form {
                 None => answers.0.remove(&field.id),
             };
         }
-        let lookup = |id: &str| answers.value(id);
+        let lookup = |id: &str| self.value_of(answers, id, today);
         let mut page_problems = Problems::new();
         let mut hidden = Vec::new();
         for (field, answer, problem) in read {
@@ -259,7 +279,7 @@ impl Form {
             // Rules inside an entry name its fields as `group.field`.
             let lookup = |id: &str| match id.strip_prefix(&prefix) {
                 Some(inner) => entry.get(inner).map_or(Value::Empty, Answer::value),
-                None => answers.value(id),
+                None => self.value_of(answers, id, today),
             };
             for (field, problem) in entry_problems {
                 if !self.shown(field.show_if.as_ref(), &lookup, today) {
@@ -420,12 +440,20 @@ fn read_address(
     if address == Address::default() {
         return (None, None);
     }
-    let missing = parts.iter().find(|p| **p != "hausnummer" && part(p).is_empty());
+    let missing = parts
+        .iter()
+        .find(|p| **p != "hausnummer" && part(p).is_empty());
     if let Some(missing) = missing {
         return (None, Some(FieldProblem::MissingPart(missing)));
     }
     match values::postcode(&address.postcode) {
-        Ok(postcode) => (Some(Answer::Address(Address { postcode, ..address })), None),
+        Ok(postcode) => (
+            Some(Answer::Address(Address {
+                postcode,
+                ..address
+            })),
+            None,
+        ),
         Err(problem) => (None, Some(FieldProblem::Invalid(problem))),
     }
 }

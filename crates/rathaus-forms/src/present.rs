@@ -24,7 +24,7 @@ pub fn german_amount(cents: i64) -> String {
     let euros = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, digit) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i) % 3 == 0 {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(digit);
@@ -203,7 +203,8 @@ mod tests {
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
         .collect();
         assert_eq!(
-            form.take_step("person", &sent, &mut answers, today).unwrap(),
+            form.take_step("person", &sent, &mut answers, today)
+                .unwrap(),
             vec![]
         );
         let again = form.step_inputs("person", &answers);

@@ -134,6 +134,28 @@ impl Expr {
         self.ty
     }
 
+    /// The fields the rule reads (`kinder.vorname` inside groups).
+    pub fn fields(&self) -> Vec<&str> {
+        fn walk<'a>(node: &'a parser::Node, out: &mut Vec<&'a str>) {
+            match node {
+                parser::Node::Field { name, .. } => out.push(name),
+                parser::Node::Not(inner, _) | parser::Node::Neg(inner, _) => walk(inner, out),
+                parser::Node::Binary { left, right, .. } => {
+                    walk(left, out);
+                    walk(right, out);
+                }
+                parser::Node::Call { args, .. } => args.iter().for_each(|a| walk(a, out)),
+                parser::Node::Bool(_)
+                | parser::Node::Number(_)
+                | parser::Node::Text(_)
+                | parser::Node::List(_) => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out
+    }
+
     /// The value for the given answers; `today` for `today()`.
     pub fn eval(&self, answers: &dyn Fn(&str) -> Value, today: NaiveDate) -> Value {
         eval::eval(&self.root, answers, today)
