@@ -79,6 +79,10 @@ pub struct Service {
     pub online: bool,
     #[serde(default)]
     pub form: Option<String>,
+    /// The online application can be made without an account (only what needs no
+    /// proof of identity, such as a contact form or a library card).
+    #[serde(default)]
+    pub anonymous: bool,
     #[serde(default)]
     pub appointment: bool,
     /// Only in person: where and when.

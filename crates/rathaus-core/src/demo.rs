@@ -212,3 +212,28 @@ async fn seed_staff(db: &Db, tenant: &Tenant) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_assistant_the_demo_catalog_names_is_built_in() {
+        let forms = rathaus_forms::builtin::Registry::built_in().expect("definitions load");
+        let catalog = demo_catalog().unwrap();
+        let named: Vec<&str> = catalog
+            .services
+            .iter()
+            .filter_map(|s| s.form.as_deref())
+            .collect();
+        assert!(named.len() >= 14, "{named:?}");
+        for form in &named {
+            assert!(forms.get(form).is_some(), "the catalog names '{form}'");
+        }
+        // Every built-in assistant but the general contact form belongs to a service.
+        for id in forms.ids() {
+            let used = named.contains(&id) || id == rathaus_forms::builtin::CONTACT_FORM;
+            assert!(used, "'{id}' is offered by no service");
+        }
+    }
+}

@@ -113,7 +113,7 @@ impl Registry {
 }
 
 /// Housekeeping: finished jobs after a week, ended sessions, failed logins that no
-/// longer count. Every worker runs it hourly; it can also be queued as a job.
+/// longer count, expired drafts. Every worker runs it hourly; it can also be queued as a job.
 pub const CLEANUP: &str = "maintenance.cleanup";
 struct Cleanup;
 
@@ -128,7 +128,8 @@ pub async fn cleanup(db: &Db) -> Result<(), JobFailure> {
     let jobs = jobs::purge_done(db.conn(), Duration::days(7)).await?;
     let sessions = crate::sessions::purge_expired(db.conn()).await?;
     let failures = crate::login_guard::purge_old(db).await?;
-    info!(jobs, sessions, failures, "cleanup done");
+    let drafts = crate::drafts::purge_expired(db).await?;
+    info!(jobs, sessions, failures, drafts, "cleanup done");
     Ok(())
 }
 

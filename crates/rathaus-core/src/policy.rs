@@ -103,6 +103,23 @@ pub fn require_in_organisation(membership: Option<&str>, action: OrganisationAct
     }
 }
 
+/// Whether `owner` may see and fill in a draft: its account, or the browser that holds
+/// the token of an anonymous draft. Nobody else — staff see applications only once they
+/// are sent.
+pub fn owns_draft(
+    draft: &rathaus_store::entities::draft::Model,
+    owner: &crate::drafts::Owner,
+) -> bool {
+    use crate::drafts::Owner;
+    match owner {
+        Owner::Citizen(id) => draft.citizen_id == Some(*id),
+        Owner::Browser(token) => {
+            draft.citizen_id.is_none()
+                && draft.browser_hash.as_deref() == Some(crate::secrets::token_hash(token).as_str())
+        }
+    }
+}
+
 fn denial(permission: Permission) -> &'static str {
     match permission {
         Permission::ReadAuditLog => "reading the audit log needs a role that grants it",

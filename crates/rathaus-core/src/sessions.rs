@@ -128,6 +128,17 @@ async fn touch(db: &Db, hash: &str, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
+/// How sure the login of this session is of the person (`Basis` for a password login).
+pub async fn trust_level(conn: &impl ConnectionTrait, token: &str) -> Result<TrustLevel> {
+    let found = session::Entity::find_by_id(token_hash(token))
+        .one(conn)
+        .await?;
+    Ok(found
+        .and_then(|s| s.trust_level)
+        .and_then(|level| TrustLevel::parse(&level))
+        .unwrap_or(TrustLevel::Basis))
+}
+
 /// Lets the session act for an organisation (or for the person alone, with `None`).
 /// The caller has checked membership.
 pub async fn set_acting_for(

@@ -4,6 +4,7 @@
 
 mod account;
 pub mod assets;
+mod assistant;
 mod chrome;
 pub mod error;
 mod external_login;
@@ -33,7 +34,7 @@ use tower_http::trace::TraceLayer;
 pub use observability::metrics_handle;
 use routes::Routes;
 pub use routes::{Access, RouteInfo};
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, DEFAULT_DRAFT_DAYS, WebConfig};
 pub use tenant::TenantResolver;
 
 /// Uploads larger than this are refused before they reach a handler.
@@ -42,6 +43,7 @@ const BODY_LIMIT: usize = 25 * 1024 * 1024;
 /// The pages of a tenant and who may use them: the router is built from this table.
 fn tenant_routes() -> Routes {
     portal::routes()
+        .merge(assistant::routes())
         .merge(staff::routes())
         .merge(account::routes())
 }

@@ -48,6 +48,15 @@ pub const LOGIN_BINDING: SessionCookie = SessionCookie {
     lifetime: Lifetime::Seconds(600),
 };
 
+/// The token of an anonymous visitor's drafts (services that need no account). Lax, so
+/// that it comes along when the person returns from a payment page.
+pub const DRAFT_BROWSER: SessionCookie = SessionCookie {
+    name: "rathaus_entwurf",
+    path: "/",
+    same_site: "Lax",
+    lifetime: Lifetime::Seconds(60 * 60 * 24 * 30),
+};
+
 impl SessionCookie {
     fn name(&self, secure: bool) -> String {
         if secure {

@@ -1,13 +1,14 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use rathaus_forms::builtin::Registry;
 use rathaus_store::{BlobStore, Db};
 use tokio::sync::Notify;
 
 use crate::tenant::TenantResolver;
 
 /// Settings the HTTP layer needs from the configuration.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebConfig {
     /// Rathaus is reached over HTTPS (directly or behind a proxy): send HSTS and mark
     /// cookies `Secure`.
@@ -20,6 +21,8 @@ pub struct WebConfig {
     /// tenant's registered hosts (e.g. the demo on 127.0.0.1). Never taken from the
     /// request itself: a forged Host header must not end up in a mailed link.
     pub public_url: Option<String>,
+    /// Days a draft is kept after its last change before it is deleted.
+    pub draft_days: u32,
 }
 
 /// Shared by all handlers; cheap to clone.
@@ -30,6 +33,11 @@ pub struct AppState {
     pub tenants: TenantResolver,
     pub metrics: PrometheusHandle,
     pub config: Arc<WebConfig>,
+    /// The form definitions, checked at start.
+    pub forms: Registry,
     /// Wakes the in-process job worker after enqueuing, if one runs.
     pub job_waker: Option<Arc<Notify>>,
 }
+
+/// Long enough to gather documents, short enough not to keep forgotten personal data.
+pub const DEFAULT_DRAFT_DAYS: u32 = 30;

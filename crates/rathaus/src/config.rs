@@ -39,6 +39,9 @@ pub struct Config {
     pub trusted_origins: Vec<String>,
     #[serde(default)]
     pub mail: MailSettings,
+    /// Days a draft application is kept after its last change.
+    #[serde(default = "default_draft_days")]
+    pub draft_days: u32,
 }
 
 /// Outgoing mail. Without `smtp_url`, mails are written as `.eml` files into
@@ -66,6 +69,10 @@ fn default_listen() -> SocketAddr {
 
 fn default_data_dir() -> PathBuf {
     PathBuf::from("./data")
+}
+
+fn default_draft_days() -> u32 {
+    rathaus_web::DEFAULT_DRAFT_DAYS
 }
 
 fn yes() -> bool {
@@ -121,6 +128,11 @@ impl Config {
                 "text" => LogFormat::Text,
                 other => bail!("RATHAUS_LOG_FORMAT='{other}' must be json or text"),
             };
+        }
+        if let Some(v) = var("RATHAUS_DRAFT_DAYS") {
+            self.draft_days = v.parse().ok().filter(|days| *days > 0).with_context(|| {
+                format!("RATHAUS_DRAFT_DAYS='{v}' must be a number of days (1 or more)")
+            })?;
         }
         if let Some(v) = var("RATHAUS_RUN_JOBS") {
             self.run_jobs = parse_bool("RATHAUS_RUN_JOBS", &v)?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rathaus_core::jobs::{Registry, Worker, WorkerConfig};
+use rathaus_forms::builtin as forms;
 use rathaus_store::{BlobStore, Db};
 use rathaus_web::{AppState, TenantResolver, WebConfig};
 use tokio::net::TcpListener;
@@ -87,7 +88,12 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             fallback_tenant: config.fallback_tenant.clone(),
             trusted_origins: config.trusted_origins.clone(),
             public_url: config.public_url.clone(),
+            draft_days: config.draft_days,
         }),
+        forms: forms::Registry::built_in().map_err(|mistakes| {
+            let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("the form definitions have mistakes:\n{}", lines.join("\n"))
+        })?,
         job_waker,
     };
     let app = rathaus_web::app(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;

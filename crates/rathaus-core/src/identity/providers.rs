@@ -222,6 +222,15 @@ pub(super) fn level_of(provider: &Provider, acr: &str) -> Option<TrustLevel> {
         .and_then(|l| TrustLevel::parse(l))
 }
 
+/// The highest trust level a login through the provider can reach (for offering the
+/// providers that suffice for a service).
+pub fn highest_level(provider: &Provider) -> Option<TrustLevel> {
+    acr_levels(provider)
+        .values()
+        .filter_map(|l| TrustLevel::parse(l))
+        .max()
+}
+
 /// The `acr` values configured for the provider.
 pub(super) fn known_acr_values(provider: &Provider) -> Vec<String> {
     acr_levels(provider).into_keys().collect()

@@ -7,6 +7,8 @@ pub mod citizen;
 pub mod citizen_identity;
 pub mod citizen_token;
 pub mod department;
+pub mod draft;
+pub mod draft_file;
 pub mod identity_provider;
 pub mod job;
 pub mod life_situation;

@@ -17,6 +17,7 @@ mod m20261123_000011_roles_departments;
 mod m20261123_000012_staff_sso;
 mod m20261123_000013_login_binding;
 mod m20261123_000014_catalog;
+mod m20261123_000015_drafts;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_staff_sso::Migration),
             Box::new(m20261123_000013_login_binding::Migration),
             Box::new(m20261123_000014_catalog::Migration),
+            Box::new(m20261123_000015_drafts::Migration),
         ]
     }
 }

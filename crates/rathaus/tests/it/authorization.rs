@@ -73,14 +73,24 @@ fn organisation_action(path: &str) -> Option<OrganisationAction> {
     }
 }
 
+/// A route about one draft (`/entwurf/{id}…`): only its owner reaches it; for everyone
+/// else it does not exist (404, not 403: the id is not even confirmed).
+fn about_draft(path: &str) -> bool {
+    path.starts_with("/entwurf/{id}")
+}
+
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Served,
     Forbidden,
     ToLogin,
+    NotFound,
 }
 
-fn outcome(response: &reqwest::Response) -> Outcome {
+fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
+    if about_draft(route.path) && response.status() == 404 {
+        return Outcome::NotFound;
+    }
     let location = response
         .headers()
         .get("location")
@@ -98,6 +108,12 @@ fn outcome(response: &reqwest::Response) -> Outcome {
 }
 
 fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
+    if about_draft(route.path) {
+        return match visitor {
+            Visitor::Citizen => Outcome::Served,
+            _ => Outcome::NotFound,
+        };
+    }
     let citizen = matches!(
         visitor,
         Visitor::Citizen | Visitor::CitizenB | Visitor::OrganisationMember
@@ -190,7 +206,17 @@ async fn request(
     route: &RouteInfo,
     cookie: Option<String>,
 ) -> reqwest::Response {
-    let url = app.url(&concrete(route.path, people));
+    let mut path = concrete(route.path, people);
+    if about_draft(route.path) {
+        // A fresh draft of citizen A for every request (one of them discards it).
+        path = path
+            .replace(
+                &Uuid::nil().to_string(),
+                &draft_of_citizen_a(app, people).await,
+            )
+            .replace("{step}", "person");
+    }
+    let url = app.url(&path);
     let mut request = app.client.request(route.method.clone(), url);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -199,6 +225,25 @@ async fn request(
         request = request.form(&[("leer", "")]);
     }
     request.send().await.unwrap()
+}
+
+async fn draft_of_citizen_a(app: &TestApp, people: &People) -> String {
+    use rathaus_core::drafts::{self, NewDraft, Owner};
+    let forms = rathaus_forms::builtin::Registry::built_in().unwrap();
+    let form = forms.get("bewohnerparkausweis").unwrap();
+    let new = NewDraft {
+        tenant_id: people.tenant,
+        service_key: "bewohnerparkausweis",
+        form: &form,
+        owner: &Owner::Citizen(people.citizen),
+        answers: Default::default(),
+    };
+    let origin = rathaus_core::actor::Origin::default();
+    let keep = chrono::Duration::days(1);
+    let draft = drafts::create(app.db(), new, keep, &Actor::system("test"), &origin)
+        .await
+        .unwrap();
+    draft.id.to_string()
 }
 
 async fn people(app: &TestApp) -> People {
@@ -344,7 +389,7 @@ on_both_backends!(
             for visitor in visitors() {
                 let cookie = cookie(&app, &people, visitor).await;
                 let response = request(&app, &people, route, cookie).await;
-                let got = outcome(&response);
+                let got = outcome(route, &response);
                 let want = expected(route, visitor, &people);
                 if got != want {
                     wrong.push(format!(
@@ -359,9 +404,12 @@ on_both_backends!(
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
         // A citizen route about an object must say how its object is checked.
         for route in &table {
-            let about_object = route.path.starts_with("/konto/") && route.path.contains("{id}");
+            let citizen_side = !route.path.starts_with("/verwaltung");
+            let about_object = citizen_side && route.path.contains("{id}");
             assert!(
-                !about_object || organisation_action(route.path).is_some(),
+                !about_object
+                    || organisation_action(route.path).is_some()
+                    || about_draft(route.path),
                 "{} {} is about an object but missing from the matrix",
                 route.method,
                 route.path

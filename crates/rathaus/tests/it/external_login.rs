@@ -11,7 +11,7 @@ use crate::accounts::{
 use crate::harness::{OidcProvider, SmtpServer, TestApp};
 use crate::on_both_backends;
 
-const SLUG: &str = "test-eid";
+pub(crate) const SLUG: &str = "test-eid";
 
 /// The test provider's `acr` values and the trust levels they stand for.
 pub(crate) const EIDAS_LEVELS: &[(&str, TrustLevel)] = &[
@@ -24,7 +24,7 @@ pub(crate) const EIDAS_LEVELS: &[(&str, TrustLevel)] = &[
 ];
 
 /// The app with the provider configured for its tenant.
-async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcProvider) {
+pub(crate) async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcProvider) {
     let (app, smtp) = start(backend).await;
     let provider = OidcProvider::start(&format!(
         "{}/konto/anmelden/extern/{SLUG}/rueckkehr",

@@ -1,0 +1,332 @@
+//! Drafts of applications: the answers given in a form assistant so far, saved after
+//! every page so that nothing typed is lost, and the files uploaded for them.
+//!
+//! A draft belongs to a citizen account, or — where the service allows anonymous use —
+//! to the browser holding its token; only the owner reaches it ([`crate::policy`]).
+//! Every save moves the expiry forward; expired drafts and their file links are deleted
+//! by the hourly cleanup. The files' bytes are stored once in the content-addressed
+//! blob store however often they are uploaded.
+
+use chrono::{DateTime, Duration, Utc};
+use rathaus_forms::definition::Form;
+use rathaus_forms::fill::Answers;
+use rathaus_forms::media;
+use rathaus_store::blob::Bytes;
+use rathaus_store::entities::{draft, draft_file};
+use rathaus_store::{BlobStore, Db};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
+use crate::error::{CoreError, Result};
+use crate::policy;
+use crate::secrets::{new_token, token_hash};
+
+/// A new token for the drafts of an anonymous browser.
+pub fn new_browser_token() -> String {
+    new_token()
+}
+
+/// Who is filling in.
+#[derive(Clone, Debug)]
+pub enum Owner {
+    Citizen(Uuid),
+    /// An anonymous visitor, known by the token in a browser cookie.
+    Browser(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub service_key: String,
+    pub form_id: String,
+    pub form_version: i32,
+    pub answers: Answers,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Draft {
+    fn of(row: draft::Model) -> Result<Self> {
+        let answers = serde_json::from_str(&row.answers)
+            .map_err(|e| CoreError::Invalid(format!("stored answers of draft {}: {e}", row.id)))?;
+        Ok(Self {
+            id: row.id,
+            tenant_id: row.tenant_id,
+            service_key: row.service_key,
+            form_id: row.form_id,
+            form_version: row.form_version,
+            answers,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            expires_at: row.expires_at,
+        })
+    }
+}
+
+fn answers_json(answers: &Answers) -> String {
+    serde_json::to_string(answers).expect("answers serialise")
+}
+
+/// What a new draft is for.
+pub struct NewDraft<'a> {
+    pub tenant_id: Uuid,
+    pub service_key: &'a str,
+    pub form: &'a Form,
+    pub owner: &'a Owner,
+    /// The prefilled answers.
+    pub answers: Answers,
+}
+
+/// Starts a draft.
+pub async fn create(
+    db: &Db,
+    new: NewDraft<'_>,
+    keep: Duration,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Draft> {
+    let NewDraft {
+        tenant_id,
+        service_key,
+        form,
+        owner,
+        answers,
+    } = new;
+    let now = Utc::now();
+    let (citizen_id, browser_hash) = match owner {
+        Owner::Citizen(id) => (Some(*id), None),
+        Owner::Browser(token) => (None, Some(token_hash(token))),
+    };
+    let row = draft::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant_id),
+        service_key: Set(service_key.to_owned()),
+        form_id: Set(form.definition.id.clone()),
+        form_version: Set(form.definition.version as i32),
+        citizen_id: Set(citizen_id),
+        browser_hash: Set(browser_hash),
+        answers: Set(answers_json(&answers)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        expires_at: Set(now + keep),
+    };
+    let txn = db.begin_write().await?;
+    let row = row.insert(&txn).await?;
+    let event = Event::new("draft.created", "draft")
+        .object(row.id.to_string())
+        .details(serde_json::json!({ "service": service_key }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Draft::of(row)
+}
+
+/// The draft if `owner` owns it in this tenant and it has not expired.
+pub async fn find(db: &Db, tenant_id: Uuid, id: Uuid, owner: &Owner) -> Result<Option<Draft>> {
+    let Some(row) = draft::Entity::find_by_id(id).one(db.conn()).await? else {
+        return Ok(None);
+    };
+    let owned = row.tenant_id == tenant_id && policy::owns_draft(&row, owner);
+    if !owned || row.expires_at <= Utc::now() {
+        return Ok(None);
+    }
+    Draft::of(row).map(Some)
+}
+
+/// Saves the answers and moves the expiry forward.
+pub async fn save(db: &Db, draft: &Draft, keep: Duration) -> Result<()> {
+    let now = Utc::now();
+    draft::Entity::update_many()
+        .col_expr(draft::Column::Answers, answers_json(&draft.answers).into())
+        .col_expr(draft::Column::UpdatedAt, now.into())
+        .col_expr(draft::Column::ExpiresAt, (now + keep).into())
+        .filter(draft::Column::Id.eq(draft.id))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// The open drafts of a citizen, most recent first.
+pub async fn of_citizen(db: &Db, tenant_id: Uuid, citizen_id: Uuid) -> Result<Vec<Draft>> {
+    draft::Entity::find()
+        .filter(draft::Column::TenantId.eq(tenant_id))
+        .filter(draft::Column::CitizenId.eq(citizen_id))
+        .filter(draft::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(draft::Column::UpdatedAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(Draft::of)
+        .collect()
+}
+
+/// Deletes a draft and its file links (the owner's choice).
+pub async fn discard(db: &Db, draft: &Draft, actor: &Actor, origin: &Origin) -> Result<()> {
+    let txn = db.begin_write().await?;
+    draft::Entity::delete_by_id(draft.id).exec(&txn).await?;
+    let event = Event::new("draft.discarded", "draft").object(draft.id.to_string());
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes the drafts past their expiry; their file rows go with them.
+pub async fn purge_expired(db: &Db) -> Result<u64> {
+    let done = draft::Entity::delete_many()
+        .filter(draft::Column::ExpiresAt.lte(Utc::now()))
+        .exec(db.conn())
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// An uploaded file as the draft knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftFile {
+    pub id: Uuid,
+    pub field: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+impl From<draft_file::Model> for DraftFile {
+    fn from(row: draft_file::Model) -> Self {
+        Self {
+            id: row.id,
+            field: row.field,
+            file_name: row.file_name,
+            media_type: row.media_type,
+            size: row.size,
+            sha256: row.sha256,
+        }
+    }
+}
+
+/// Why an upload was not taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadProblem {
+    Empty,
+    TooLarge {
+        max_bytes: u64,
+    },
+    /// The content is none of the accepted types (whatever the name says).
+    WrongType {
+        accepted: Vec<String>,
+    },
+}
+
+/// What a file field accepts.
+pub struct Accept<'a> {
+    pub media_types: &'a [String],
+    pub max_bytes: u64,
+}
+
+/// Checks an upload by its content and stores it for `field` of the draft.
+pub async fn attach(
+    db: &Db,
+    blobs: &BlobStore,
+    draft: &Draft,
+    field: &str,
+    file_name: &str,
+    bytes: Bytes,
+    accept: &Accept<'_>,
+) -> Result<Result<DraftFile, UploadProblem>> {
+    if bytes.is_empty() {
+        return Ok(Err(UploadProblem::Empty));
+    }
+    if bytes.len() as u64 > accept.max_bytes {
+        return Ok(Err(UploadProblem::TooLarge {
+            max_bytes: accept.max_bytes,
+        }));
+    }
+    let media_type = media::sniff(&bytes).filter(|t| accept.media_types.iter().any(|a| a == t));
+    let Some(media_type) = media_type else {
+        return Ok(Err(UploadProblem::WrongType {
+            accepted: accept.media_types.to_vec(),
+        }));
+    };
+    // The blob first: a crash before the row leaves an unreferenced blob, never a row
+    // without its bytes.
+    let stored = blobs.put(bytes).await?;
+    let row = draft_file::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        draft_id: Set(draft.id),
+        field: Set(field.to_owned()),
+        sha256: Set(stored.sha256),
+        size: Set(stored.size as i64),
+        media_type: Set(media_type.to_owned()),
+        file_name: Set(clean_file_name(file_name)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db.conn())
+    .await?;
+    Ok(Ok(row.into()))
+}
+
+/// The name as shown back: no path, no control characters, at most 255 characters.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    if clean.trim().is_empty() {
+        "Datei".to_owned()
+    } else {
+        clean
+    }
+}
+
+/// The files uploaded for a draft, in upload order.
+pub async fn files(db: &Db, draft: &Draft) -> Result<Vec<DraftFile>> {
+    Ok(draft_file::Entity::find()
+        .filter(draft_file::Column::DraftId.eq(draft.id))
+        .order_by_asc(draft_file::Column::CreatedAt)
+        .order_by_asc(draft_file::Column::Id)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(DraftFile::from)
+        .collect())
+}
+
+/// Removes an upload from the draft (the answers still naming it are the caller's).
+pub async fn remove_file(db: &Db, draft: &Draft, file_id: Uuid) -> Result<()> {
+    draft_file::Entity::delete_many()
+        .filter(draft_file::Column::DraftId.eq(draft.id))
+        .filter(draft_file::Column::Id.eq(file_id))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// Moves an anonymous draft into the account of the person who just logged in.
+pub async fn adopt(db: &Db, draft: &Draft, citizen_id: Uuid) -> Result<()> {
+    let Some(row) = draft::Entity::find_by_id(draft.id).one(db.conn()).await? else {
+        return Ok(());
+    };
+    let mut row = row.into_active_model();
+    row.citizen_id = Set(Some(citizen_id));
+    row.browser_hash = Set(None);
+    row.update(db.conn()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(
+            clean_file_name("C:\\Users\\erika\\Nachweis.pdf"),
+            "Nachweis.pdf"
+        );
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("a\nb\u{0}.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name(" "), "Datei");
+    }
+}
