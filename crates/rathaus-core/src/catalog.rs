@@ -33,7 +33,7 @@ pub struct CatalogFile {
     pub services: Vec<Service>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LifeSituation {
     pub key: String,
@@ -42,7 +42,7 @@ pub struct LifeSituation {
 }
 
 /// One service, as citizens read it on its page.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Stable, for URLs: `bewohnerparkausweis`.
@@ -454,6 +454,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The entries of `keys` the tenant offers, in the order of `keys`, overrides applied.
+/// Every service the tenant offers, by name.
+pub async fn all_offered(conn: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<Service>> {
+    let keys: Vec<String> = tenant_service::Entity::find()
+        .filter(tenant_service::Column::TenantId.eq(tenant_id))
+        .filter(tenant_service::Column::Enabled.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.service_key)
+        .collect();
+    let mut services = offered(conn, tenant_id, &keys).await?;
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(services)
+}
+
 async fn offered(
     conn: &impl ConnectionTrait,
     tenant_id: Uuid,

@@ -48,7 +48,7 @@ pub struct Definition {
     pub title: Text,
     pub steps: Vec<Step>,
     /// Values computed from the answers (fees, durations), usable in rules by id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub computed: Vec<Computed>,
 }
 
@@ -58,7 +58,7 @@ pub struct Step {
     pub id: String,
     pub title: Text,
     /// The step is shown only when this rule holds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<String>,
     pub items: Vec<Item>,
 }
@@ -128,41 +128,41 @@ pub struct Field {
     pub id: String,
     pub kind: Kind,
     pub label: Text,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<Text>,
     /// Longer help, shown on request (an expandable block).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<Text>,
     /// `true`, or a rule that makes the field required.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Required::is_no")]
     pub required: Required,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<usize>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<usize>,
     /// Lower and upper bounds as rules (numbers, money, dates: `today()`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Pattern>,
     /// For select, radio and checkboxes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<Choice>,
     /// Where the answer can come from: `profile.family_name`, `profile.address`, … (see
     /// [`PREFILL_SOURCES`]) or an earlier answer, `answer.FIELD`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<String>,
     /// For files: accepted media types and the size limit per file.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accept: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<u64>,
     /// For groups: the fields of one entry.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Field>,
 }
 
@@ -195,7 +195,7 @@ pub struct Choice {
 pub struct Computed {
     pub id: String,
     /// Shown with the value on the check-your-answers page ("Gebühr"); none: not shown.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Text>,
     #[serde(rename = "type")]
     pub ty: ComputedType,
@@ -221,6 +221,12 @@ impl ComputedType {
             Self::Date => Type::Date,
             Self::Text => Type::Text,
         }
+    }
+}
+
+impl Required {
+    fn is_no(&self) -> bool {
+        matches!(self, Self::No | Self::Always(false))
     }
 }
 
@@ -631,6 +637,20 @@ mod tests {
                 "computed gebuehr: 'mit_porto' is computed at or after this value; use only values computed before"
             ]
         );
+    }
+
+    #[test]
+    fn every_built_in_definition_reads_back_as_written() {
+        for (id, json) in crate::builtin::DEFINITIONS {
+            let form = load(json).unwrap_or_else(|m| panic!("{id}: {m:?}"));
+            let written = serde_json::to_string(&form.definition).unwrap();
+            let again = load(&written).unwrap_or_else(|m| panic!("{id} again: {m:?}"));
+            assert_eq!(
+                serde_json::to_value(&again.definition).unwrap(),
+                serde_json::to_value(&form.definition).unwrap(),
+                "{id}"
+            );
+        }
     }
 
     #[test]

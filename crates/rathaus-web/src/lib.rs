@@ -3,6 +3,7 @@
 //! `rathaus-core`, render.
 
 mod account;
+mod api;
 pub mod assets;
 mod assistant;
 mod chrome;
@@ -31,6 +32,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use api::ApiDoc;
 pub use observability::metrics_handle;
 use routes::Routes;
 pub use routes::{Access, RouteInfo};
@@ -44,6 +46,7 @@ const BODY_LIMIT: usize = 25 * 1024 * 1024;
 fn tenant_routes() -> Routes {
     portal::routes()
         .merge(assistant::routes())
+        .merge(api::routes())
         .merge(staff::routes())
         .merge(account::routes())
 }

@@ -56,7 +56,7 @@ fn keep(state: &AppState) -> Duration {
 }
 
 /// The form a service is applied for with: its assistant, or the general contact form.
-fn form_of(state: &AppState, service: &Service) -> Option<Arc<Form>> {
+pub(crate) fn form_of(state: &AppState, service: &Service) -> Option<Arc<Form>> {
     let id = service
         .form
         .as_deref()

@@ -5,6 +5,7 @@ mod harness;
 
 mod account_settings;
 mod accounts;
+mod api;
 mod assistant;
 mod audit;
 mod authorization;

@@ -1,0 +1,222 @@
+// Every form assistant of the demo town hall, in a real browser, with and without
+// JavaScript: a citizen logged in with the eID (trust level "substanziell") starts it
+// from the service, fills in every page up to the check-your-answers page, and axe-core
+// finds no violation on any page — the start page, every step (also when it comes back
+// with mistakes), the check page and the printable summary.
+//
+// The pages are filled in the way a person would without knowing the definitions: every
+// input gets a plausible value for its kind; where the server names a mistake, the next
+// plausible value is tried (a date in the future instead of the past, a number in
+// another range). Fields whose answers must have a special form (FIN, eVB number,
+// register numbers) have their example values below.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations,
+} from './rathaus.mjs';
+
+const ASSISTANTS = [
+  'bewohnerparkausweis', 'einbuergerung-beantragen', 'verpflichtungserklaerung',
+  'beschaeftigungserlaubnis-geduldete', 'kfz-zulassung', 'kfz-ausserbetriebsetzung',
+  'personenstandsurkunde-bestellen', 'geburt-anzeigen', 'eheschliessung-anmelden',
+  'gewerbeanmeldung', 'bibliotheksausweis', 'jobcenter-nachweise-einreichen',
+  'bauantrag-vereinfachtes-verfahren', 'roentgeneinrichtung-anzeigen',
+  // A service without an assistant: the general contact form.
+  'visum-verlaengern',
+];
+
+/** Answers of a special form, by field id (the last part of an input's name). */
+const EXAMPLES = {
+  fin: ['WVWZZZ1JZXW000001'],
+  fin_ende: ['0001'],
+  evb: ['A1B2C3D'],
+  code_zb1: ['K7Q2M9X'],
+  code_plakette_hinten: ['A1B'],
+  code_plakette_vorne: ['C2D'],
+  registernummer: ['HRB 12345', 'G 1234/1985'],
+  bg_nummer: ['12345BG0012345'],
+  kundennummer: ['123A456789'],
+  bamf_aktenzeichen: ['1234567-123'],
+  betriebsnummer: ['12345678'],
+  geburtszeit: ['08:15'],
+  gast_passnummer: ['C01X00T47'],
+};
+
+function date(daysFromToday) {
+  const d = new Date(Date.now() + daysFromToday * 86_400_000);
+  return `${String(d.getDate()).padStart(2, '0')}.${String(d.getMonth() + 1).padStart(2, '0')}.${d.getFullYear()}`;
+}
+
+const LONG_TEXT = 'Ausführliche Angabe für den Test des Antragsassistenten in Musterstadt.';
+const BY_KIND = {
+  text: ['Testeintrag Musterstadt', LONG_TEXT, '12'],
+  textarea: [LONG_TEXT],
+  number: ['2', '1', '40', '2000', '0'],
+  money: ['2500', '20', '0'],
+  date: ['01.01.2000', date(40), date(80), date(0)],
+  email: ['erika@example.org'],
+  tel: ['0212 290-0'],
+  iban: ['DE02120300000000202051'],
+  registration: ['SG-AB 123'],
+  postcode: ['42651'],
+};
+const ADDRESS = { strasse: 'Teststraße', hausnummer: '1', plz: '42651', ort: 'Musterstadt' };
+
+let demo;
+let browser;
+let provider;
+let files;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launchBrowser();
+  const base = demo.url.replace(/\/$/, '');
+  provider = await startOidcProvider(`${base}/konto/anmelden/extern/test-eid/rueckkehr`);
+  rathausAdmin(demo.data, [
+    'admin', 'add-identity-provider', '--tenant', 'musterstadt', '--slug', 'test-eid',
+    '--name', 'Test-eID', '--issuer', provider.issuer, '--client-id', 'rathaus',
+    '--scope', 'email', '--scope', 'profile', '--scope', 'address',
+    '--acr', 'http://eidas.europa.eu/LoA/substantial=substanziell',
+  ], 'rathaus-test-secret\n');
+  files = mkdtempSync(join(tmpdir(), 'rathaus-uploads-'));
+  writeFileSync(join(files, 'nachweis.pdf'), '%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  // The smallest PNG: one transparent pixel.
+  writeFileSync(join(files, 'foto.png'), Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+});
+
+after(async () => {
+  await browser?.close();
+  provider?.stop();
+  demo?.stop();
+  if (files) rmSync(files, { recursive: true, force: true });
+});
+
+/** Logs in with the eID in a fresh context; `javaScriptEnabled` as asked. */
+async function eidSession(javaScriptEnabled) {
+  const context = await browser.newContext({ locale: 'de-DE', javaScriptEnabled });
+  const page = await context.newPage();
+  // A step that waits for something that never comes fails with its locator.
+  page.setDefaultTimeout(15_000);
+  const base = demo.url.replace(/\/$/, '');
+  await page.goto(`${base}/konto/anmelden`);
+  await page.click('a:has-text("Mit Test-eID anmelden")');
+  await page.selectOption('#person', 'erika');
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, '/konto');
+  return { context, page, base };
+}
+
+/** Fills every input of the step form that is editable; `attempt` picks, per input id,
+ *  which plausible value to try. */
+async function fillStep(page, attempt) {
+  const inputs = await page.$$eval('form [data-kind]', (elements) => elements.map((e) => ({
+    id: e.id, name: e.name, kind: e.dataset.kind, type: e.type, readonly: e.readOnly,
+    accept: e.accept ?? '', value: e.value, checked: e.checked ?? false,
+  })));
+  const ticked = new Set();
+  for (const input of inputs) {
+    if (input.readonly) continue;
+    const field = input.name.split('.').at(-1);
+    const n = attempt.get(input.id) ?? 0;
+    if (input.kind === 'file') {
+      const name = input.accept.includes('application/pdf') || input.accept === '' ? 'nachweis.pdf' : 'foto.png';
+      if ((await page.$$(`input[type=hidden][name="${input.name}"]`)).length === 0) {
+        await page.setInputFiles(`#${input.id}`, join(files, name));
+      }
+    } else if (input.type === 'radio') {
+      // The first answer of each question (once per name).
+      if (!ticked.has(input.name)) {
+        const already = inputs.some((i) => i.name === input.name && i.checked);
+        if (!already) await page.check(`#${input.id}`);
+        ticked.add(input.name);
+      }
+    } else if (input.type === 'checkbox') {
+      if (input.kind === 'consent' || !ticked.has(input.name)) await page.check(`#${input.id}`);
+      ticked.add(input.name);
+    } else if (input.kind === 'select') {
+      const options = await page.$$eval(`#${input.id} option`, (os) => os.map((o) => o.value).filter(Boolean));
+      await page.selectOption(`#${input.id}`, options[Math.min(n, options.length - 1)]);
+    } else if (input.kind === 'address') {
+      const part = input.name.split('.').at(-1);
+      if (!input.value) await page.fill(`#${input.id}`, ADDRESS[part]);
+    } else {
+      const choices = EXAMPLES[field] ?? BY_KIND[input.kind] ?? BY_KIND.text;
+      if (!input.value || attempt.has(input.id)) {
+        await page.fill(`#${input.id}`, choices[Math.min(n, choices.length - 1)]);
+      }
+    }
+  }
+}
+
+/** Checks the page with axe-core; `what` names it in the failure. axe-core needs
+ *  timers, which do not run where JavaScript is off: there the page as the browser got
+ *  it is checked in a second tab with JavaScript (same URL, same styles). */
+async function accessible(page, what, javaScriptEnabled) {
+  let checked = page;
+  if (!javaScriptEnabled) {
+    const html = await page.content();
+    const url = page.url();
+    checked = await browser.newPage({ locale: 'de-DE' });
+    await checked.route(url, (route) => route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }));
+    await checked.goto(url);
+  }
+  try {
+    assert.deepEqual(await axeViolations(checked), [], `${what}: ${page.url()}`);
+  } finally {
+    if (checked !== page) await checked.close();
+  }
+}
+
+async function fillIn(service, javaScriptEnabled) {
+  const { context, page, base } = await eidSession(javaScriptEnabled);
+  try {
+    await page.goto(`${base}/leistungen/${service}`);
+    await page.click(`a[href="/antrag/${service}"]`);
+    await accessible(page, 'start page', javaScriptEnabled);
+    await page.click('button:has-text("Antrag starten")');
+    const seen = [];
+    for (let pages = 0; pages < 40; pages++) {
+      const path = new URL(page.url()).pathname;
+      if (path.endsWith('/pruefen')) break;
+      assert.match(path, /\/schritt\//, `expected a step, got ${path}`);
+      if (!seen.includes(path)) {
+        seen.push(path);
+        await accessible(page, 'step', javaScriptEnabled);
+      }
+      const attempt = new Map();
+      for (let round = 0; ; round++) {
+        await fillStep(page, attempt);
+        await page.click('form button[type="submit"]:not([name])');
+        const summary = await page.$$eval('#fehler a', (links) => links.map((a) => [a.getAttribute('href').slice(1), a.textContent]));
+        if (summary.length === 0) break;
+        if (round === 0) await accessible(page, 'step with mistakes', javaScriptEnabled);
+        assert.ok(round < 6, `${path} keeps failing: ${summary.map(([, m]) => m).join(' | ')}`);
+        for (const [id] of summary) attempt.set(id, (attempt.get(id) ?? 0) + 1);
+      }
+    }
+    assert.match(new URL(page.url()).pathname, /\/pruefen$/);
+    const check = await page.textContent('main');
+    assert.match(check, /Prüfen Sie Ihre Angaben/);
+    assert.doesNotMatch(check, /noch nicht vollständig/, 'every step is complete');
+    assert.ok((await page.$$('a:has-text("Ändern")')).length >= 3, 'a change link per answer');
+    await accessible(page, 'check page', javaScriptEnabled);
+    await page.click('a:has-text("Zusammenfassung zum Drucken")');
+    await accessible(page, 'printable summary', javaScriptEnabled);
+    return seen.length;
+  } finally {
+    await context.close();
+  }
+}
+
+for (const javaScriptEnabled of (process.env.ONLY_NOJS ? [false] : [true, false])) {
+  for (const service of ASSISTANTS) {
+    test(`${service}: filled in to the check page ${javaScriptEnabled ? 'with' : 'without'} JavaScript, accessible on every page`, async () => {
+      const steps = await fillIn(service, javaScriptEnabled);
+      assert.ok(steps >= 2, `${steps} steps`);
+    });
+  }
+}
