@@ -20,7 +20,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
+use crate::policy::{self, Permission};
 use crate::trust::TrustLevel;
 
 /// A catalog as a file: life situations and services.
@@ -314,6 +317,127 @@ pub async fn enable(db: &Db, tenant_id: Uuid, keys: Option<&[String]>) -> Result
     }
     txn.commit().await?;
     Ok(enabled)
+}
+
+/// The fields of a service a tenant may word or set differently.
+pub const OVERRIDABLE: &[&str] = &[
+    "name",
+    "summary",
+    "description",
+    "fees",
+    "fee_cents",
+    "processing_time",
+    "documents",
+    "contact",
+    "in_person",
+    "legal_basis",
+    "department",
+    "form",
+    "min_trust",
+    "online",
+    "anonymous",
+    "appointment",
+];
+
+/// How a tenant offers one service.
+#[derive(Clone, Debug)]
+pub struct Offer {
+    /// As the shared catalog has it.
+    pub catalog: Service,
+    pub enabled: bool,
+    /// The tenant's own values, by field.
+    pub overrides: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The service `key` of the catalog and how the tenant offers it.
+pub async fn offer(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    key: &str,
+) -> Result<Option<Offer>> {
+    let Some(row) = service::Entity::find_by_id(key.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let catalog: Service = serde_json::from_str(&row.entry)
+        .map_err(|e| CoreError::Invalid(format!("stored service {key}: {e}")))?;
+    let offered = tenant_service::Entity::find_by_id((tenant_id, key.to_owned()))
+        .one(conn)
+        .await?;
+    let (enabled, overrides) = match offered {
+        Some(o) => (
+            o.enabled,
+            serde_json::from_str(&o.overrides).unwrap_or_default(),
+        ),
+        None => (false, serde_json::Map::new()),
+    };
+    Ok(Some(Offer {
+        catalog,
+        enabled,
+        overrides,
+    }))
+}
+
+/// Sets whether and how the tenant offers a service. The tenant's values replace the
+/// catalog's; a field not in [`OVERRIDABLE`] or a value the service cannot have is
+/// refused with all problems.
+pub async fn set_offer(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    key: &str,
+    enabled: bool,
+    overrides: serde_json::Map<String, serde_json::Value>,
+) -> Result<std::result::Result<(), Vec<String>>> {
+    policy::require(actor, tenant_id, Permission::ManageTenant)?;
+    let Some(current) = offer(db.conn(), tenant_id, key).await? else {
+        return Err(CoreError::NotFound(format!("service {key}")));
+    };
+    let mut problems: Vec<String> = overrides
+        .keys()
+        .filter(|k| !OVERRIDABLE.contains(&k.as_str()))
+        .map(|k| format!("'{k}' cannot be set per town hall"))
+        .collect();
+    let mut merged = serde_json::to_value(&current.catalog).expect("a service serialises");
+    if let Some(fields) = merged.as_object_mut() {
+        fields.extend(overrides.clone());
+    }
+    match serde_json::from_value::<Service>(merged) {
+        Ok(service) => {
+            if TrustLevel::parse(&service.min_trust).is_none() {
+                problems.push(format!("'{}' is not a trust level", service.min_trust));
+            }
+            if service.fee_cents.is_some_and(|c| c < 0) {
+                problems.push("a fee cannot be negative".into());
+            }
+        }
+        Err(e) => problems.push(e.to_string()),
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let txn = db.begin_write().await?;
+    tenant_service::Entity::delete_by_id((tenant_id, key.to_owned()))
+        .exec(&txn)
+        .await?;
+    tenant_service::Entity::insert(tenant_service::ActiveModel {
+        tenant_id: Set(tenant_id),
+        service_key: Set(key.to_owned()),
+        enabled: Set(enabled),
+        overrides: Set(serde_json::Value::Object(overrides.clone()).to_string()),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let fields: Vec<&String> = overrides.keys().collect();
+    let event = Event::new("catalog.offer_changed", "service")
+        .object(key)
+        .details(serde_json::json!({ "enabled": enabled, "fields": fields }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
 }
 
 /// The whole catalog as a file (services without any tenant's wording).

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod departments;
 pub mod drafts;
 pub mod error;
+pub mod forms;
 pub mod identity;
 pub mod jobs;
 mod keys;

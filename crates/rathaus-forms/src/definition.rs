@@ -70,7 +70,7 @@ pub enum Item {
     Field(Box<Field>),
     Info {
         text: Text,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         show_if: Option<String>,
     },
 }

@@ -16,3 +16,4 @@ pub mod fill;
 pub mod media;
 pub mod present;
 pub mod values;
+pub mod xdatenfelder;

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use rathaus_forms::builtin::Registry;
+use rathaus_core::forms::Forms;
 use rathaus_store::{BlobStore, Db};
 use tokio::sync::Notify;
 
@@ -33,8 +33,8 @@ pub struct AppState {
     pub tenants: TenantResolver,
     pub metrics: PrometheusHandle,
     pub config: Arc<WebConfig>,
-    /// The form definitions, checked at start.
-    pub forms: Registry,
+    /// The form definitions: built in (checked at start) and installed per tenant.
+    pub forms: Forms,
     /// Wakes the in-process job worker after enqueuing, if one runs.
     pub job_waker: Option<Arc<Notify>>,
 }

@@ -207,6 +207,57 @@ pub async fn import_catalog(
     Ok((imported, enabled))
 }
 
+/// A form definition from a file: JSON as written, or XDatenfelder XML imported (with
+/// the notes of what was not taken over).
+pub fn read_form(path: &std::path::Path) -> Result<(rathaus_forms::definition::Form, Vec<String>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lines = |mistakes: Vec<rathaus_forms::definition::Mistake>| {
+        let all: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{} cannot be used:\n{}", path.display(), all.join("\n"))
+    };
+    if text.trim_start().starts_with('<') {
+        let imported = rathaus_forms::xdatenfelder::import(&text).map_err(lines)?;
+        Ok((imported.form, imported.notes))
+    } else {
+        Ok((
+            rathaus_forms::definition::load(&text).map_err(lines)?,
+            Vec::new(),
+        ))
+    }
+}
+
+/// Installs a definition for a tenant and, if asked, uses it for one of its services.
+pub async fn install_form(
+    db: &Db,
+    slug: &str,
+    form: &rathaus_forms::definition::Form,
+    path: &std::path::Path,
+    service: Option<&str>,
+) -> Result<i32> {
+    let tenant = tenant_by_slug(db, slug).await?;
+    let actor = Actor::system("cli");
+    let origin = Origin::default();
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let version =
+        rathaus_core::forms::install(db, &actor, &origin, tenant.id, form, &source).await?;
+    if let Some(key) = service {
+        let offer = catalog::offer(db.conn(), tenant.id, key)
+            .await?
+            .with_context(|| format!("the catalog has no service '{key}'"))?;
+        let mut overrides = offer.overrides;
+        overrides.insert("form".into(), form.definition.id.clone().into());
+        overrides.insert("online".into(), true.into());
+        catalog::set_offer(db, &actor, &origin, tenant.id, key, true, overrides)
+            .await?
+            .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    }
+    Ok(version)
+}
+
 async fn tenant_by_slug(db: &Db, slug: &str) -> Result<tenants::Tenant> {
     tenants::by_slug(db.conn(), slug)
         .await?

@@ -85,6 +85,24 @@ enum FormsCommand {
     },
     /// Print the JSON Schema of form definitions.
     Schema,
+    /// Convert a FIM XDatenfelder schema (version 2 or 3) into a form definition;
+    /// what cannot be taken over is listed on standard error.
+    ImportXdf {
+        file: PathBuf,
+        /// Write the definition here instead of to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Install a form definition (JSON, or XDatenfelder XML) for a tenant; it replaces
+    /// the built-in one with the same id there.
+    Install {
+        file: PathBuf,
+        #[arg(long)]
+        tenant: String,
+        /// Use it for this service of the tenant's catalog.
+        #[arg(long)]
+        service: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -268,6 +286,44 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        Command::Forms {
+            command: FormsCommand::ImportXdf { file, out },
+        } => {
+            let (form, notes) = admin::read_form(&file)?;
+            for note in notes {
+                eprintln!("{note}");
+            }
+            let json = serde_json::to_string_pretty(&form.definition)? + "\n";
+            match out {
+                Some(path) => std::fs::write(&path, json)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{json}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Forms {
+            command:
+                FormsCommand::Install {
+                    file,
+                    tenant,
+                    service,
+                },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let (form, notes) = admin::read_form(&file)?;
+            for note in notes {
+                eprintln!("{note}");
+            }
+            let version =
+                admin::install_form(&db, &tenant, &form, &file, service.as_deref()).await?;
+            println!(
+                "Installed {} (version {version}) for {tenant}{}.",
+                form.definition.id,
+                service.map_or(String::new(), |s| format!(", used by {s}"))
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Forms {
             command: FormsCommand::Schema,

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use rathaus_core::forms::Forms;
 use rathaus_core::jobs::{Registry, Worker, WorkerConfig};
-use rathaus_forms::builtin as forms;
 use rathaus_store::{BlobStore, Db};
 use rathaus_web::{AppState, TenantResolver, WebConfig};
 use tokio::net::TcpListener;
@@ -90,7 +90,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             public_url: config.public_url.clone(),
             draft_days: config.draft_days,
         }),
-        forms: forms::Registry::built_in().map_err(|mistakes| {
+        forms: Forms::load().map_err(|mistakes| {
             let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
             anyhow::anyhow!("the form definitions have mistakes:\n{}", lines.join("\n"))
         })?,

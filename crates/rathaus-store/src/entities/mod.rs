@@ -28,6 +28,7 @@ pub mod staff_recovery_code;
 pub mod staff_totp;
 pub mod staff_user;
 pub mod tenant;
+pub mod tenant_form;
 pub mod tenant_host;
 pub mod tenant_service;
 pub mod webauthn_ceremony;

@@ -18,6 +18,7 @@ mod m20261123_000012_staff_sso;
 mod m20261123_000013_login_binding;
 mod m20261123_000014_catalog;
 mod m20261123_000015_drafts;
+mod m20261123_000016_tenant_forms;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_login_binding::Migration),
             Box::new(m20261123_000014_catalog::Migration),
             Box::new(m20261123_000015_drafts::Migration),
+            Box::new(m20261123_000016_tenant_forms::Migration),
         ]
     }
 }

@@ -222,7 +222,7 @@ async fn service_form(
     Path(key): Path<String>,
 ) -> ApiResult<FormOfService> {
     let service = offered(&state, &chrome, &key).await?;
-    let form = crate::assistant::form_of(&state, &service).ok_or(ApiError(PageError::NotFound))?;
+    let form = crate::assistant::form_of(&state, chrome.tenant.id, &service).await?;
     // The `$schema` of a file names a path in the repository; the API names its own.
     let mut definition = form.definition.clone();
     definition.schema = Some("/api/v1/schemas/form-definition.json".into());

@@ -55,13 +55,22 @@ fn keep(state: &AppState) -> Duration {
     Duration::days(i64::from(state.config.draft_days))
 }
 
-/// The form a service is applied for with: its assistant, or the general contact form.
-pub(crate) fn form_of(state: &AppState, service: &Service) -> Option<Arc<Form>> {
+/// The form a service is applied for with in this tenant: its assistant, or the
+/// general contact form.
+pub(crate) async fn form_of(
+    state: &AppState,
+    tenant_id: Uuid,
+    service: &Service,
+) -> Result<Arc<Form>, PageError> {
     let id = service
         .form
         .as_deref()
         .unwrap_or(rathaus_forms::builtin::CONTACT_FORM);
-    state.forms.get(id)
+    state
+        .forms
+        .get(state.db.conn(), tenant_id, id)
+        .await?
+        .ok_or(PageError::NotFound)
 }
 
 /// A draft being filled in, with what belongs to it.
@@ -100,7 +109,9 @@ impl Filling {
         }
         let form = state
             .forms
-            .get(&draft.form_id)
+            .get(state.db.conn(), tenant, &draft.form_id)
+            .await
+            .map_err(|e| refuse(e.into()))?
             .ok_or_else(|| refuse(PageError::NotFound))?;
         let files = drafts::files(&state.db, &draft)
             .await

@@ -97,7 +97,7 @@ pub async fn page(
     Path(key): Path<String>,
 ) -> Result<StartPage, PageError> {
     let service = service_or_404(&state, &chrome, &key).await?;
-    let form = form_of(&state, &service).ok_or(PageError::NotFound)?;
+    let form = form_of(&state, chrome.tenant.id, &service).await?;
     let gate = gate(&state, &chrome, &visitor, &service).await?;
     let lang = chrome.lang_code();
     let mut own_drafts = Vec::new();
@@ -141,7 +141,7 @@ pub async fn begin(
     Path(key): Path<String>,
 ) -> Result<Response, PageError> {
     let service = service_or_404(&state, &chrome, &key).await?;
-    let form = form_of(&state, &service).ok_or(PageError::NotFound)?;
+    let form = form_of(&state, chrome.tenant.id, &service).await?;
     if !matches!(
         gate(&state, &chrome, &visitor, &service).await?,
         super::start::Gate::Open

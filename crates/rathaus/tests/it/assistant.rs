@@ -486,3 +486,74 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    every_xdatenfelder_sample_imports_installs_and_renders,
+    |backend| async move {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/testdata/xdatenfelder");
+        if !dir.is_dir() {
+            eprintln!("SKIPPED: {} is absent", dir.display());
+            return;
+        }
+        let (app, smtp) = start(backend).await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let tenant = rathaus_core::tenants::by_slug(app.db().conn(), rathaus_core::demo::DEMO_SLUG)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let admin = rathaus_core::Actor::system("test");
+        let origin = rathaus_core::Origin::default();
+        let samples = [
+            "v2/minimal.xml",
+            "v2/simple.xml",
+            "v2/label.xml",
+            "v2/select.xml",
+            "v2/rule.xml",
+            "v2/data-field-rule.xml",
+            "v2/data-group-rule.xml",
+            "v3/simple.xml",
+            "v3/input.xml",
+        ];
+        for name in samples {
+            let xml = std::fs::read_to_string(dir.join(name)).unwrap();
+            let imported = rathaus_forms::xdatenfelder::import(&xml).unwrap();
+            let form = imported.form;
+            let version =
+                rathaus_core::forms::install(app.db(), &admin, &origin, tenant, &form, name)
+                    .await
+                    .unwrap();
+            assert!(version >= 1);
+            let mut overrides = serde_json::Map::new();
+            overrides.insert("form".into(), form.definition.id.clone().into());
+            rathaus_core::catalog::set_offer(
+                app.db(),
+                &admin,
+                &origin,
+                tenant,
+                "visum-verlaengern",
+                true,
+                overrides,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            let first = begin(&app, &erika, "visum-verlaengern").await;
+            let page = app.get_as(&erika, &first).await;
+            assert_eq!(page.status(), 200, "{name}");
+            let page = page.text().await.unwrap();
+            let title = form.definition.steps[0].title.get("de");
+            assert!(page.contains(title), "{name}: {title}\n{}", main_of(&page));
+        }
+        // The installed definition took precedence, and the latest installation counts.
+        let api = app
+            .get("/api/v1/services/visum-verlaengern/form")
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        assert_eq!(api["form"]["id"], "g60000000088");
+        app.stop().await;
+    }
+);

@@ -928,3 +928,42 @@ fn form_definitions_are_checked_from_the_shell() {
     let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     assert_eq!(schema["title"], "Definition");
 }
+
+#[test]
+fn xdatenfelder_schemas_are_converted_from_the_shell() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/xdatenfelder");
+    if !dir.is_dir() {
+        eprintln!("SKIPPED: {} is absent", dir.display());
+        return;
+    }
+    let good = dir.join("v2/simple.xml");
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("t1234.json");
+    let converted = rathaus(
+        &[
+            "forms",
+            "import-xdf",
+            good.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(converted.status.success(), "{}", stderr(&converted));
+    assert!(
+        stderr(&converted).contains("Regel R60000037"),
+        "the rule is named"
+    );
+    let checked = rathaus(&["forms", "check", target.to_str().unwrap()], &[]);
+    assert!(stdout(&checked).contains("t1234 (version 1), 1 steps — in order"));
+
+    let broken = dir.join("v3/missing-id-node.xml");
+    let refused = rathaus(&["forms", "import-xdf", broken.to_str().unwrap()], &[]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("<identifikation> has no <id>"),
+        "{}",
+        stderr(&refused)
+    );
+}
