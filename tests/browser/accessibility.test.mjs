@@ -104,10 +104,17 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   assert.deepEqual(await axeViolations(page), []);
   for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt',
-    'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit', 'verwaltung/fachdienste']) {
+    'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit', 'verwaltung/fachdienste',
+    'verwaltung/leistungen?q=park', 'verwaltung/leistungen/bewohnerparkausweis', 'verwaltung/formulare']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
+  // A service's own fee: a wrong amount is announced, a right one saved.
+  await page.goto(demo.url + 'verwaltung/leistungen/bewohnerparkausweis');
+  await page.fill('#fee_cents', 'viel');
+  await page.click('button:has-text("Speichern")');
+  assert.match(await page.textContent('#fehler'), /Betrag in Euro/);
+  assert.deepEqual(await axeViolations(page), [], 'service with a wrong fee');
   // A new member of staff with a form error first, then the page with the password.
   await page.goto(demo.url + 'verwaltung/personal/neu');
   await page.fill('#name', 'Nina Neu');

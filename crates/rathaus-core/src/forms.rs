@@ -71,6 +71,19 @@ impl Forms {
     }
 }
 
+/// The definitions a tenant installed, by id.
+pub async fn installed(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Vec<tenant_form::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    Ok(tenant_form::Entity::find()
+        .filter(tenant_form::Column::TenantId.eq(tenant_id))
+        .order_by_asc(tenant_form::Column::FormId)
+        .all(conn)
+        .await?)
+}
+
 fn join(mistakes: &[Mistake]) -> String {
     mistakes
         .iter()

@@ -11,8 +11,8 @@ use crate::chrome::Chrome;
 pub struct Field {
     pub name: &'static str,
     pub label: String,
-    /// The `type` of the input: text, email, password, date, tel, select, checkbox, or
-    /// `checkboxes` (a group with one name; `options` are the boxes).
+    /// The `type` of the input: text, email, password, date, tel, select, checkbox,
+    /// textarea, or `checkboxes` (a group with one name; `options` are the boxes).
     pub kind: &'static str,
     pub value: String,
     pub hint: Option<String>,

@@ -13,6 +13,8 @@ mod step;
 mod visitor;
 mod widgets;
 
+pub(crate) use review::local_time;
+
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod catalog;
 mod departments;
 mod directory;
 mod passkeys;
@@ -111,6 +112,7 @@ pub fn routes() -> Routes {
             departments::create,
         )
         .merge(directory::routes())
+        .merge(catalog::routes())
 }
 
 /// What the staff navigation needs to know about the person.
@@ -119,6 +121,7 @@ pub struct StaffNav {
     pub can_read_audit: bool,
     pub can_manage_jobs: bool,
     pub can_manage_staff: bool,
+    pub can_manage_tenant: bool,
 }
 
 impl StaffNav {
@@ -128,6 +131,7 @@ impl StaffNav {
             can_read_audit: policy::require(actor, tenant_id, Permission::ReadAuditLog).is_ok(),
             can_manage_jobs: policy::require(actor, tenant_id, Permission::ManageJobs).is_ok(),
             can_manage_staff: policy::require(actor, tenant_id, Permission::ManageStaff).is_ok(),
+            can_manage_tenant: policy::require(actor, tenant_id, Permission::ManageTenant).is_ok(),
         })
     }
 }

@@ -11,6 +11,7 @@ mod audit;
 mod authorization;
 mod blobs;
 mod catalog;
+mod catalog_admin;
 mod cli;
 mod external_login;
 mod jobs;

@@ -1,0 +1,459 @@
+//! The town hall's own catalog for admins: which services it offers, in its own words
+//! and fees (`/verwaltung/leistungen`), and the form definitions it installed itself —
+//! written for it or imported from FIM XDatenfelder (`/verwaltung/formulare`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::catalog::{self, Offer};
+use rathaus_core::policy::{self, Permission};
+use rathaus_core::trust::TrustLevel;
+use rathaus_forms::present::german_amount;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::StaffNav;
+use super::session::StaffSession;
+use crate::chrome::Chrome;
+use crate::error::PageError;
+use crate::form::Field;
+use crate::request_origin::RequestOrigin;
+use crate::routes::{Access::StaffWith, Routes};
+use crate::state::AppState;
+
+const LIST: &str = "/verwaltung/leistungen";
+const FORMS: &str = "/verwaltung/formulare";
+
+pub fn routes() -> Routes {
+    let admin = StaffWith(Permission::ManageTenant);
+    Routes::default()
+        .get(LIST, admin, list)
+        .get("/verwaltung/leistungen/{key}", admin, edit)
+        .post("/verwaltung/leistungen/{key}", admin, save)
+        .get(FORMS, admin, forms)
+        .post(FORMS, admin, upload)
+}
+
+fn allowed(chrome: &Chrome, session: &StaffSession) -> Result<(), PageError> {
+    Ok(policy::require(
+        &session.actor,
+        chrome.tenant.id,
+        Permission::ManageTenant,
+    )?)
+}
+
+pub struct Row {
+    pub key: String,
+    pub name: String,
+    pub offered: bool,
+    pub own_fields: usize,
+    pub form: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/catalog.html")]
+pub struct ListPage {
+    chrome: Chrome,
+    staff: Option<StaffNav>,
+    query: String,
+    rows: Vec<Row>,
+    count: String,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// All services of the catalog (filtered by name or key), offered or not.
+pub async fn list(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    Query(query): Query<ListQuery>,
+) -> Result<ListPage, PageError> {
+    allowed(&chrome, &session)?;
+    let conn = state.db.conn();
+    let needle = query.q.trim().to_lowercase();
+    let mut rows = Vec::new();
+    for service in catalog::export(conn).await?.services {
+        let matches = needle.is_empty()
+            || service.name.to_lowercase().contains(&needle)
+            || service.key.contains(&needle);
+        if !matches {
+            continue;
+        }
+        let Some(offer) = catalog::offer(conn, chrome.tenant.id, &service.key).await? else {
+            continue;
+        };
+        let form = offer
+            .overrides
+            .get("form")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or(service.form.clone())
+            .unwrap_or_default();
+        rows.push(Row {
+            key: service.key,
+            name: service.name,
+            offered: offer.enabled,
+            own_fields: offer.overrides.len(),
+            form,
+        });
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(ListPage {
+        count: chrome.t.count("search-count", rows.len()),
+        staff: StaffNav::of(&session.actor, chrome.tenant.id),
+        chrome,
+        query: query.q,
+        rows,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/catalog_edit.html")]
+pub struct EditPage {
+    chrome: Chrome,
+    staff: Option<StaffNav>,
+    name: String,
+    action: String,
+    offered: bool,
+    fields: Vec<Field>,
+    errors: Vec<(&'static str, String)>,
+    done: Option<String>,
+}
+
+/// The form's fields: (name, label key, kind). Left empty, the catalog's value counts.
+const EDITABLE: &[(&str, &str, &str)] = &[
+    ("name", "staff-catalog-name", "text"),
+    ("summary", "staff-catalog-summary", "textarea"),
+    ("description", "staff-catalog-description", "textarea"),
+    ("fees", "staff-catalog-fees", "text"),
+    ("fee_cents", "staff-catalog-fee-amount", "text"),
+    ("processing_time", "staff-catalog-processing-time", "text"),
+    ("form", "staff-catalog-form", "select"),
+    ("min_trust", "staff-catalog-min-trust", "select"),
+];
+
+/// A catalog value as the form shows it.
+fn shown(field: &str, value: &Value) -> String {
+    match (field, value) {
+        ("fee_cents", Value::Number(n)) => n.as_i64().map(german_amount).unwrap_or_default(),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Null) => String::new(),
+        (_, other) => other.to_string(),
+    }
+}
+
+async fn edit_page(
+    state: &AppState,
+    chrome: Chrome,
+    session: &StaffSession,
+    key: &str,
+    sent: Option<&Map<String, Value>>,
+    offered: Option<bool>,
+) -> Result<EditPage, PageError> {
+    let offer: Offer = catalog::offer(state.db.conn(), chrome.tenant.id, key)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let catalog_values = serde_json::to_value(&offer.catalog).unwrap_or_default();
+    let own = sent.unwrap_or(&offer.overrides);
+    let mut form_ids: Vec<String> = state.forms.built_in().ids().map(str::to_owned).collect();
+    for installed in rathaus_core::forms::installed(state.db.conn(), chrome.tenant.id).await? {
+        if !form_ids.contains(&installed.form_id) {
+            form_ids.push(installed.form_id);
+        }
+    }
+    form_ids.sort();
+    let fields = EDITABLE
+        .iter()
+        .map(|(name, label, kind)| {
+            let in_catalog = shown(name, &catalog_values[*name]);
+            let value = own.get(*name).map(|v| shown(name, v)).unwrap_or_default();
+            let hint = if in_catalog.is_empty() {
+                chrome.t.get("staff-catalog-empty-in-catalog").to_owned()
+            } else {
+                chrome
+                    .t
+                    .fmt("staff-catalog-in-catalog", &[("value", &in_catalog)])
+            };
+            let mut field = Field::new(name, chrome.t.get(label), kind)
+                .value(value)
+                .hint(&hint);
+            match *name {
+                "form" => {
+                    let mut options = vec![(
+                        String::new(),
+                        chrome.t.get("staff-catalog-as-catalog").to_owned(),
+                    )];
+                    options.extend(form_ids.iter().map(|id| (id.clone(), id.clone())));
+                    field = field.options(options);
+                }
+                "min_trust" => {
+                    let mut options = vec![(
+                        String::new(),
+                        chrome.t.get("staff-catalog-as-catalog").to_owned(),
+                    )];
+                    options.extend(
+                        TrustLevel::ALL
+                            .iter()
+                            .map(|l| (l.as_str().to_owned(), l.as_str().to_owned())),
+                    );
+                    field = field.options(options);
+                }
+                _ => {}
+            }
+            field
+        })
+        .collect();
+    Ok(EditPage {
+        staff: StaffNav::of(&session.actor, chrome.tenant.id),
+        name: offer.catalog.name.clone(),
+        action: format!("{LIST}/{key}"),
+        offered: offered.unwrap_or(offer.enabled),
+        chrome,
+        fields,
+        errors: Vec::new(),
+        done: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Saved {
+    gespeichert: Option<String>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    Path(key): Path<String>,
+    Query(saved): Query<Saved>,
+) -> Result<EditPage, PageError> {
+    allowed(&chrome, &session)?;
+    let done = saved
+        .gespeichert
+        .map(|_| chrome.t.get("staff-catalog-saved").to_owned());
+    let mut page = edit_page(&state, chrome, &session, &key, None, None).await?;
+    page.done = done;
+    Ok(page)
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(key): Path<String>,
+    Form(sent): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    allowed(&chrome, &session)?;
+    let value = |name: &str| {
+        sent.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let offered = value("angeboten") == "1";
+    let mut overrides = Map::new();
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    for (name, _, _) in EDITABLE {
+        let text = value(name);
+        if text.is_empty() {
+            continue;
+        }
+        let json = match *name {
+            "fee_cents" => match rathaus_forms::values::amount(&text) {
+                Ok(cents) => Value::from(cents),
+                Err(_) => {
+                    errors.push((name, chrome.t.get("staff-catalog-fee-invalid").to_owned()));
+                    Value::String(text)
+                }
+            },
+            "form" => {
+                let known = state
+                    .forms
+                    .get(state.db.conn(), chrome.tenant.id, &text)
+                    .await?
+                    .is_some();
+                if !known {
+                    errors.push((name, chrome.t.get("staff-catalog-form-unknown").to_owned()));
+                }
+                Value::String(text)
+            }
+            _ => Value::String(text),
+        };
+        overrides.insert((*name).to_owned(), json);
+    }
+    if overrides.contains_key("form") {
+        overrides.insert("online".into(), Value::Bool(true));
+    }
+    if errors.is_empty() {
+        let tenant = chrome.tenant.id;
+        let stored = catalog::set_offer(
+            &state.db,
+            &session.actor,
+            &origin,
+            tenant,
+            &key,
+            offered,
+            overrides.clone(),
+        )
+        .await?;
+        match stored {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("{LIST}/{key}?gespeichert=1")).into_response());
+            }
+            Err(problems) => errors.extend(problems.into_iter().map(|p| ("name", p))),
+        }
+    }
+    let mut page = edit_page(
+        &state,
+        chrome,
+        &session,
+        &key,
+        Some(&overrides),
+        Some(offered),
+    )
+    .await?;
+    for (field, message) in errors {
+        if let Some(f) = page.fields.iter_mut().find(|f| f.name == field) {
+            f.error = Some(message.clone());
+        }
+        page.errors.push((field, message));
+    }
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+pub struct InstalledRow {
+    pub id: String,
+    pub version: i32,
+    pub source: String,
+    pub installed: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/forms.html")]
+pub struct FormsPage {
+    chrome: Chrome,
+    staff: Option<StaffNav>,
+    installed: Vec<InstalledRow>,
+    built_in: Vec<String>,
+    /// After an upload: what was installed, and what was not taken over.
+    done: Option<String>,
+    notes: Vec<String>,
+    errors: Vec<(&'static str, String)>,
+}
+
+async fn forms_page(
+    state: &AppState,
+    chrome: Chrome,
+    session: &StaffSession,
+) -> Result<FormsPage, PageError> {
+    let installed = rathaus_core::forms::installed(state.db.conn(), chrome.tenant.id)
+        .await?
+        .into_iter()
+        .map(|row| InstalledRow {
+            id: row.form_id,
+            version: row.version,
+            source: row.source,
+            installed: crate::assistant::local_time(row.installed_at),
+        })
+        .collect();
+    let mut built_in: Vec<String> = state.forms.built_in().ids().map(str::to_owned).collect();
+    built_in.sort();
+    Ok(FormsPage {
+        staff: StaffNav::of(&session.actor, chrome.tenant.id),
+        chrome,
+        installed,
+        built_in,
+        done: None,
+        notes: Vec::new(),
+        errors: Vec::new(),
+    })
+}
+
+pub async fn forms(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+) -> Result<FormsPage, PageError> {
+    allowed(&chrome, &session)?;
+    forms_page(&state, chrome, &session).await
+}
+
+/// Installs an uploaded definition: JSON as written, or an XDatenfelder schema.
+pub async fn upload(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    request: Request,
+) -> Result<Response, PageError> {
+    // The permission first: someone without it learns nothing about the upload.
+    allowed(&chrome, &session)?;
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let bad = |e: axum::extract::multipart::MultipartError| PageError::BadRequest(e.body_text());
+    let mut file = None;
+    while let Some(part) = multipart.next_field().await.map_err(bad)? {
+        if part.name() == Some("datei") {
+            let name = part.file_name().unwrap_or("upload").to_owned();
+            file = Some((name, part.bytes().await.map_err(bad)?));
+        }
+    }
+    let page = forms_page(&state, chrome, &session).await?;
+    let refuse = |mut page: FormsPage, message: String| {
+        page.errors.push(("datei", message));
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let message = page.chrome.t.get("staff-forms-no-file").to_owned();
+        return refuse(page, message);
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        let message = page.chrome.t.get("staff-forms-not-text").to_owned();
+        return refuse(page, message);
+    };
+    let read = if text.trim_start().starts_with('<') {
+        rathaus_forms::xdatenfelder::import(text).map(|i| (i.form, i.notes))
+    } else {
+        rathaus_forms::definition::load(text).map(|f| (f, Vec::new()))
+    };
+    let (form, notes) = match read {
+        Ok(done) => done,
+        Err(mistakes) => {
+            let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
+            let message = page
+                .chrome
+                .t
+                .fmt("staff-forms-refused", &[("mistakes", &lines.join("; "))]);
+            return refuse(page, message);
+        }
+    };
+    let version = rathaus_core::forms::install(
+        &state.db,
+        &session.actor,
+        &origin,
+        page.chrome.tenant.id,
+        &form,
+        &name,
+    )
+    .await?;
+    let mut page = forms_page(&state, page.chrome, &session).await?;
+    page.done = Some(page.chrome.t.fmt(
+        "staff-forms-installed",
+        &[
+            ("id", &form.definition.id),
+            ("version", &version.to_string()),
+        ],
+    ));
+    page.notes = notes;
+    Ok(page.into_response())
+}
