@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ RATHAUS = os.path.join(TARGET, "release", "rathaus")
 JOBS_BENCH = os.path.join(TARGET, "release", "jobs-throughput")
 PASSWORD_BENCH = os.path.join(TARGET, "release", "password-cost")
 FORM_BENCH = os.path.join(TARGET, "release", "form-step")
+HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
 rows = []
@@ -188,12 +190,107 @@ def password_cost():
 
 def form_step():
     out = subprocess.run([FORM_BENCH, "200" if QUICK else "5000"], capture_output=True, text=True, check=True).stdout
+    all_ms = re.search(r"built-in definitions: median ([\d.]+) ms", out).group(1)
+    row("Loading and checking all built-in form definitions (at start)", "< 200 ms", f"median {all_ms} ms",
+        "(15 assistants; `bench/src/form_step.rs`)")
     load_ms = re.search(r"median ([\d.]+) ms", out).group(1)
     p99 = re.search(r"p99 ([\d.]+) ms", out).group(1)
     row("Loading and checking a 100-field form definition", "all demo forms < 200 ms", f"median {load_ms} ms",
         "(10 steps, 171 rules; `bench/src/form_step.rs`)")
     row("Form step: read + rules + checks (without rendering)", "p99 < 5 ms with rendering", f"p99 {p99} ms",
         "(one step of the 100-field form, all fields answered, some wrongly)")
+
+
+def demo_db(data):
+    return {**os.environ, "RATHAUS_DATABASE_URL": f"sqlite://{os.path.join(data, 'rathaus.db')}"}
+
+
+SEARCHES = ["Parkausweis", "Umzug", "Hund anmelden", "Geburtsurkunde", "Bauantrag", "Gewerbe anmelden",
+            "Führerschein", "Personalausweis", "Wohngeld", "Parkausweiss", "Sperrmüll", "Einbürgerung"]
+
+
+def search_load(url, label, target):
+    urls = [f"{url}suche?q={urllib.parse.quote(q)}" for q in SEARCHES]
+    seconds = "5" if QUICK else "15"
+    out = subprocess.run([HTTP_LOAD, "1000", seconds, *urls], capture_output=True, text=True, check=True).stdout
+    p50, p99 = re.search(r"p50 ([\d.]+) ms, p99 ([\d.]+) ms", out).groups()
+    failed = re.search(r"failed (\d+)", out).group(1)
+    row(label, target, f"p99 {p99} ms (p50 {p50} ms)",
+        f"(`http-load 1000 {seconds}`: open model, 1,000 searches/s over {len(SEARCHES)} queries incl. a typo; {failed} failed; load generator on the same 2 cores)")
+
+
+def catalog_search(data):
+    port = 18185
+    url = f"http://127.0.0.1:{port}/"
+    proc = start_demo(data, port)
+    assert wait_ready(url)
+    search_load(url, "Catalog search, demo catalog (410 services)", "p99 < 10 ms at 1,000 req/s")
+    stop(proc)
+    # A state catalog: the demo's services fifty times over, each copy with its own key
+    # and name, all offered by the demo town.
+    export = subprocess.run([RATHAUS, "catalog", "export"], env=demo_db(data), capture_output=True,
+                            text=True, check=True).stdout
+    catalog = json.loads(export)
+    services = []
+    for n in range(50):
+        for service in catalog["services"]:
+            copy = dict(service)
+            copy["key"] = f"{service['key']}-{n}" if n else service["key"]
+            copy["name"] = f"{service['name']} ({n})" if n else service["name"]
+            copy["leika"] = None
+            services.append(copy)
+    big = os.path.join(data, "state-catalog.json")
+    with open(big, "w") as f:
+        json.dump({"life_situations": catalog["life_situations"], "services": services}, f)
+    started = time.monotonic()
+    subprocess.run([RATHAUS, "catalog", "import", big, "--enable-for", "musterstadt"], env=demo_db(data),
+                   capture_output=True, check=True)
+    imported = time.monotonic() - started
+    proc = start_demo(data, port)
+    assert wait_ready(url)
+    search_load(url, f"Catalog search, state catalog ({len(services):,} services)", "p99 < 30 ms at 1,000 req/s")
+    stop(proc)
+    row(f"Importing a catalog file of {len(services):,} services", "—", f"{imported:.1f} s",
+        "(`rathaus catalog import --enable-for`, SQLite, search index included)")
+
+
+def form_render(data):
+    """One step of the 100-field form over HTTP: shown, and sent with mistakes (checked,
+    saved and shown again with the error summary)."""
+    form_file = os.path.join(data, "gross.json")
+    subprocess.run([FORM_BENCH, "1", "--write", form_file], capture_output=True, check=True)
+    subprocess.run([RATHAUS, "forms", "install", form_file, "--tenant", "musterstadt", "--service", "bibliotheksausweis"],
+                   env=demo_db(data), capture_output=True, check=True)
+    port = 18186
+    url = f"http://127.0.0.1:{port}/"
+    proc = start_demo(data, port)
+    assert wait_ready(url)
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("POST", "/antrag/bibliotheksausweis", headers={"Origin": url.rstrip("/")})
+    started = conn.getresponse()
+    started.read()
+    cookie = started.getheader("Set-Cookie").split(";")[0]
+    step = started.getheader("Location").replace("/schritt/s0", "/schritt/s5")
+    _, shown_p50, shown_p99 = run_wrk(url.rstrip("/") + step, headers=[f"Cookie: {cookie}"], connections=1)
+    row("Form step shown (100-field form, draft loaded, rendered)", "p99 < 5 ms",
+        f"p99 {shown_p99:.2f} ms (p50 {shown_p50:.2f} ms)", "(wrk -c1, GET of step 6 of 10)")
+    body = "f5_0=600&f5_1=ein+Text&f5_2=24.11.2030&f5_3=b&f5_4=DE89+3704+0044+0532+0130+01"
+    script = os.path.join(data, "post.lua")
+    with open(script, "w") as f:
+        f.write('wrk.method = "POST"\n'
+                f'wrk.body = "{body}"\n'
+                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                f'wrk.headers["Origin"] = "{url.rstrip("/")}"\n'
+                f'wrk.headers["Cookie"] = "{cookie}"\n')
+    duration = "5s" if QUICK else "15s"
+    out = subprocess.run(["wrk", "-t1", "-c1", f"-d{duration}", "--latency", "-s", script, url.rstrip("/") + step],
+                         capture_output=True, text=True, check=True).stdout
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99_ms = float(p99[0]) / 1000 if p99[1] == "us" else float(p99[0])
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    row("Form step sent (validate + rules + save draft + render with errors)", "p99 < 5 ms",
+        f"p99 {p99_ms:.2f} ms", f"(wrk -c1 POST, 10 fields with one wrong date; {rps:,.0f} steps/s; SQLite write per step)")
+    stop(proc)
 
 
 def throughput(data):
@@ -239,6 +336,8 @@ def main():
         auth_overhead(os.path.join(data, "demo"))
         password_cost()
         form_step()
+        catalog_search(os.path.join(data, "demo"))
+        form_render(os.path.join(data, "demo"))
     print("| figure | target | measured | how |")
     print("|---|---|---|---|")
     for figure, target, measured, note in rows:

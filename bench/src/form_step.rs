@@ -3,7 +3,10 @@
 //! loading (parse + check + compile) and taking one step (read, rules, checks) with all
 //! fields answered, some wrongly. Rendering the page is measured with the web assistant.
 //!
-//! Usage: form-step [rounds]
+//! Also measures loading all built-in definitions of the demo town, as at start.
+//!
+//! Usage: form-step [rounds] [--write FILE]   (`--write`: the large form as JSON, for
+//! the HTTP benchmark of a rendered step)
 
 use std::time::Instant;
 
@@ -60,6 +63,17 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(2000);
     let json = large_form(10);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--write") {
+        let path = args.get(at + 1).expect("--write FILE");
+        std::fs::write(path, &json).expect("write the form");
+    }
+    let mut registry_times = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        rathaus_forms::builtin::Registry::built_in().expect("the built-in forms load");
+        registry_times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
     let mut load_times = Vec::new();
     for _ in 0..50 {
         let start = Instant::now();
@@ -93,6 +107,11 @@ fn main() {
         let _ = form.computed(&answers, today);
         step_times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
+    println!(
+        "all {} built-in definitions: median {:.2} ms",
+        rathaus_forms::builtin::DEFINITIONS.len(),
+        percentile(&mut registry_times, 0.5)
+    );
     println!(
         "load (100 fields, 10 steps, 100 rules): median {:.3} ms, max {:.3} ms",
         percentile(&mut load_times, 0.5),

@@ -112,11 +112,24 @@ async function eidSession(javaScriptEnabled) {
 
 /** Fills every input of the step form that is editable; `attempt` picks, per input id,
  *  which plausible value to try. */
-async function fillStep(page, attempt) {
-  const inputs = await page.$$eval('form [data-kind]', (elements) => elements.map((e) => ({
-    id: e.id, name: e.name, kind: e.dataset.kind, type: e.type, readonly: e.readOnly,
-    accept: e.accept ?? '', value: e.value, checked: e.checked ?? false,
-  })));
+async function fillStep(page, attempt, javaScriptEnabled) {
+  // With JavaScript, answers can reveal more fields: fill until nothing new appears.
+  for (let pass = 0; pass < 5; pass++) {
+    const filled = await fillVisible(page, attempt, pass > 0);
+    if (!javaScriptEnabled || filled === 0) return;
+    await page.waitForTimeout(300);
+  }
+}
+
+async function fillVisible(page, attempt, onlyEmpty) {
+  const inputs = await page.$$eval('form [data-kind]', (elements) => elements
+    // Fields hidden because they do not apply (JavaScript on) are left alone.
+    .filter((e) => e.closest('[hidden]') === null)
+    .map((e) => ({
+      id: e.id, name: e.name, kind: e.dataset.kind, type: e.type, readonly: e.readOnly,
+      accept: e.accept ?? '', value: e.value, checked: e.checked ?? false,
+    })));
+  let filled = 0;
   const ticked = new Set();
   for (const input of inputs) {
     if (input.readonly) continue;
@@ -124,32 +137,47 @@ async function fillStep(page, attempt) {
     const n = attempt.get(input.id) ?? 0;
     if (input.kind === 'file') {
       const name = input.accept.includes('application/pdf') || input.accept === '' ? 'nachweis.pdf' : 'foto.png';
-      if ((await page.$$(`input[type=hidden][name="${input.name}"]`)).length === 0) {
+      const uploaded = (await page.$$(`input[type=hidden][name="${input.name}"]`)).length > 0;
+      if (!uploaded && !input.value) {
         await page.setInputFiles(`#${input.id}`, join(files, name));
+        filled++;
       }
     } else if (input.type === 'radio') {
       // The first answer of each question (once per name).
       if (!ticked.has(input.name)) {
         const already = inputs.some((i) => i.name === input.name && i.checked);
-        if (!already) await page.check(`#${input.id}`);
+        if (!already) {
+          await page.check(`#${input.id}`);
+          filled++;
+        }
         ticked.add(input.name);
       }
     } else if (input.type === 'checkbox') {
-      if (input.kind === 'consent' || !ticked.has(input.name)) await page.check(`#${input.id}`);
+      if (!input.checked && (input.kind === 'consent' || !ticked.has(input.name))) {
+        await page.check(`#${input.id}`);
+        filled++;
+      }
       ticked.add(input.name);
     } else if (input.kind === 'select') {
+      if (onlyEmpty && input.value) continue;
       const options = await page.$$eval(`#${input.id} option`, (os) => os.map((o) => o.value).filter(Boolean));
       await page.selectOption(`#${input.id}`, options[Math.min(n, options.length - 1)]);
+      filled++;
     } else if (input.kind === 'address') {
       const part = input.name.split('.').at(-1);
-      if (!input.value) await page.fill(`#${input.id}`, ADDRESS[part]);
+      if (!input.value) {
+        await page.fill(`#${input.id}`, ADDRESS[part]);
+        filled++;
+      }
     } else {
       const choices = EXAMPLES[field] ?? BY_KIND[input.kind] ?? BY_KIND.text;
-      if (!input.value || attempt.has(input.id)) {
+      if (!input.value || (attempt.has(input.id) && !onlyEmpty)) {
         await page.fill(`#${input.id}`, choices[Math.min(n, choices.length - 1)]);
+        filled++;
       }
     }
   }
+  return filled;
 }
 
 /** Checks the page with axe-core; `what` names it in the failure. axe-core needs
@@ -189,7 +217,7 @@ async function fillIn(service, javaScriptEnabled) {
       }
       const attempt = new Map();
       for (let round = 0; ; round++) {
-        await fillStep(page, attempt);
+        await fillStep(page, attempt, javaScriptEnabled);
         await page.click('form button[type="submit"]:not([name])');
         const summary = await page.$$eval('#fehler a', (links) => links.map((a) => [a.getAttribute('href').slice(1), a.textContent]));
         if (summary.length === 0) break;
@@ -220,3 +248,29 @@ for (const javaScriptEnabled of (process.env.ONLY_NOJS ? [false] : [true, false]
     });
   }
 }
+
+test('with JavaScript, a field appears only when an answer on its page calls for it', async () => {
+  for (const javaScriptEnabled of [true, false]) {
+    const { context, page, base } = await eidSession(javaScriptEnabled);
+    try {
+      await page.goto(`${base}/antrag/bewohnerparkausweis`);
+      await page.click('button:has-text("Antrag starten")');
+      await page.check('#f-hauptwohnsitz-0');
+      await page.click('form button[type="submit"]:not([name])');
+      assert.match(page.url(), /\/schritt\/fahrzeug$/);
+      const proof = page.locator('#f-nachweis_nutzung');
+      if (javaScriptEnabled) {
+        await proof.waitFor({ state: 'hidden' });
+        await page.check('#f-halter-1');
+        await proof.waitFor({ state: 'visible' });
+        await accessible(page, 'revealed field', true);
+        await page.check('#f-halter-0');
+        await proof.waitFor({ state: 'hidden' });
+      } else {
+        assert.ok(await proof.isVisible(), 'without JavaScript the field is offered');
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});

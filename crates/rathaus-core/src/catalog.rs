@@ -103,8 +103,10 @@ fn basis() -> String {
 }
 
 impl Service {
+    /// The level an online application needs; a value that is no level (a typo in an
+    /// imported catalog) asks for the highest rather than the lowest.
     pub fn min_trust(&self) -> TrustLevel {
-        TrustLevel::parse(&self.min_trust).unwrap_or(TrustLevel::Basis)
+        TrustLevel::parse(&self.min_trust).unwrap_or(TrustLevel::Hoch)
     }
 
     fn search_source(&self) -> String {

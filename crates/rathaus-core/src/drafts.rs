@@ -14,9 +14,7 @@ use rathaus_forms::media;
 use rathaus_store::blob::Bytes;
 use rathaus_store::entities::{draft, draft_file};
 use rathaus_store::{BlobStore, Db};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::actor::{Actor, Origin};
@@ -165,23 +163,66 @@ pub async fn of_citizen(db: &Db, tenant_id: Uuid, citizen_id: Uuid) -> Result<Ve
         .collect()
 }
 
-/// Deletes a draft and its file links (the owner's choice).
-pub async fn discard(db: &Db, draft: &Draft, actor: &Actor, origin: &Origin) -> Result<()> {
+/// Deletes a draft, its file links and the files nothing else refers to (the owner's
+/// choice).
+pub async fn discard(
+    db: &Db,
+    blobs: &BlobStore,
+    draft: &Draft,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<()> {
+    let uploaded = hashes_of(db, &[draft.id]).await?;
     let txn = db.begin_write().await?;
     draft::Entity::delete_by_id(draft.id).exec(&txn).await?;
     let event = Event::new("draft.discarded", "draft").object(draft.id.to_string());
     audit::record(&txn, actor, origin, event).await?;
     txn.commit().await?;
-    Ok(())
+    delete_unreferenced(db, blobs, uploaded).await
 }
 
-/// Deletes the drafts past their expiry; their file rows go with them.
-pub async fn purge_expired(db: &Db) -> Result<u64> {
+/// Deletes the drafts past their expiry with their file links and the files nothing
+/// else refers to.
+pub async fn purge_expired(db: &Db, blobs: &BlobStore) -> Result<u64> {
+    let now = Utc::now();
+    let expired: Vec<Uuid> = draft::Entity::find()
+        .filter(draft::Column::ExpiresAt.lte(now))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    let uploaded = hashes_of(db, &expired).await?;
     let done = draft::Entity::delete_many()
-        .filter(draft::Column::ExpiresAt.lte(Utc::now()))
+        .filter(draft::Column::Id.is_in(expired))
         .exec(db.conn())
         .await?;
+    delete_unreferenced(db, blobs, uploaded).await?;
     Ok(done.rows_affected)
+}
+
+/// The content hashes of the files of these drafts.
+async fn hashes_of(db: &Db, drafts: &[Uuid]) -> Result<Vec<String>> {
+    Ok(draft_file::Entity::find()
+        .filter(draft_file::Column::DraftId.is_in(drafts.iter().copied()))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|f| f.sha256)
+        .collect())
+}
+
+/// Deletes the blobs of these hashes that no row refers to any more.
+async fn delete_unreferenced(db: &Db, blobs: &BlobStore, hashes: Vec<String>) -> Result<()> {
+    for sha256 in hashes {
+        if !crate::blob_references::in_use(db.conn(), &sha256).await? {
+            blobs.delete(&sha256).await?;
+        }
+    }
+    Ok(())
 }
 
 /// An uploaded file as the draft knows it.
@@ -219,7 +260,14 @@ pub enum UploadProblem {
     WrongType {
         accepted: Vec<String>,
     },
+    /// The draft holds as many files or bytes as one application may.
+    DraftFull,
 }
+
+/// What one application may carry: enough for any real application, not a free file
+/// store for anyone who opens an anonymous draft.
+pub const MAX_FILES: usize = 40;
+pub const MAX_TOTAL_BYTES: i64 = 100 * 1024 * 1024;
 
 /// What a file field accepts.
 pub struct Accept<'a> {
@@ -244,6 +292,14 @@ pub async fn attach(
         return Ok(Err(UploadProblem::TooLarge {
             max_bytes: accept.max_bytes,
         }));
+    }
+    let earlier = draft_file::Entity::find()
+        .filter(draft_file::Column::DraftId.eq(draft.id))
+        .all(db.conn())
+        .await?;
+    let total: i64 = earlier.iter().map(|f| f.size).sum::<i64>() + bytes.len() as i64;
+    if earlier.len() >= MAX_FILES || total > MAX_TOTAL_BYTES {
+        return Ok(Err(UploadProblem::DraftFull));
     }
     let media_type = media::sniff(&bytes).filter(|t| accept.media_types.iter().any(|a| a == t));
     let Some(media_type) = media_type else {
@@ -293,26 +349,41 @@ pub async fn files(db: &Db, draft: &Draft) -> Result<Vec<DraftFile>> {
         .collect())
 }
 
-/// Removes an upload from the draft (the answers still naming it are the caller's).
-pub async fn remove_file(db: &Db, draft: &Draft, file_id: Uuid) -> Result<()> {
-    draft_file::Entity::delete_many()
-        .filter(draft_file::Column::DraftId.eq(draft.id))
-        .filter(draft_file::Column::Id.eq(file_id))
-        .exec(db.conn())
-        .await?;
-    Ok(())
-}
-
-/// Moves an anonymous draft into the account of the person who just logged in.
-pub async fn adopt(db: &Db, draft: &Draft, citizen_id: Uuid) -> Result<()> {
-    let Some(row) = draft::Entity::find_by_id(draft.id).one(db.conn()).await? else {
+/// Removes an upload from the draft, and its bytes if nothing else refers to them (the
+/// answers still naming it are the caller's).
+pub async fn remove_file(db: &Db, blobs: &BlobStore, draft: &Draft, file_id: Uuid) -> Result<()> {
+    let Some(file) = draft_file::Entity::find_by_id(file_id)
+        .one(db.conn())
+        .await?
+    else {
         return Ok(());
     };
-    let mut row = row.into_active_model();
-    row.citizen_id = Set(Some(citizen_id));
-    row.browser_hash = Set(None);
-    row.update(db.conn()).await?;
-    Ok(())
+    if file.draft_id != draft.id {
+        return Ok(());
+    }
+    draft_file::Entity::delete_by_id(file_id)
+        .exec(db.conn())
+        .await?;
+    delete_unreferenced(db, blobs, vec![file.sha256]).await
+}
+
+/// Moves the anonymous drafts of this browser into the account of the person now
+/// logged in, so that logging in halfway through loses nothing. Returns how many.
+pub async fn adopt_browser_drafts(
+    db: &Db,
+    tenant_id: Uuid,
+    browser_token: &str,
+    citizen_id: Uuid,
+) -> Result<u64> {
+    let done = draft::Entity::update_many()
+        .col_expr(draft::Column::CitizenId, Some(citizen_id).into())
+        .col_expr(draft::Column::BrowserHash, Option::<String>::None.into())
+        .filter(draft::Column::TenantId.eq(tenant_id))
+        .filter(draft::Column::CitizenId.is_null())
+        .filter(draft::Column::BrowserHash.eq(token_hash(browser_token)))
+        .exec(db.conn())
+        .await?;
+    Ok(done.rows_affected)
 }
 
 #[cfg(test)]

@@ -19,12 +19,14 @@ use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::policy::{self, Permission};
 
+/// Installed definitions compiled, by tenant and id, with the version they were made of.
+type Compiled = HashMap<(Uuid, String), (i32, Arc<Form>)>;
+
 /// The definitions of all tenants; cheap to clone.
 #[derive(Clone)]
 pub struct Forms {
     built_in: Registry,
-    /// Installed definitions compiled, by tenant and id, with their version.
-    compiled: Arc<RwLock<HashMap<(Uuid, String), (i32, Arc<Form>)>>>,
+    compiled: Arc<RwLock<Compiled>>,
 }
 
 impl Forms {

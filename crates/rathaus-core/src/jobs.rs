@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use rathaus_store::Db;
 use rathaus_store::jobs::{self, ClaimedJob, JobState};
+use rathaus_store::{BlobStore, Db};
 use tokio::sync::{Notify, watch};
 use tracing::{info, warn};
 
@@ -96,6 +96,8 @@ pub trait JobHandler: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<String, Arc<dyn JobHandler>>,
+    /// The housekeeping a worker also runs by itself every hour.
+    cleanup: Option<Arc<Cleanup>>,
 }
 
 impl Registry {
@@ -105,32 +107,46 @@ impl Registry {
     }
 
     /// The handlers every installation has.
-    pub fn standard(mail: crate::mail::MailConfig) -> crate::error::Result<Self> {
-        Ok(Self::default()
-            .with(CLEANUP, Cleanup)
-            .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?))
+    pub fn standard(mail: crate::mail::MailConfig, blobs: BlobStore) -> crate::error::Result<Self> {
+        let cleanup = Arc::new(Cleanup { blobs });
+        let mut registry = Self::default()
+            .with(CLEANUP, Cleanup::clone(&cleanup))
+            .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?);
+        registry.cleanup = Some(cleanup);
+        Ok(registry)
     }
 }
 
 /// Housekeeping: finished jobs after a week, ended sessions, failed logins that no
-/// longer count, expired drafts. Every worker runs it hourly; it can also be queued as a job.
+/// longer count, expired drafts and the files only they used. Every worker runs it
+/// hourly; it can also be queued as a job.
 pub const CLEANUP: &str = "maintenance.cleanup";
-struct Cleanup;
+
+#[derive(Clone)]
+pub struct Cleanup {
+    blobs: BlobStore,
+}
 
 #[async_trait::async_trait]
 impl JobHandler for Cleanup {
     async fn run(&self, db: &Db, _job: &ClaimedJob) -> Result<(), JobFailure> {
-        cleanup(db).await
+        self.run_now(db).await
     }
 }
 
-pub async fn cleanup(db: &Db) -> Result<(), JobFailure> {
-    let jobs = jobs::purge_done(db.conn(), Duration::days(7)).await?;
-    let sessions = crate::sessions::purge_expired(db.conn()).await?;
-    let failures = crate::login_guard::purge_old(db).await?;
-    let drafts = crate::drafts::purge_expired(db).await?;
-    info!(jobs, sessions, failures, drafts, "cleanup done");
-    Ok(())
+impl Cleanup {
+    pub fn new(blobs: BlobStore) -> Self {
+        Self { blobs }
+    }
+
+    pub async fn run_now(&self, db: &Db) -> Result<(), JobFailure> {
+        let jobs = jobs::purge_done(db.conn(), Duration::days(7)).await?;
+        let sessions = crate::sessions::purge_expired(db.conn()).await?;
+        let failures = crate::login_guard::purge_old(db).await?;
+        let drafts = crate::drafts::purge_expired(db, &self.blobs).await?;
+        info!(jobs, sessions, failures, drafts, "cleanup done");
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -189,7 +205,9 @@ impl Worker {
         let mut next_cleanup = tokio::time::Instant::now();
         while !*shutdown.borrow() {
             if tokio::time::Instant::now() >= next_cleanup {
-                if let Err(JobFailure(e)) = cleanup(&self.db).await {
+                if let Some(cleanup) = &self.registry.cleanup
+                    && let Err(JobFailure(e)) = cleanup.run_now(&self.db).await
+                {
                     warn!(error = %e, "cleanup failed; trying again in an hour");
                 }
                 next_cleanup += CLEANUP_INTERVAL;

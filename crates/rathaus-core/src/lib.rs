@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod blob_references;
 pub mod catalog;
 pub mod citizens;
 pub mod demo;

@@ -330,14 +330,35 @@ impl Checker {
         if definition.steps.is_empty() {
             self.mistake("steps", "a form needs at least one step");
         }
+        if !is_plain_id(&definition.id, true) {
+            self.mistake(
+                "id",
+                format!(
+                    "'{}' is not a form id: use a-z, 0-9, _ and -, at most 80",
+                    definition.id
+                ),
+            );
+        }
         let mut step_ids = Vec::new();
         for (i, step) in definition.steps.iter().enumerate() {
             let place = format!("steps[{i}] {}", step.id);
             if step_ids.contains(&step.id) {
                 self.mistake(&place, format!("the step id '{}' is used twice", step.id));
             }
+            if !is_plain_id(&step.id, false) {
+                self.mistake(
+                    &place,
+                    format!("'{}' is not a step id: use a-z, 0-9 and _", step.id),
+                );
+            }
             step_ids.push(step.id.clone());
             for field in fields_of(step) {
+                if field.id.contains('.') {
+                    self.mistake(
+                        &format!("{place} / {}", field.id),
+                        "a field id has no '.' (it separates a group from its fields)",
+                    );
+                }
                 self.declare(
                     &format!("{place} / {}", field.id),
                     &field.id,
@@ -502,6 +523,12 @@ impl Checker {
             }
             _ => {}
         }
+        if field.max_bytes.is_some_and(|max| max > MAX_FILE_BYTES) {
+            self.mistake(
+                &place,
+                format!("max_bytes is at most {MAX_FILE_BYTES} (what one page may carry)"),
+            );
+        }
         if field.kind == Kind::File && field.accept.is_empty() {
             self.mistake(&place, "a file field names the media types it accepts");
         }
@@ -532,6 +559,19 @@ impl Checker {
             }
         }
     }
+}
+
+/// The largest file a field may take: below the size of one sent page (25 MB).
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Ids that end up in URLs: lower-case letters first, then letters, digits and `_`
+/// (and `-` for form ids), at most 80 characters.
+fn is_plain_id(id: &str, hyphen: bool) -> bool {
+    id.len() <= 80
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || (hyphen && c == '-')
+        })
 }
 
 /// The fields of a step, in order.

@@ -52,6 +52,16 @@ impl Address {
     }
 }
 
+/// The field an input name stands for, without the entry number of a group:
+/// `kinder.1.foto` → `kinder.foto` (entries are renumbered as they are added and
+/// removed, the field stays the same).
+pub fn field_path(name: &str) -> String {
+    name.split('.')
+        .filter(|part| !part.chars().all(|c| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The inputs of an address field, sent as `field.part`.
 pub const ADDRESS_PARTS: [&str; 4] = ["strasse", "hausnummer", "plz", "ort"];
 pub const POSTCODE_CITY_PARTS: [&str; 2] = ["plz", "ort"];
@@ -209,11 +219,18 @@ impl Form {
                 read.push((field, answer, problem));
             }
         }
-        for (field, answer, _) in &read {
-            match answer {
-                Some(answer) => answers.0.insert(field.id.clone(), answer.clone()),
-                None => answers.0.remove(&field.id),
-            };
+        for (field, answer, problem) in &read {
+            match (answer, problem) {
+                (Some(answer), _) => {
+                    answers.0.insert(field.id.clone(), answer.clone());
+                }
+                // Typed but unreadable: the earlier answer stays until a readable one
+                // replaces it (the page shows what was typed, with the problem).
+                (None, Some(_)) => {}
+                (None, None) => {
+                    answers.0.remove(&field.id);
+                }
+            }
         }
         let lookup = |id: &str| self.value_of(answers, id, today);
         let mut page_problems = Problems::new();
@@ -534,6 +551,19 @@ mod tests {
             ]
         );
         assert_eq!(answers.0.len(), 1, "only the family name was readable");
+        person(&mut answers, &form, "ja");
+        let typo = post(&[("geburtsdatum", "12.13.1964")]);
+        form.take_step("person", &typo, &mut answers, today())
+            .unwrap();
+        assert_eq!(
+            answers.0["geburtsdatum"],
+            Answer::Date(NaiveDate::from_ymd_opt(1964, 8, 12).unwrap()),
+            "an unreadable date does not wipe the earlier one"
+        );
+        assert!(
+            !answers.0.contains_key("vorname"),
+            "an emptied field is emptied"
+        );
         let future = post(&[("geburtsdatum", "24.12.2026")]);
         let problems = form
             .take_step("person", &future, &mut answers, today())

@@ -128,6 +128,15 @@ impl BlobStore {
         Ok(data)
     }
 
+    /// Deletes a blob; one that is already gone is fine. Callers make sure nothing
+    /// refers to it any more.
+    pub async fn delete(&self, sha256: &str) -> Result<()> {
+        match self.inner.delete(&object_path(sha256)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn exists(&self, sha256: &str) -> Result<bool> {
         match self.inner.head(&object_path(sha256)?).await {
             Ok(_) => Ok(true),

@@ -60,6 +60,11 @@ const FILES: &[(&str, &[u8], &str)] = &[
     asset!("fonts.css", "fonts.css", "text/css; charset=utf-8"),
     asset!("rathaus.css", "rathaus.css", "text/css; charset=utf-8"),
     asset!("passkey.js", "passkey.js", "text/javascript; charset=utf-8"),
+    asset!(
+        "assistant.js",
+        "assistant.js",
+        "text/javascript; charset=utf-8"
+    ),
 ];
 
 struct Catalog {

@@ -397,9 +397,24 @@ impl Converter {
                             label(element)
                         ));
                         for deeper in entries(inner_entry.element) {
+                            if deeper.element.name == "datenfeldgruppe" {
+                                self.notes.push(format!(
+                                    "Die Gruppe „{}“ liegt zu tief in der wiederholbaren Gruppe „{}“ und wurde nicht übernommen.",
+                                    label(deeper.element),
+                                    label(element)
+                                ));
+                                continue;
+                            }
                             inner.extend(self.field(&deeper, false));
                         }
                     } else {
+                        if inner_entry.max != Some(1) {
+                            self.notes.push(format!(
+                                "Das Feld „{}“ kann in „{}“ mehrfach vorkommen; hier wird es einmal je Eintrag abgefragt.",
+                                label(inner_entry.element),
+                                label(element)
+                            ));
+                        }
                         inner.extend(self.field(&inner_entry, true));
                     }
                 }

@@ -190,6 +190,9 @@ fn damaged_documents_are_refused_not_panicked_on() {
     }
     let undeclared = "<x:a xmlns:y=\"urn:y\"><x:b/></x:a>";
     assert!(import(undeclared).is_err());
+    let deep = "<a>".repeat(10_000) + &"</a>".repeat(10_000);
+    let refused = import(&deep).expect_err("too deep");
+    assert!(refused[0].message.contains("nested deeper"), "{refused:?}");
 }
 
 #[test]

@@ -46,6 +46,34 @@ fn line_of(xml: &str, offset: u64) -> usize {
         + 1
 }
 
+/// Lines counted as the reader moves forward (counting from the start for every element
+/// would take quadratic time on a large schema).
+struct Lines<'a> {
+    xml: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, offset: u64) -> usize {
+        let end = usize::try_from(offset)
+            .unwrap_or(self.xml.len())
+            .min(self.xml.len());
+        if end >= self.offset {
+            self.line += self.xml[self.offset..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.offset = end;
+        }
+        self.line
+    }
+}
+
+/// Deeper than any real schema; a deeper document is refused rather than risking the
+/// stack of the recursive checks.
+const MAX_DEPTH: usize = 64;
+
 fn broken(xml: &str, offset: u64, message: impl std::fmt::Display) -> Mistake {
     Mistake {
         place: format!("line {}", line_of(xml, offset)),
@@ -74,6 +102,7 @@ fn element(
     start: &BytesStart,
     xml: &str,
     offset: u64,
+    line: usize,
 ) -> Result<Element, Mistake> {
     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
     let mut attributes = Vec::new();
@@ -92,7 +121,7 @@ fn element(
         attributes,
         children: Vec::new(),
         text: String::new(),
-        line: line_of(xml, offset),
+        line,
     })
 }
 
@@ -118,6 +147,11 @@ fn entity(name: &str) -> Option<char> {
 /// Parses `xml` into its root element.
 pub fn parse(xml: &str) -> Result<Element, Mistake> {
     let mut reader = NsReader::from_str(xml);
+    let mut lines = Lines {
+        xml: xml.as_bytes(),
+        offset: 0,
+        line: 1,
+    };
     let mut stack: Vec<Element> = Vec::new();
     let mut root = None;
     loop {
@@ -128,12 +162,19 @@ pub fn parse(xml: &str) -> Result<Element, Mistake> {
         match event {
             Event::Start(start) => {
                 let namespace = namespace_of(&resolved, xml, offset)?;
-                let node = element(namespace, &start, xml, offset)?;
+                let node = element(namespace, &start, xml, offset, lines.at(offset))?;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(broken(
+                        xml,
+                        offset,
+                        format!("nested deeper than {MAX_DEPTH} elements"),
+                    ));
+                }
                 stack.push(node);
             }
             Event::Empty(start) => {
                 let namespace = namespace_of(&resolved, xml, offset)?;
-                let node = element(namespace, &start, xml, offset)?;
+                let node = element(namespace, &start, xml, offset, lines.at(offset))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),

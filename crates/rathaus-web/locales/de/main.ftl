@@ -352,6 +352,7 @@ group-remove = { $entry } entfernen
 upload-hint = { $types }, höchstens { $max } je Datei. Sie können mehrere Dateien auswählen.
 upload-list = Hochgeladene Dateien
 upload-remove = { $file } entfernen
+upload-draft-full = Die Datei „{ $file }“ wurde nicht angenommen: Ein Antrag kann höchstens 40 Dateien mit zusammen 100 MB enthalten.
 upload-empty = Die Datei „{ $file }“ ist leer. Wählen Sie eine andere Datei.
 upload-too-large = Die Datei „{ $file }“ ist zu groß. Eine Datei darf höchstens { $max } groß sein.
 upload-wrong-type = Die Datei „{ $file }“ kann bei „{ $label }“ nicht angenommen werden. Erlaubt sind: { $types }.

@@ -352,6 +352,7 @@ group-remove = Remove { $entry }
 upload-hint = { $types }, at most { $max } per file. You can choose several files.
 upload-list = Uploaded files
 upload-remove = Remove { $file }
+upload-draft-full = The file “{ $file }” was not taken: an application can hold at most 40 files of 100 MB together.
 upload-empty = The file “{ $file }” is empty. Choose another file.
 upload-too-large = The file “{ $file }” is too large. A file may be at most { $max }.
 upload-wrong-type = The file “{ $file }” cannot be accepted for “{ $label }”. Allowed: { $types }.

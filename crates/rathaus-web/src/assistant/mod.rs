@@ -43,6 +43,11 @@ pub fn routes() -> Routes {
         .post("/entwurf/{id}/verwerfen", Public, review::discard)
         .get("/entwurf/{id}/schritt/{step}", Public, step::show)
         .post("/entwurf/{id}/schritt/{step}", Public, step::send)
+        .post(
+            "/entwurf/{id}/schritt/{step}/sichtbar",
+            Public,
+            step::visibility,
+        )
         .get("/konto/entwuerfe", Citizen, review::drafts)
 }
 
@@ -105,7 +110,10 @@ impl Filling {
             .await
             .map_err(|e| refuse(e.into()))?
             .ok_or_else(|| refuse(PageError::NotFound))?;
-        if visitor.trust < service.min_trust() {
+        // A login no longer sure enough, or a service that stopped allowing anonymous
+        // use: the start page says what is needed.
+        let anonymous = matches!(owner, drafts::Owner::Browser(_));
+        if visitor.trust < service.min_trust() || (anonymous && !service.anonymous) {
             let start = format!("/antrag/{}", service.key);
             return Err(Redirect::to(&start).into_response());
         }

@@ -57,6 +57,8 @@ pub struct ReviewPage {
     /// The printable summary (no change links, no buttons).
     printable: bool,
     base: String,
+    /// The last step shown (the check page's "back").
+    back: String,
     expires: String,
     can_save: bool,
 }
@@ -152,6 +154,10 @@ fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool)
         totals,
         incomplete,
         printable,
+        back: form
+            .steps_shown(answers, day)
+            .last()
+            .map_or_else(|| filling.base(), |s| filling.step_href(&s.id)),
         base: filling.base(),
         expires: local_time(filling.draft.expires_at),
         can_save: visitor.citizen.is_some(),
@@ -211,7 +217,7 @@ pub async fn discard(
         Some(citizen) => rathaus_core::citizens::citizen_actor(citizen),
         None => rathaus_core::actor::Actor::anonymous(chrome.tenant.id),
     };
-    drafts::discard(&state.db, &filling.draft, &actor, &origin).await?;
+    drafts::discard(&state.db, &state.blobs, &filling.draft, &actor, &origin).await?;
     let next = if visitor.citizen.is_some() {
         "/konto/entwuerfe?verworfen=1".to_owned()
     } else {

@@ -11,13 +11,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::drafts::{self, Accept};
 use rathaus_forms::definition::{Field, Item, Kind, Step};
+use rathaus_forms::fill::field_path;
 use rathaus_forms::present;
 use rathaus_store::blob::Bytes;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::visitor::Visitor;
-use super::widgets::{StepInput, Widget, max_bytes};
+use super::widgets::{StepInput, Widget, info_key, max_bytes};
 use super::{Filling, keep, messages, today};
 use crate::chrome::Chrome;
 use crate::error::PageError;
@@ -41,6 +42,8 @@ pub struct StepPage {
     from_check: bool,
     /// Logged in: the draft can be left and resumed.
     can_save: bool,
+    /// Where the script asks which fields the answers being typed call for.
+    visibility: String,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +111,7 @@ fn render(
         progress,
         back,
         action: filling.step_href(&step.id),
+        visibility: format!("{}/sichtbar", filling.step_href(&step.id)),
         multipart: has_files(step),
         widgets,
         errors,
@@ -170,14 +174,18 @@ fn field_of<'a>(step: &'a Step, id: &str) -> Option<&'a Field> {
     })
 }
 
-/// The field an input name belongs to: `nachweis` or `kinder.0.foto`.
+/// The field an input name belongs to: `nachweis`, or `kinder.0.foto` inside a group
+/// (entry numbers are small whole numbers; nothing else is a field).
 fn field_for_name<'a>(step: &'a Step, name: &str) -> Option<&'a Field> {
-    let mut parts = name.split('.');
-    let top = field_of(step, parts.next()?)?;
-    match (top.kind, parts.next(), parts.next()) {
-        (Kind::Group, Some(_), Some(inner)) => top.fields.iter().find(|f| f.id == inner),
-        (Kind::Group, _, _) => None,
-        _ => Some(top),
+    let parts: Vec<&str> = name.split('.').collect();
+    let top = field_of(step, parts.first()?)?;
+    match (top.kind, parts.as_slice()) {
+        (Kind::Group, [_, entry, inner]) if entry.len() <= 3 && entry.parse::<u16>().is_ok() => {
+            top.fields.iter().find(|f| f.id == *inner)
+        }
+        (Kind::Group, _) => None,
+        (_, [_]) => Some(top),
+        _ => None,
     }
 }
 
@@ -306,10 +314,15 @@ pub async fn send(
             pairs.retain(|(name, _)| !name.starts_with(&prefix));
         }
         Action::RemoveFile(file) => {
-            pairs.retain(|(_, value)| value != file);
-            if let Ok(file_id) = file.parse::<Uuid>() {
-                drafts::remove_file(&state.db, &filling.draft, file_id).await?;
-                filling.files.retain(|f| f.id != file_id);
+            // Only a file of this step's fields: another step's upload stays.
+            let of_this_step = filling.files.iter().find(|f| {
+                f.id.to_string() == *file
+                    && field_of(&step, f.field.split('.').next().unwrap_or("")).is_some()
+            });
+            if let Some(found) = of_this_step.map(|f| f.id) {
+                pairs.retain(|(_, value)| value != file);
+                drafts::remove_file(&state.db, &state.blobs, &filling.draft, found).await?;
+                filling.files.retain(|f| f.id != found);
             }
         }
         _ => {}
@@ -330,7 +343,7 @@ pub async fn send(
             &state.db,
             &state.blobs,
             &filling.draft,
-            &upload.name,
+            &field_path(&upload.name),
             &upload.file_name,
             upload.bytes,
             &accept,
@@ -350,10 +363,13 @@ pub async fn send(
     }
     // Only references to this draft's own files of that field count.
     pairs.retain(|(name, value)| match field_for_name(&step, name) {
-        Some(field) if field.kind == Kind::File => filling
-            .files
-            .iter()
-            .any(|f| f.field == *name && f.id.to_string() == *value),
+        Some(field) if field.kind == Kind::File => {
+            let path = field_path(name);
+            filling
+                .files
+                .iter()
+                .any(|f| f.field == path && f.id.to_string() == *value)
+        }
         _ => true,
     });
     verified_over(&filling, &step, &mut pairs);
@@ -411,4 +427,49 @@ pub async fn send(
         }
     };
     Ok(Redirect::to(&next).into_response())
+}
+
+#[derive(Serialize)]
+pub struct Visibility {
+    /// The field ids and information blocks (`info-N`) that apply.
+    shown: Vec<String>,
+}
+
+/// Which of the step's fields and information blocks apply to the answers as they are
+/// being typed: the same rules as on sending, applied to a copy (nothing is saved).
+pub async fn visibility(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    visitor: Visitor,
+    Path((id, step_id)): Path<(Uuid, String)>,
+    UrlEncoded(mut pairs): UrlEncoded<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let filling = match Filling::load(&state, &chrome, &visitor, id).await {
+        Ok(f) => f,
+        Err(response) => return Ok(response),
+    };
+    let Some(step) = find_step(&filling, &step_id) else {
+        return Err(PageError::NotFound);
+    };
+    verified_over(&filling, step, &mut pairs);
+    let mut answers = filling.draft.answers.clone();
+    let day = today();
+    filling
+        .form
+        .take_step(&step.id, &pairs, &mut answers, day)
+        .map_err(|e| PageError::BadRequest(e.to_string()))?;
+    let form = &filling.form;
+    let shown = step
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| match item {
+            Item::Field(f) if form.holds(f.show_if.as_ref(), &answers, day) => Some(f.id.clone()),
+            Item::Info { show_if, .. } if form.holds(show_if.as_ref(), &answers, day) => {
+                Some(info_key(i))
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(axum::Json(Visibility { shown }).into_response())
 }

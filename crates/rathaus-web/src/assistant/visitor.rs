@@ -64,6 +64,11 @@ impl FromRequestParts<AppState> for Visitor {
             .read(headers, secure)
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
+        // Began without an account, logged in since: the drafts come along.
+        if let (Some(citizen), Some(token)) = (&citizen, &browser) {
+            rathaus_core::drafts::adopt_browser_drafts(&state.db, tenant.id, token, citizen.id)
+                .await?;
+        }
         Ok(Self {
             citizen,
             trust,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rathaus_core::drafts::DraftFile;
 use rathaus_forms::definition::{Field, Form, Item, Kind, Step};
-use rathaus_forms::fill::{ADDRESS_PARTS, Answers, POSTCODE_CITY_PARTS};
+use rathaus_forms::fill::{ADDRESS_PARTS, Answers, POSTCODE_CITY_PARTS, field_path};
 use rathaus_forms::media;
 
 use super::messages::megabytes;
@@ -44,6 +44,11 @@ pub struct Entry {
 
 /// What the template renders for one item of a step.
 pub struct Widget {
+    /// The field's id, or `info-N` for the N-th item when it is an information block;
+    /// what the visibility answer names.
+    pub key: String,
+    /// Shown or hidden by an answer on this same page (JavaScript follows it).
+    pub conditional: bool,
     /// text, textarea, number, money, date, email, tel, iban, registration, postcode,
     /// select, radio, checkboxes, yes_no, consent, file, address, group, info.
     pub kind: &'static str,
@@ -153,31 +158,42 @@ impl StepInput<'_> {
             .collect()
     }
 
+    /// Whether the rule reads an answer on this same page.
+    fn on_this_page(&self, rule: Option<&String>) -> bool {
+        let page = self.page_fields();
+        rule.is_some_and(|source| {
+            self.form
+                .rule_fields(source)
+                .iter()
+                .any(|f| page.contains(&f.split('.').next().unwrap_or(f)))
+        })
+    }
+
     /// A field or block is shown when its rule holds for the answers so far, and also
     /// when the rule reads an answer on this same page: without JavaScript the page
     /// cannot change as the person answers, so such fields are offered and the check on
-    /// sending drops them if they do not apply.
+    /// sending drops them if they do not apply (with JavaScript they follow the answers).
     fn shown(&self, rule: Option<&String>) -> bool {
-        let Some(source) = rule else { return true };
-        let page = self.page_fields();
-        self.form
-            .rule_fields(source)
-            .iter()
-            .any(|f| page.contains(&f.split('.').next().unwrap_or(f)))
-            || self.form.holds(rule, self.answers, self.today)
+        self.on_this_page(rule) || self.form.holds(rule, self.answers, self.today)
     }
 
     pub fn widgets(&self) -> Vec<Widget> {
         self.step
             .items
             .iter()
-            .filter_map(|item| match item {
+            .enumerate()
+            .filter_map(|(i, item)| match item {
                 Item::Field(field) if self.shown(field.show_if.as_ref()) => {
-                    Some(self.field(field, &field.id, false))
+                    let mut widget = self.field(field, &field.id, false);
+                    widget.key = field.id.clone();
+                    widget.conditional = self.on_this_page(field.show_if.as_ref());
+                    Some(widget)
                 }
                 Item::Info { text, show_if } if self.shown(show_if.as_ref()) => {
                     let mut info = self.blank("info", "", String::new());
                     info.label = text.get(self.lang()).to_owned();
+                    info.key = info_key(i);
+                    info.conditional = self.on_this_page(show_if.as_ref());
                     Some(info)
                 }
                 _ => None,
@@ -187,6 +203,8 @@ impl StepInput<'_> {
 
     fn blank(&self, kind: &'static str, name: &str, label: String) -> Widget {
         Widget {
+            key: name.to_owned(),
+            conditional: false,
             kind,
             name: name.to_owned(),
             html_id: html_id(name),
@@ -256,16 +274,7 @@ impl StepInput<'_> {
         match field.kind {
             Kind::Address | Kind::PostcodeCity => w.parts = self.address_parts(field, name),
             Kind::File => {
-                w.files = self
-                    .files
-                    .iter()
-                    .filter(|f| f.field == name && w.values.contains(&f.id.to_string()))
-                    .map(|f| FileView {
-                        id: f.id.to_string(),
-                        name: f.file_name.clone(),
-                        size: megabytes(f.size),
-                    })
-                    .collect();
+                w.files = self.file_views(name, &w.values);
                 w.accept = field.accept.join(",");
                 if w.hint.is_none() {
                     w.hint = Some(self.t.fmt(
@@ -281,6 +290,20 @@ impl StepInput<'_> {
             _ => {}
         }
         w
+    }
+
+    /// The uploads an input names (by id), as listed under it.
+    fn file_views(&self, name: &str, values: &[String]) -> Vec<FileView> {
+        let path = field_path(name);
+        self.files
+            .iter()
+            .filter(|f| f.field == path && values.contains(&f.id.to_string()))
+            .map(|f| FileView {
+                id: f.id.to_string(),
+                name: f.file_name.clone(),
+                size: megabytes(f.size),
+            })
+            .collect()
     }
 
     fn address_parts(&self, field: &Field, name: &str) -> Vec<Part> {
@@ -331,9 +354,11 @@ impl StepInput<'_> {
     /// more when the person asked to add one.
     fn group(&self, field: &Field, w: &mut Widget) {
         let prefix = format!("{}.", field.id);
+        // Numbered as `fill` numbers them: entries sent entirely empty do not count.
         let mut indices: Vec<usize> = self
             .values
             .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
             .filter_map(|(n, _)| n.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
             .collect();
         indices.sort_unstable();
@@ -355,6 +380,9 @@ impl StepInput<'_> {
                     if let Some(index) = sent_index {
                         let sent_name = format!("{prefix}{index}.{}", inner.id);
                         widget.values = self.sent(&sent_name);
+                        if inner.kind == Kind::File {
+                            widget.files = self.file_views(&name, &widget.values);
+                        }
                         for part in &mut widget.parts {
                             let suffix = part.name.rsplit('.').next().unwrap_or_default();
                             part.value = self
@@ -378,6 +406,11 @@ impl StepInput<'_> {
         w.add = format!("hinzufuegen:{}", field.id);
         w.add_label = self.t.fmt("group-add", &[("label", &label)]);
     }
+}
+
+/// The key of the information block at `index` among a step's items.
+pub fn info_key(index: usize) -> String {
+    format!("info-{index}")
 }
 
 /// Files may be this large unless the definition says otherwise.

@@ -260,10 +260,16 @@ pub async fn save(
             .unwrap_or_default()
     };
     let offered = value("angeboten") == "1";
-    let mut overrides = Map::new();
+    // Values set elsewhere (documents, contact … through the CLI) stay; this form
+    // decides only about its own fields.
+    let current = catalog::offer(state.db.conn(), chrome.tenant.id, &key)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let mut overrides = current.overrides;
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     for (name, _, _) in EDITABLE {
         let text = value(name);
+        overrides.remove(*name);
         if text.is_empty() {
             continue;
         }
@@ -421,11 +427,17 @@ pub async fn upload(
         let message = page.chrome.t.get("staff-forms-not-text").to_owned();
         return refuse(page, message);
     };
-    let read = if text.trim_start().starts_with('<') {
-        rathaus_forms::xdatenfelder::import(text).map(|i| (i.form, i.notes))
-    } else {
-        rathaus_forms::definition::load(text).map(|f| (f, Vec::new()))
-    };
+    // Parsing a large schema is work for a blocking thread, not for the server's.
+    let text = text.to_owned();
+    let read = tokio::task::spawn_blocking(move || {
+        if text.trim_start().starts_with('<') {
+            rathaus_forms::xdatenfelder::import(&text).map(|i| (i.form, i.notes))
+        } else {
+            rathaus_forms::definition::load(&text).map(|f| (f, Vec::new()))
+        }
+    })
+    .await
+    .map_err(|e| PageError::Internal(e.to_string()))?;
     let (form, notes) = match read {
         Ok(done) => done,
         Err(mistakes) => {

@@ -283,6 +283,7 @@ on_both_backends!(
             .await
             .unwrap();
         assert!(list.contains("Bewohnerparkausweis"));
+        let proof_sha = files_in_db(&app).await.first().map(|f| f.sha256.clone());
         let gone = app.post_as(&erika, &format!("{base}/verwerfen"), &[]).await;
         assert_eq!(gone.headers()["location"], "/konto/entwuerfe?verworfen=1");
         assert!(drafts_in_db(&app).await.is_empty());
@@ -290,6 +291,9 @@ on_both_backends!(
             files_in_db(&app).await.is_empty(),
             "file links went with it"
         );
+        let proof_sha = proof_sha.expect("the proof was uploaded");
+        let kept = app.server.blobs.exists(&proof_sha).await.unwrap();
+        assert!(!kept, "a file nothing refers to is deleted");
         assert_eq!(
             app.scalar(
                 "SELECT action AS v FROM audit_log WHERE action LIKE 'draft.%' ORDER BY seq DESC"
@@ -326,6 +330,12 @@ on_both_backends!(
         assert!(
             added.contains("value=\"Dr. Anna Röntgen\"") && added.contains("name=\"ssb.1.name\"")
         );
+        // Enter in a field presses the first submit button: "continue", never "remove".
+        let form = &added[added.find("<form method=\"post\"").unwrap()..];
+        let first_button = &form[form.find("<button").unwrap()..];
+        assert!(
+            first_button.starts_with("<button type=\"submit\" class=\"rathaus-default-submit\"")
+        );
         assert!(!added.contains("kern-alert--danger"));
         let removed = app
             .post_as(
@@ -341,7 +351,7 @@ on_both_backends!(
         let removed = removed.text().await.unwrap();
         assert!(removed.contains("value=\"Bernd Strahl\"") && !removed.contains("Anna Röntgen"));
         assert!(
-            removed.contains("name=\"ssb.0.name\" value=\"Bernd Strahl\""),
+            removed.contains("name=\"ssb.0.name\" data-kind=\"text\" value=\"Bernd Strahl\""),
             "renumbered"
         );
         app.stop().await;
@@ -399,9 +409,13 @@ on_both_backends!(
         expired.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
         expired.update(app.db().conn()).await.unwrap();
         assert_eq!(app.get_as(&erika, &first).await.status(), 404, "expired");
-        rathaus_core::jobs::cleanup(app.db()).await.unwrap();
+        let blobs = &app.server.blobs;
+        rathaus_core::jobs::Cleanup::new(blobs.clone())
+            .run_now(app.db())
+            .await
+            .unwrap();
         assert!(drafts_in_db(&app).await.is_empty());
-        assert_eq!(drafts::purge_expired(app.db()).await.unwrap(), 0);
+        assert_eq!(drafts::purge_expired(app.db(), blobs).await.unwrap(), 0);
         app.stop().await;
     }
 );
@@ -463,7 +477,7 @@ on_both_backends!(
         // Name and birth date come from the eID: shown, not editable, and not changed
         // by a forged post.
         assert!(page.contains("durch Ihre Online-Ausweisfunktion bestätigt"));
-        assert!(page.contains("name=\"vorname\" value=\"Erika\""));
+        assert!(page.contains("name=\"vorname\" data-kind=\"text\" value=\"Erika\""));
         let forged = client
             .post(&first)
             .header("origin", &app.base)

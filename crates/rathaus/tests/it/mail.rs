@@ -10,6 +10,12 @@ use rathaus_store::sea_orm::TransactionTrait;
 use crate::harness::{SmtpServer, TestDb};
 use crate::on_both_backends;
 
+/// Mail needs no files; the cleanup beside it gets a store of its own.
+fn blobs() -> rathaus_store::BlobStore {
+    let dir = std::env::temp_dir().join(format!("rathaus-mail-test-{}", std::process::id()));
+    rathaus_store::BlobStore::local(&dir).unwrap()
+}
+
 fn worker(db: &rathaus_store::Db, delivery: Delivery) -> Worker {
     let config = MailConfig {
         delivery,
@@ -17,7 +23,7 @@ fn worker(db: &rathaus_store::Db, delivery: Delivery) -> Worker {
     };
     Worker::new(
         db.clone(),
-        Registry::standard(config).unwrap(),
+        Registry::standard(config, blobs()).unwrap(),
         WorkerConfig {
             name: "mail-test".into(),
             idle_poll: Duration::from_millis(20),

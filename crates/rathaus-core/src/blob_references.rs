@@ -1,0 +1,17 @@
+//! Whether a blob is still referred to. Every table that names blobs by their hash is
+//! asked here, so that a file is deleted only when nothing needs it any more; a new
+//! referrer (documents of a case, letters) must be added to [`in_use`].
+
+use rathaus_store::entities::draft_file;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::error::Result;
+
+/// Whether any row still refers to the blob `sha256`.
+pub async fn in_use(conn: &impl ConnectionTrait, sha256: &str) -> Result<bool> {
+    let drafts = draft_file::Entity::find()
+        .filter(draft_file::Column::Sha256.eq(sha256))
+        .count(conn)
+        .await?;
+    Ok(drafts > 0)
+}
