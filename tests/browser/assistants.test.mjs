@@ -121,6 +121,16 @@ async function fillStep(page, attempt, javaScriptEnabled) {
   }
 }
 
+/** Runs an action on an input; if the input was hidden meanwhile (an answer just given
+ *  made it not apply), that is no failure. */
+async function tolerant(page, id, action) {
+  try {
+    await action();
+  } catch (e) {
+    if (await page.locator(`#${id}`).isVisible()) throw e;
+  }
+}
+
 async function fillVisible(page, attempt, onlyEmpty) {
   const inputs = await page.$$eval('form [data-kind]', (elements) => elements
     // Fields hidden because they do not apply (JavaScript on) are left alone.
@@ -133,6 +143,8 @@ async function fillVisible(page, attempt, onlyEmpty) {
   const ticked = new Set();
   for (const input of inputs) {
     if (input.readonly) continue;
+    // An earlier answer on this page may just have hidden it (JavaScript on).
+    if (input.kind !== 'file' && !(await page.locator(`#${input.id}`).isVisible())) continue;
     const field = input.name.split('.').at(-1);
     const n = attempt.get(input.id) ?? 0;
     if (input.kind === 'file') {
@@ -147,32 +159,32 @@ async function fillVisible(page, attempt, onlyEmpty) {
       if (!ticked.has(input.name)) {
         const already = inputs.some((i) => i.name === input.name && i.checked);
         if (!already) {
-          await page.check(`#${input.id}`);
+          await tolerant(page, input.id, () => page.check(`#${input.id}`, { timeout: 4000 }));
           filled++;
         }
         ticked.add(input.name);
       }
     } else if (input.type === 'checkbox') {
       if (!input.checked && (input.kind === 'consent' || !ticked.has(input.name))) {
-        await page.check(`#${input.id}`);
+        await tolerant(page, input.id, () => page.check(`#${input.id}`, { timeout: 4000 }));
         filled++;
       }
       ticked.add(input.name);
     } else if (input.kind === 'select') {
       if (onlyEmpty && input.value) continue;
       const options = await page.$$eval(`#${input.id} option`, (os) => os.map((o) => o.value).filter(Boolean));
-      await page.selectOption(`#${input.id}`, options[Math.min(n, options.length - 1)]);
+      await tolerant(page, input.id, () => page.selectOption(`#${input.id}`, options[Math.min(n, options.length - 1)], { timeout: 4000 }));
       filled++;
     } else if (input.kind === 'address') {
       const part = input.name.split('.').at(-1);
       if (!input.value) {
-        await page.fill(`#${input.id}`, ADDRESS[part]);
+        await tolerant(page, input.id, () => page.fill(`#${input.id}`, ADDRESS[part], { timeout: 4000 }));
         filled++;
       }
     } else {
       const choices = EXAMPLES[field] ?? BY_KIND[input.kind] ?? BY_KIND.text;
       if (!input.value || (attempt.has(input.id) && !onlyEmpty)) {
-        await page.fill(`#${input.id}`, choices[Math.min(n, choices.length - 1)]);
+        await tolerant(page, input.id, () => page.fill(`#${input.id}`, choices[Math.min(n, choices.length - 1)], { timeout: 4000 }));
         filled++;
       }
     }
@@ -218,7 +230,7 @@ async function fillIn(service, javaScriptEnabled) {
       const attempt = new Map();
       for (let round = 0; ; round++) {
         await fillStep(page, attempt, javaScriptEnabled);
-        await page.click('form button[type="submit"]:not([name])');
+        await page.click('.rathaus-actions button[type="submit"]:not([name])');
         const summary = await page.$$eval('#fehler a', (links) => links.map((a) => [a.getAttribute('href').slice(1), a.textContent]));
         if (summary.length === 0) break;
         if (round === 0) await accessible(page, 'step with mistakes', javaScriptEnabled);
@@ -256,7 +268,7 @@ test('with JavaScript, a field appears only when an answer on its page calls for
       await page.goto(`${base}/antrag/bewohnerparkausweis`);
       await page.click('button:has-text("Antrag starten")');
       await page.check('#f-hauptwohnsitz-0');
-      await page.click('form button[type="submit"]:not([name])');
+      await page.click('.rathaus-actions button[type="submit"]:not([name])');
       assert.match(page.url(), /\/schritt\/fahrzeug$/);
       const proof = page.locator('#f-nachweis_nutzung');
       if (javaScriptEnabled) {

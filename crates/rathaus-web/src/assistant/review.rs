@@ -252,6 +252,8 @@ pub async fn drafts(
     State(state): State<AppState>,
     chrome: Chrome,
     session: CitizenSession,
+    // Taking the visitor moves drafts begun in this browser without an account into it.
+    _visitor: Visitor,
     Query(notice): Query<DraftsNotice>,
 ) -> Result<DraftsPage, PageError> {
     let tenant = chrome.tenant.id;

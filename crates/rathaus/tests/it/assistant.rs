@@ -361,7 +361,7 @@ on_both_backends!(
 on_both_backends!(
     anonymous_visitors_fill_in_only_where_allowed_and_only_their_own,
     |backend| async move {
-        let app = TestApp::start(backend).await;
+        let (app, smtp) = start(backend).await;
         // The parking permit needs an account: the start page says so, nothing starts.
         let page = app
             .get("/antrag/bewohnerparkausweis")
@@ -392,6 +392,25 @@ on_both_backends!(
         assert_eq!(app.get_as(stranger, &first).await.status(), 404);
         let stored = &drafts_in_db(&app).await[0];
         assert!(stored.citizen_id.is_none() && stored.browser_hash.is_some());
+
+        // Logging in halfway through: the draft comes along into the account.
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let both = format!("{erika}; {token}");
+        let list = app
+            .get_as(&both, "/konto/entwuerfe")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains("Bibliotheksausweis"), "{}", main_of(&list));
+        let adopted = &drafts_in_db(&app).await[0];
+        assert!(adopted.citizen_id.is_some() && adopted.browser_hash.is_none());
+        assert_eq!(app.get_as(&erika, &first).await.status(), 200);
+        assert_eq!(
+            app.get_as(&token, &first).await.status(),
+            404,
+            "no longer the browser's"
+        );
         app.stop().await;
     }
 );
