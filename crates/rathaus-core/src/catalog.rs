@@ -8,6 +8,8 @@
 //! search configuration, SQLite through the same Snowball stemmer applied here.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use rathaus_store::Db;
@@ -485,6 +487,60 @@ pub async fn service(
     Ok(offered(conn, tenant_id, &[key.to_owned()]).await?.pop())
 }
 
+/// What every search and start page needs and changes only when a catalog is imported
+/// or a town words its services differently: the life situations, and per tenant the
+/// words of its services' names and keywords (for typo suggestions). Read from the
+/// database at most once a minute — an import may come from another process, so a time
+/// limit rather than a signal.
+#[derive(Clone, Default)]
+pub struct CatalogCache {
+    life_situations: Arc<RwLock<Option<(Instant, Arc<Vec<LifeSituation>>)>>>,
+    vocabularies: Arc<RwLock<HashMap<Uuid, (Instant, Arc<Vec<String>>)>>>,
+}
+
+const CACHE_MAX_AGE: Duration = Duration::from_secs(60);
+
+impl CatalogCache {
+    pub async fn life_situations(
+        &self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<Arc<Vec<LifeSituation>>> {
+        if let Some((at, list)) = &*self.life_situations.read().expect("not poisoned")
+            && at.elapsed() < CACHE_MAX_AGE
+        {
+            return Ok(list.clone());
+        }
+        let fresh = Arc::new(life_situations(conn).await?);
+        *self.life_situations.write().expect("not poisoned") =
+            Some((Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    /// The sorted words (four letters or more) of the names and keywords of the
+    /// services the tenant offers.
+    pub async fn vocabulary(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant_id: Uuid,
+    ) -> Result<Arc<Vec<String>>> {
+        if let Some((at, words)) = self
+            .vocabularies
+            .read()
+            .expect("not poisoned")
+            .get(&tenant_id)
+            && at.elapsed() < CACHE_MAX_AGE
+        {
+            return Ok(words.clone());
+        }
+        let fresh = Arc::new(vocabulary(conn, tenant_id).await?);
+        self.vocabularies
+            .write()
+            .expect("not poisoned")
+            .insert(tenant_id, (Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+}
+
 /// The services of a life situation the tenant offers, by name.
 pub async fn in_life_situation(
     conn: &impl ConnectionTrait,
@@ -518,27 +574,7 @@ pub async fn search(
 /// For a search that found nothing: the query with each unknown word replaced by the
 /// closest word of the names and keywords of the tenant's services (one typo in short
 /// words, two in longer ones), if that changes anything. "Parkausweiß" → "parkausweis".
-pub async fn suggestion(
-    conn: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    query: &str,
-) -> Result<Option<String>> {
-    let keys: Vec<String> = tenant_service::Entity::find()
-        .filter(tenant_service::Column::TenantId.eq(tenant_id))
-        .filter(tenant_service::Column::Enabled.eq(true))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| t.service_key)
-        .collect();
-    let mut vocabulary: Vec<String> = offered(conn, tenant_id, &keys)
-        .await?
-        .iter()
-        .flat_map(|s| words(&format!("{} {}", s.name, s.keywords.join(" "))))
-        .filter(|w| w.chars().count() >= 4)
-        .collect();
-    vocabulary.sort();
-    vocabulary.dedup();
+pub fn suggestion(vocabulary: &[String], query: &str) -> Option<String> {
     let mut changed = false;
     let corrected: Vec<String> = query_terms(query)
         .into_iter()
@@ -561,7 +597,21 @@ pub async fn suggestion(
             }
         })
         .collect();
-    Ok(changed.then(|| corrected.join(" ")))
+    changed.then(|| corrected.join(" "))
+}
+
+/// The sorted words (four letters or more) of the names and keywords of the services a
+/// tenant offers: what a typo is corrected towards.
+pub async fn vocabulary(conn: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<String>> {
+    let mut words: Vec<String> = all_offered(conn, tenant_id)
+        .await?
+        .iter()
+        .flat_map(|s| words(&format!("{} {}", s.name, s.keywords.join(" "))))
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    words.sort();
+    words.dedup();
+    Ok(words)
 }
 
 /// Levenshtein distance of two words (by characters).

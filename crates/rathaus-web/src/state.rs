@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use rathaus_core::catalog::CatalogCache;
 use rathaus_core::forms::Forms;
 use rathaus_store::{BlobStore, Db};
 use tokio::sync::Notify;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The form definitions: built in (checked at start) and installed per tenant.
     pub forms: Forms,
+    /// Life situations and typo vocabularies of the catalog, read once a minute.
+    pub catalog: CatalogCache,
     /// Wakes the in-process job worker after enqueuing, if one runs.
     pub job_waker: Option<Arc<Notify>>,
 }

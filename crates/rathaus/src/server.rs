@@ -90,6 +90,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             public_url: config.public_url.clone(),
             draft_days: config.draft_days,
         }),
+        catalog: Default::default(),
         forms: Forms::load().map_err(|mistakes| {
             let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
             anyhow::anyhow!("the form definitions have mistakes:\n{}", lines.join("\n"))

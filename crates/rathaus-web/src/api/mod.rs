@@ -110,7 +110,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     (status = 200, body = [LifeSituation])
 ))]
 async fn life_situations(State(state): State<AppState>) -> ApiResult<Vec<LifeSituation>> {
-    Ok(Json(catalog::life_situations(state.db.conn()).await?))
+    let all = state.catalog.life_situations(state.db.conn()).await?;
+    Ok(Json(all.as_ref().clone()))
 }
 
 /// A service in lists: enough to show it and to link its details.

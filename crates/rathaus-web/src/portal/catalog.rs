@@ -30,10 +30,12 @@ fn situation(chrome: &Chrome, s: LifeSituation) -> Situation {
 }
 
 pub async fn situations(state: &AppState, chrome: &Chrome) -> Result<Vec<Situation>, PageError> {
-    Ok(catalog::life_situations(state.db.conn())
+    Ok(state
+        .catalog
+        .life_situations(state.db.conn())
         .await?
-        .into_iter()
-        .map(|s| situation(chrome, s))
+        .iter()
+        .map(|s| situation(chrome, s.clone()))
         .collect())
 }
 
@@ -50,10 +52,13 @@ pub async fn life_situation(
     chrome: Chrome,
     Path(key): Path<String>,
 ) -> Result<SituationPage, PageError> {
-    let found = catalog::life_situations(state.db.conn())
+    let found = state
+        .catalog
+        .life_situations(state.db.conn())
         .await?
-        .into_iter()
+        .iter()
         .find(|s| s.key == key)
+        .cloned()
         .ok_or(PageError::NotFound)?;
     let services = catalog::in_life_situation(state.db.conn(), chrome.tenant.id, &key).await?;
     Ok(SituationPage {
@@ -124,12 +129,12 @@ pub async fn search(
     let tenant = chrome.tenant.id;
     let mut services = catalog::search(conn, tenant, &q, SEARCH_RESULTS).await?;
     let mut corrected = None;
-    if services.is_empty()
-        && !q.is_empty()
-        && let Some(suggestion) = catalog::suggestion(conn, tenant, &q).await?
-    {
-        services = catalog::search(conn, tenant, &suggestion, SEARCH_RESULTS).await?;
-        corrected = (!services.is_empty()).then_some(suggestion);
+    if services.is_empty() && !q.is_empty() {
+        let vocabulary = state.catalog.vocabulary(conn, tenant).await?;
+        if let Some(suggestion) = catalog::suggestion(&vocabulary, &q) {
+            services = catalog::search(conn, tenant, &suggestion, SEARCH_RESULTS).await?;
+            corrected = (!services.is_empty()).then_some(suggestion);
+        }
     }
     let count = chrome.t.count("search-count", services.len());
     Ok(SearchPage {
