@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
 
-Usage: bench/run.py [--quick]
+Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs auth
+passwords forms search assistant)
 Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
@@ -33,6 +34,8 @@ FORM_BENCH = os.path.join(TARGET, "release", "form-step")
 HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
+# `--only search,assistant`: just these groups (the demo's first start always runs).
+ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), None)
 rows = []
 
 
@@ -329,15 +332,22 @@ def main():
         sys.exit("bench/run.py needs wrk: apt-get install wrk")
     subprocess.run(["cargo", "build", "--release", "-p", "rathaus", "-p", "rathaus-bench"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as data:
-        cold_start(os.path.join(data, "demo"))
-        idle_memory(data)
-        throughput(os.path.join(data, "demo"))
-        jobs(data)
-        auth_overhead(os.path.join(data, "demo"))
-        password_cost()
-        form_step()
-        catalog_search(os.path.join(data, "demo"))
-        form_render(os.path.join(data, "demo"))
+        demo = os.path.join(data, "demo")
+        # The demo is created by the first group; later groups use its database.
+        groups = [
+            ("start", lambda: cold_start(demo)),
+            ("memory", lambda: idle_memory(data)),
+            ("throughput", lambda: throughput(demo)),
+            ("jobs", lambda: jobs(data)),
+            ("auth", lambda: auth_overhead(demo)),
+            ("passwords", password_cost),
+            ("forms", form_step),
+            ("search", lambda: catalog_search(demo)),
+            ("assistant", lambda: form_render(demo)),
+        ]
+        for name, run in groups:
+            if name == "start" or not ONLY or name in ONLY:
+                run()
     print("| figure | target | measured | how |")
     print("|---|---|---|---|")
     for figure, target, measured, note in rows:
