@@ -494,9 +494,12 @@ pub async fn service(
 /// limit rather than a signal.
 #[derive(Clone, Default)]
 pub struct CatalogCache {
-    life_situations: Arc<RwLock<Option<(Instant, Arc<Vec<LifeSituation>>)>>>,
-    vocabularies: Arc<RwLock<HashMap<Uuid, (Instant, Arc<Vec<String>>)>>>,
+    life_situations: Arc<RwLock<Option<Read<Vec<LifeSituation>>>>>,
+    vocabularies: Arc<RwLock<HashMap<Uuid, Read<Vec<String>>>>>,
 }
+
+/// A value read from the database, and when.
+type Read<T> = (Instant, Arc<T>);
 
 const CACHE_MAX_AGE: Duration = Duration::from_secs(60);
 
