@@ -70,14 +70,7 @@ fn from_profile(citizen: &Citizen, source: &str, kind: Kind) -> Option<(Answer, 
 }
 
 fn all_fields(form: &Form) -> impl Iterator<Item = &Field> {
-    form.definition.steps.iter().flat_map(step_fields)
-}
-
-fn step_fields(step: &Step) -> impl Iterator<Item = &Field> {
-    step.items.iter().filter_map(|item| match item {
-        rathaus_forms::definition::Item::Field(field) => Some(field.as_ref()),
-        rathaus_forms::definition::Item::Info { .. } => None,
-    })
+    form.definition.steps.iter().flat_map(Step::fields)
 }
 
 /// The answers a new draft starts with.
@@ -116,7 +109,7 @@ pub fn verified(form: &Form, citizen: Option<&Citizen>) -> Vec<(String, Answer)>
 /// as suggestions, kept only when the page is sent.
 pub fn from_earlier_answers(step: &Step, answers: &Answers) -> Answers {
     let mut suggested = Answers::default();
-    for field in step_fields(step) {
+    for field in step.fields() {
         let earlier = field
             .prefill
             .as_deref()

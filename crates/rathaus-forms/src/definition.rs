@@ -63,6 +63,21 @@ pub struct Step {
     pub items: Vec<Item>,
 }
 
+impl Step {
+    /// The fields of the step, in order (without its information blocks).
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Field(field) => Some(field.as_ref()),
+            Item::Info { .. } => None,
+        })
+    }
+
+    /// The field `id` of this step.
+    pub fn field(&self, id: &str) -> Option<&Field> {
+        self.fields().find(|f| f.id == id)
+    }
+}
+
 /// What a step shows: a field to fill in, or a block of information.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -352,7 +367,7 @@ impl Checker {
                 );
             }
             step_ids.push(step.id.clone());
-            for field in fields_of(step) {
+            for field in step.fields() {
                 if field.id.contains('.') {
                     self.mistake(
                         &format!("{place} / {}", field.id),
@@ -572,14 +587,6 @@ fn is_plain_id(id: &str, hyphen: bool) -> bool {
         && id.chars().all(|c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || (hyphen && c == '-')
         })
-}
-
-/// The fields of a step, in order.
-pub(crate) fn fields_of(step: &Step) -> impl Iterator<Item = &Field> {
-    step.items.iter().filter_map(|item| match item {
-        Item::Field(field) => Some(field.as_ref()),
-        Item::Info { .. } => None,
-    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::definition::{Field, Form, Item, Kind, Required, Step, Text};
+use crate::definition::{Field, Form, Kind, Required, Step, Text};
 use crate::expr::Value;
 use crate::values::{self, Problem};
 
@@ -197,14 +197,7 @@ impl Form {
             .iter()
             .find(|s| s.id == step_id)
             .ok_or_else(|| UnknownStep(step_id.to_owned()))?;
-        let fields: Vec<&Field> = step
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Field(field) => Some(field.as_ref()),
-                Item::Info { .. } => None,
-            })
-            .collect();
+        let fields: Vec<&Field> = step.fields().collect();
         // First read everything, so that rules see the whole page as sent.
         let mut problems = Problems::new();
         let mut read: Vec<(&Field, Option<Answer>, Option<FieldProblem>)> = Vec::new();

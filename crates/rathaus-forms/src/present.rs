@@ -90,7 +90,7 @@ impl Form {
         let Some(step) = self.definition.steps.iter().find(|s| s.id == step_id) else {
             return Vec::new();
         };
-        crate::definition::fields_of(step)
+        step.fields()
             .filter_map(|field| {
                 let answer = answers.0.get(&field.id)?;
                 Some(inputs(field, &field.id, answer))

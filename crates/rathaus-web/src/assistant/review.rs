@@ -213,10 +213,7 @@ pub async fn discard(
         Ok(f) => f,
         Err(response) => return Ok(response),
     };
-    let actor = match &visitor.citizen {
-        Some(citizen) => rathaus_core::citizens::citizen_actor(citizen),
-        None => rathaus_core::actor::Actor::anonymous(chrome.tenant.id),
-    };
+    let actor = visitor.actor(chrome.tenant.id);
     drafts::discard(&state.db, &state.blobs, &filling.draft, &actor, &origin).await?;
     let next = if visitor.citizen.is_some() {
         "/konto/entwuerfe?verworfen=1".to_owned()

@@ -150,10 +150,7 @@ pub async fn begin(
         return Ok(Redirect::to(&format!("/antrag/{}", service.key)).into_response());
     }
     let (owner, cookie) = visitor.owner_or_new(state.config.behind_tls);
-    let actor = match &visitor.citizen {
-        Some(citizen) => rathaus_core::citizens::citizen_actor(citizen),
-        None => rathaus_core::actor::Actor::anonymous(chrome.tenant.id),
-    };
+    let actor = visitor.actor(chrome.tenant.id);
     let new = NewDraft {
         tenant_id: chrome.tenant.id,
         service_key: &service.key,

@@ -149,7 +149,7 @@ fn stored_values(filling: &Filling, step: &Step) -> Vec<(String, String)> {
     let mut values = filling.form.step_inputs(&step.id, answers);
     let suggested = rathaus_core::prefill::from_earlier_answers(step, answers);
     for (id, answer) in &suggested.0 {
-        if let Some(field) = field_of(step, id) {
+        if let Some(field) = step.field(id) {
             values.extend(present::inputs(field, id, answer));
         }
     }
@@ -159,7 +159,7 @@ fn stored_values(filling: &Filling, step: &Step) -> Vec<(String, String)> {
 
 fn verified_over(filling: &Filling, step: &Step, values: &mut Vec<(String, String)>) {
     for (id, answer) in &filling.verified {
-        if let Some(field) = field_of(step, id) {
+        if let Some(field) = step.field(id) {
             let prefix = format!("{id}.");
             values.retain(|(name, _)| name != id && !name.starts_with(&prefix));
             values.extend(present::inputs(field, id, answer));
@@ -167,18 +167,11 @@ fn verified_over(filling: &Filling, step: &Step, values: &mut Vec<(String, Strin
     }
 }
 
-fn field_of<'a>(step: &'a Step, id: &str) -> Option<&'a Field> {
-    step.items.iter().find_map(|item| match item {
-        Item::Field(f) if f.id == id => Some(f.as_ref()),
-        _ => None,
-    })
-}
-
 /// The field an input name belongs to: `nachweis`, or `kinder.0.foto` inside a group
 /// (entry numbers are small whole numbers; nothing else is a field).
 fn field_for_name<'a>(step: &'a Step, name: &str) -> Option<&'a Field> {
     let parts: Vec<&str> = name.split('.').collect();
-    let top = field_of(step, parts.first()?)?;
+    let top = step.field(parts.first()?)?;
     match (top.kind, parts.as_slice()) {
         (Kind::Group, [_, entry, inner]) if entry.len() <= 3 && entry.parse::<u16>().is_ok() => {
             top.fields.iter().find(|f| f.id == *inner)
@@ -317,7 +310,9 @@ pub async fn send(
             // Only a file of this step's fields: another step's upload stays.
             let of_this_step = filling.files.iter().find(|f| {
                 f.id.to_string() == *file
-                    && field_of(&step, f.field.split('.').next().unwrap_or("")).is_some()
+                    && step
+                        .field(f.field.split('.').next().unwrap_or(""))
+                        .is_some()
             });
             if let Some(found) = of_this_step.map(|f| f.id) {
                 pairs.retain(|(_, value)| value != file);
@@ -394,7 +389,7 @@ pub async fn send(
     if stays || !problems.is_empty() || !errors.is_empty() {
         if !stays {
             for (name, problem) in &problems {
-                let field = field_for_name(&step, name).or_else(|| field_of(&step, name));
+                let field = field_for_name(&step, name).or_else(|| step.field(name));
                 if let Some(field) = field {
                     let label = field.label.get(lang);
                     errors

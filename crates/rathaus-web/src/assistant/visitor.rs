@@ -32,6 +32,14 @@ impl Visitor {
         }
     }
 
+    /// Who acts, for the audit log.
+    pub fn actor(&self, tenant_id: uuid::Uuid) -> rathaus_core::actor::Actor {
+        match &self.citizen {
+            Some(citizen) => citizens::citizen_actor(citizen),
+            None => rathaus_core::actor::Actor::anonymous(tenant_id),
+        }
+    }
+
     /// The owner for a new draft, with the cookie to set when a token was made for it.
     pub fn owner_or_new(&self, secure: bool) -> (Owner, Option<HeaderValue>) {
         match self.owner() {

@@ -148,14 +148,7 @@ impl StepInput<'_> {
 
     /// The fields of this page other rules on this page may depend on.
     fn page_fields(&self) -> Vec<&str> {
-        self.step
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Field(f) => Some(f.id.as_str()),
-                Item::Info { .. } => None,
-            })
-            .collect()
+        self.step.fields().map(|f| f.id.as_str()).collect()
     }
 
     /// Whether the rule reads an answer on this same page.
