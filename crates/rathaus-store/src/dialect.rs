@@ -73,10 +73,9 @@ pub(crate) fn audit_append_only_sql(backend: DbBackend) -> &'static [&'static st
     }
 }
 
-/// The full-text index of the service catalog. PostgreSQL indexes `search_source` with
-/// its `german` text search configuration (stemming, stop words). SQLite has no German
-/// stemmer, so `rathaus_core::catalog` stems the words (Snowball German, the algorithm
-/// PostgreSQL uses) and keeps them in an FTS5 table.
+/// The full-text index the service catalog had until the search moved into memory
+/// (migration 17 drops it; migration 14 still creates it). PostgreSQL indexed
+/// `search_source` with its `german` configuration, SQLite kept stemmed words in FTS5.
 pub(crate) fn service_search_index_sql(backend: DbBackend) -> &'static [&'static str] {
     match backend {
         DbBackend::Postgres => &[
@@ -94,82 +93,4 @@ pub(crate) fn drop_service_search_index_sql(backend: DbBackend) -> &'static [&'s
         DbBackend::Postgres => &["DROP INDEX IF EXISTS services_search"],
         _ => &["DROP TABLE IF EXISTS services_fts"],
     }
-}
-
-/// Keeps the SQLite index of one service in step (`stemmed`: its words, stemmed);
-/// PostgreSQL's index follows the column by itself.
-pub async fn index_service(conn: &impl ConnectionTrait, key: &str, stemmed: &str) -> Result<()> {
-    let backend = conn.get_database_backend();
-    if backend == DbBackend::Postgres {
-        return Ok(());
-    }
-    let delete = "DELETE FROM services_fts WHERE service_key = ?";
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        delete,
-        [key.into()],
-    ))
-    .await?;
-    let insert = "INSERT INTO services_fts (service_key, words) VALUES (?, ?)";
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        insert,
-        [key.into(), stemmed.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
-/// Keys of the services a tenant offers that contain every term (as a word beginning),
-/// best first. `terms`: the query's words, letters and digits only; `stemmed`: the same
-/// words stemmed (for SQLite). Empty terms find nothing.
-pub async fn search_services(
-    conn: &impl ConnectionTrait,
-    tenant_id: uuid::Uuid,
-    terms: &[String],
-    stemmed: &[String],
-    limit: u64,
-) -> Result<Vec<String>> {
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = conn.get_database_backend();
-    let statement = match backend {
-        DbBackend::Postgres => {
-            let query = terms
-                .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            let sql = "SELECT s.key AS key FROM services s \
-                 JOIN tenant_services t ON t.service_key = s.key AND t.tenant_id = $2 AND t.enabled \
-                 WHERE to_tsvector('german', s.search_source) @@ to_tsquery('german', $1) \
-                 ORDER BY ts_rank(to_tsvector('german', s.search_source), to_tsquery('german', $1)) DESC, s.name \
-                 LIMIT $3";
-            Statement::from_sql_and_values(
-                backend,
-                sql,
-                [query.into(), tenant_id.into(), (limit as i64).into()],
-            )
-        }
-        _ => {
-            let query = stemmed
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            let sql = "SELECT f.service_key AS key FROM services_fts f \
-                 JOIN tenant_services t ON t.service_key = f.service_key AND t.tenant_id = ? AND t.enabled \
-                 WHERE services_fts MATCH ? ORDER BY bm25(services_fts) LIMIT ?";
-            Statement::from_sql_and_values(
-                backend,
-                sql,
-                [tenant_id.into(), query.into(), (limit as i64).into()],
-            )
-        }
-    };
-    let rows = conn.query_all_raw(statement).await?;
-    rows.iter()
-        .map(|r| r.try_get::<String>("", "key").map_err(Into::into))
-        .collect()
 }

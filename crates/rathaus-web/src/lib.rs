@@ -13,6 +13,7 @@ mod form;
 pub mod i18n;
 mod navigation;
 mod observability;
+mod paging;
 mod portal;
 mod request_origin;
 pub mod routes;

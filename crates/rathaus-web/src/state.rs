@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use rathaus_core::catalog::CatalogCache;
+use rathaus_core::catalog::{CatalogCache, Offered};
+use rathaus_core::error::CoreError;
 use rathaus_core::forms::Forms;
 use rathaus_store::{BlobStore, Db};
 use tokio::sync::Notify;
@@ -36,10 +37,17 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The form definitions: built in (checked at start) and installed per tenant.
     pub forms: Forms,
-    /// Life situations and typo vocabularies of the catalog, read once a minute.
+    /// The life situations and what each tenant offers, kept in memory.
     pub catalog: CatalogCache,
     /// Wakes the in-process job worker after enqueuing, if one runs.
     pub job_waker: Option<Arc<Notify>>,
+}
+
+impl AppState {
+    /// What the tenant offers now (kept in memory, see [`CatalogCache`]).
+    pub async fn offered(&self, tenant_id: uuid::Uuid) -> Result<Arc<Offered>, CoreError> {
+        self.catalog.offered(self.db.conn(), tenant_id).await
+    }
 }
 
 /// Long enough to gather documents, short enough not to keep forgotten personal data.

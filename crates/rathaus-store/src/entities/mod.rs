@@ -3,6 +3,7 @@
 
 pub mod audit_entry;
 pub mod audit_head;
+pub mod catalog_version;
 pub mod citizen;
 pub mod citizen_identity;
 pub mod citizen_token;

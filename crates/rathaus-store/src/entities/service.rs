@@ -11,8 +11,6 @@ pub struct Model {
     /// JSON of the whole catalog entry (`rathaus_core::catalog::Service`).
     pub entry: String,
     pub name: String,
-    /// What the full-text search reads: name, summary, description, keywords.
-    pub search_source: String,
     pub updated_at: DateTimeUtc,
 }
 

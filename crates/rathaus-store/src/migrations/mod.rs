@@ -19,6 +19,7 @@ mod m20261123_000013_login_binding;
 mod m20261123_000014_catalog;
 mod m20261123_000015_drafts;
 mod m20261123_000016_tenant_forms;
+mod m20261202_000017_catalog_in_memory;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_catalog::Migration),
             Box::new(m20261123_000015_drafts::Migration),
             Box::new(m20261123_000016_tenant_forms::Migration),
+            Box::new(m20261202_000017_catalog_in_memory::Migration),
         ]
     }
 }

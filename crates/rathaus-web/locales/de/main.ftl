@@ -316,6 +316,10 @@ service-in-person = Wo und wann
 service-legal-basis = Rechtsgrundlage
 service-leika = Leistungsschlüssel (LeiKa)
 search-corrected = Zu Ihrer Eingabe gab es keinen Treffer. Ergebnisse für
+pages-label = Seiten
+pages-previous = Vorherige Seite
+pages-next = Nächste Seite
+pages-page = Seite { $number }
 
 ## Form assistant
 service-start = Online beantragen

@@ -316,6 +316,10 @@ service-in-person = Where and when
 service-legal-basis = Legal basis
 service-leika = Service key (LeiKa)
 search-corrected = There was no match for what you typed. Results for
+pages-label = Pages
+pages-previous = Previous page
+pages-next = Next page
+pages-page = Page { $number }
 
 ## Form assistant
 service-start = Apply online

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rathaus_core::catalog::{self, LifeSituation, Service};
+use rathaus_core::catalog::{LifeSituation, Service};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -166,15 +166,14 @@ async fn services(
     chrome: Chrome,
     Query(query): Query<ServiceQuery>,
 ) -> ApiResult<ServiceList> {
-    let conn = state.db.conn();
-    let tenant = chrome.tenant.id;
+    let offered = state.offered(chrome.tenant.id).await?;
     let found = match (query.q.as_deref().map(str::trim), &query.life_situation) {
         (Some(q), _) if !q.is_empty() => {
             let q: String = q.chars().take(200).collect();
-            catalog::search(conn, tenant, &q, 100).await?
+            offered.search(&q, 0, 100).services
         }
-        (_, Some(situation)) => catalog::in_life_situation(conn, tenant, situation).await?,
-        _ => catalog::all_offered(conn, tenant).await?,
+        (_, Some(situation)) => offered.in_life_situation(situation),
+        _ => offered.all().to_vec(),
     };
     let services: Vec<ServiceSummary> = found.into_iter().map(Into::into).collect();
     Ok(Json(ServiceList {
@@ -184,8 +183,11 @@ async fn services(
 }
 
 async fn offered(state: &AppState, chrome: &Chrome, key: &str) -> Result<Service, ApiError> {
-    catalog::service(state.db.conn(), chrome.tenant.id, key)
+    state
+        .offered(chrome.tenant.id)
         .await?
+        .service(key)
+        .cloned()
         .ok_or(ApiError(PageError::NotFound))
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, NaiveDate, Utc};
-use rathaus_core::catalog::{self, Service};
+use rathaus_core::catalog::Service;
 use rathaus_core::drafts::{self, Draft, DraftFile};
 use rathaus_core::prefill;
 use rathaus_forms::definition::Form;
@@ -106,9 +106,12 @@ impl Filling {
             .await
             .map_err(|e| refuse(e.into()))?
             .ok_or_else(|| refuse(PageError::NotFound))?;
-        let service = catalog::service(state.db.conn(), tenant, &draft.service_key)
+        let service = state
+            .offered(tenant)
             .await
             .map_err(|e| refuse(e.into()))?
+            .service(&draft.service_key)
+            .cloned()
             .ok_or_else(|| refuse(PageError::NotFound))?;
         // A login no longer sure enough, or a service that stopped allowing anonymous
         // use: the start page says what is needed.

@@ -7,7 +7,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use rathaus_core::catalog;
 use rathaus_core::drafts;
 use rathaus_forms::definition::Item;
 use rathaus_forms::expr::Value;
@@ -254,11 +253,12 @@ pub async fn drafts(
     Query(notice): Query<DraftsNotice>,
 ) -> Result<DraftsPage, PageError> {
     let tenant = chrome.tenant.id;
+    let offered = state.offered(tenant).await?;
     let mut rows = Vec::new();
     for draft in drafts::of_citizen(&state.db, tenant, session.citizen.id).await? {
-        let service_name = catalog::service(state.db.conn(), tenant, &draft.service_key)
-            .await?
-            .map_or_else(|| draft.service_key.clone(), |s| s.name);
+        let service_name = offered
+            .service(&draft.service_key)
+            .map_or_else(|| draft.service_key.clone(), |s| s.name.clone());
         rows.push(DraftRow {
             service_name,
             href: format!("/entwurf/{}", draft.id),

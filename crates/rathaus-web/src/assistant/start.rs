@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::catalog::{self, Service};
+use rathaus_core::catalog::Service;
 use rathaus_core::drafts::{self, NewDraft};
 use rathaus_core::identity::{self, Audience};
 use rathaus_core::prefill;
@@ -55,8 +55,11 @@ async fn service_or_404(
     chrome: &Chrome,
     key: &str,
 ) -> Result<Service, PageError> {
-    catalog::service(state.db.conn(), chrome.tenant.id, key)
+    state
+        .offered(chrome.tenant.id)
         .await?
+        .service(key)
+        .cloned()
         .ok_or(PageError::NotFound)
 }
 

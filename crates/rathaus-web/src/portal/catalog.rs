@@ -4,15 +4,17 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use rathaus_core::catalog::{self, LifeSituation, Service};
+use rathaus_core::catalog::{LifeSituation, Service};
 use rathaus_core::trust::TrustLevel;
 use serde::Deserialize;
 
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::paging::Pages;
 use crate::state::AppState;
 
-const SEARCH_RESULTS: u64 = 50;
+/// Results on one page of the search.
+const SEARCH_RESULTS: usize = 20;
 
 /// A life situation as a link: key and name in the page's language.
 pub struct Situation {
@@ -60,7 +62,10 @@ pub async fn life_situation(
         .find(|s| s.key == key)
         .cloned()
         .ok_or(PageError::NotFound)?;
-    let services = catalog::in_life_situation(state.db.conn(), chrome.tenant.id, &key).await?;
+    let services = state
+        .offered(chrome.tenant.id)
+        .await?
+        .in_life_situation(&key);
     Ok(SituationPage {
         name: situation(&chrome, found).name,
         chrome,
@@ -82,8 +87,11 @@ pub async fn service(
     chrome: Chrome,
     Path(key): Path<String>,
 ) -> Result<ServicePage, PageError> {
-    let service = catalog::service(state.db.conn(), chrome.tenant.id, &key)
+    let service = state
+        .offered(chrome.tenant.id)
         .await?
+        .service(&key)
+        .cloned()
         .ok_or(PageError::NotFound)?;
     let trust_note = match service.min_trust() {
         TrustLevel::Basis => None,
@@ -104,6 +112,9 @@ pub async fn service(
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// The page of results, from 1 (anything else: the first).
+    #[serde(default)]
+    seite: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -114,6 +125,7 @@ pub struct SearchPage {
     services: Vec<Service>,
     /// "3 Leistungen gefunden".
     count: String,
+    pages: Pages,
     /// Nothing was found for the query as typed; these are the results for this
     /// corrected query.
     corrected: Option<String>,
@@ -125,23 +137,45 @@ pub async fn search(
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage, PageError> {
     let q = query.q.trim().chars().take(200).collect::<String>();
-    let conn = state.db.conn();
-    let tenant = chrome.tenant.id;
-    let mut services = catalog::search(conn, tenant, &q, SEARCH_RESULTS).await?;
+    let offered = state.offered(chrome.tenant.id).await?;
+    let wanted = query.seite.and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
+    let page_of = |words: &str, page: usize| {
+        let offset = (page - 1).saturating_mul(SEARCH_RESULTS);
+        offered.search(words, offset, SEARCH_RESULTS)
+    };
+    let mut searched = q.clone();
+    let mut found = page_of(&q, wanted);
     let mut corrected = None;
-    if services.is_empty() && !q.is_empty() {
-        let vocabulary = state.catalog.vocabulary(conn, tenant).await?;
-        if let Some(suggestion) = catalog::suggestion(&vocabulary, &q) {
-            services = catalog::search(conn, tenant, &suggestion, SEARCH_RESULTS).await?;
-            corrected = (!services.is_empty()).then_some(suggestion);
+    if found.total == 0
+        && let Some(suggestion) = offered.suggestion(&q)
+    {
+        let better = page_of(&suggestion, wanted);
+        if better.total > 0 {
+            found = better;
+            searched = suggestion.clone();
+            corrected = Some(suggestion);
         }
     }
-    let count = chrome.t.count("search-count", services.len());
+    let link = |page: usize| {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &q)
+            .append_pair("seite", &page.to_string())
+            .finish();
+        format!("/suche?{query}")
+    };
+    let pages = Pages::of(found.total, SEARCH_RESULTS, wanted, link);
+    if pages.current != wanted {
+        found = page_of(&searched, pages.current);
+    }
+    let total = found.total;
+    let services = found.services;
+    let count = chrome.t.count("search-count", total);
     Ok(SearchPage {
         chrome,
         query: q,
         services,
         count,
+        pages,
         corrected,
     })
 }

@@ -1,7 +1,7 @@
 //! The service catalog on both databases: import, what each tenant offers, browsing by
 //! life situation and the full-text search with German word forms.
 
-use rathaus_core::catalog::{self, CatalogFile, Imported};
+use rathaus_core::catalog::{self, CatalogCache, CatalogFile, Imported, Offered};
 use rathaus_core::{Actor, Origin};
 
 use crate::harness::TestDb;
@@ -43,9 +43,38 @@ fn keys(services: &[catalog::Service]) -> Vec<&str> {
     services.iter().map(|s| s.key.as_str()).collect()
 }
 
+async fn offered(db: &rathaus_store::Db, tenant: uuid::Uuid) -> Offered {
+    Offered::load(db.conn(), tenant).await.unwrap()
+}
+
 async fn search(db: &rathaus_store::Db, tenant: uuid::Uuid, query: &str) -> Vec<String> {
-    let found = catalog::search(db.conn(), tenant, query, 10).await.unwrap();
+    let found = offered(db, tenant).await.search(query, 0, 10).services;
     found.into_iter().map(|s| s.key).collect()
+}
+
+/// A town's own wording of a service, set as its admins do.
+async fn word(
+    db: &rathaus_store::Db,
+    tenant: uuid::Uuid,
+    key: &str,
+    enabled: bool,
+    overrides: serde_json::Value,
+) {
+    let serde_json::Value::Object(overrides) = overrides else {
+        panic!("overrides are an object");
+    };
+    catalog::set_offer(
+        db,
+        &Actor::system("test"),
+        &Origin::default(),
+        tenant,
+        key,
+        enabled,
+        overrides,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 }
 
 on_both_backends!(
@@ -70,13 +99,13 @@ on_both_backends!(
 
         let situations = catalog::life_situations(conn).await.unwrap();
         assert_eq!(situations[0].name_de, "Umzug");
-        let moving = catalog::in_life_situation(conn, a, "umzug").await.unwrap();
+        let moving = offered(&db, a).await.in_life_situation("umzug");
         assert_eq!(
             keys(&moving),
             ["bewohnerparkausweis", "wohnsitz-anmelden"],
             "by name"
         );
-        let moving_b = catalog::in_life_situation(conn, b, "umzug").await.unwrap();
+        let moving_b = offered(&db, b).await.in_life_situation("umzug");
         assert_eq!(
             keys(&moving_b),
             ["bewohnerparkausweis"],
@@ -103,46 +132,36 @@ on_both_backends!(
             "B does not offer it"
         );
 
-        // A tenant words a service its own way.
-        use rathaus_store::entities::tenant_service;
-        use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-        tenant_service::Entity::update_many()
-            .col_expr(
-                tenant_service::Column::Overrides,
-                Expr::value(r#"{"fees": "25,00 Euro je Jahr", "fee_cents": 2500}"#),
-            )
-            .filter(tenant_service::Column::TenantId.eq(b))
-            .exec(conn)
-            .await
-            .unwrap();
-        let in_b = catalog::service(conn, b, "bewohnerparkausweis")
-            .await
-            .unwrap()
-            .unwrap();
-        let in_a = catalog::service(conn, a, "bewohnerparkausweis")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!((in_b.fee_cents, in_a.fee_cents), (Some(2500), Some(3000)));
+        // A tenant words a service its own way; a copy held in memory notices.
+        let cache = CatalogCache::default();
+        let held = cache.offered(conn, b).await.unwrap();
+        let fees = serde_json::json!({"fees": "25,00 Euro je Jahr", "fee_cents": 2500});
+        word(&db, b, "bewohnerparkausweis", true, fees).await;
+        let in_b = cache.offered(conn, b).await.unwrap();
         assert!(
-            catalog::service(conn, b, "kfz-zulassung")
-                .await
-                .unwrap()
-                .is_none()
+            in_b.version() > held.version(),
+            "read again after the change"
         );
+        let in_a = cache.offered(conn, a).await.unwrap();
+        let fee = |o: &Offered| o.service("bewohnerparkausweis").unwrap().fee_cents;
+        assert_eq!((fee(&in_b), fee(&in_a)), (Some(2500), Some(3000)));
+        assert_eq!(fee(&held), Some(3000), "a copy in use stays as it was");
+        assert!(in_b.service("kfz-zulassung").is_none());
+        word(&db, b, "bewohnerparkausweis", false, serde_json::json!({})).await;
+        let withdrawn = cache.offered(conn, b).await.unwrap();
+        assert!(withdrawn.service("bewohnerparkausweis").is_none());
+        assert!(withdrawn.search("Parkausweis", 0, 10).services.is_empty());
 
         // Importing again updates and keeps what tenants offer.
         let mut changed = file.clone();
         changed.services[2].name = "Fahrzeug zulassen (Neuzulassung)".into();
         catalog::import(&db, &changed).await.unwrap();
-        assert_eq!(search(&db, a, "Neuzulassung").await, ["kfz-zulassung"]);
+        let in_a = cache.offered(conn, a).await.unwrap();
         assert_eq!(
-            catalog::in_life_situation(conn, a, "auto-verkehr")
-                .await
-                .unwrap()
-                .len(),
-            2
+            keys(&in_a.search("Neuzulassung", 0, 10).services),
+            ["kfz-zulassung"]
         );
+        assert_eq!(in_a.in_life_situation("auto-verkehr").len(), 2);
         test_db.drop_now().await;
     }
 );
@@ -194,15 +213,14 @@ on_both_backends!(
             .unwrap()
             .id;
         // Musterstadt does not offer vehicle registration (another office does, say).
-        use rathaus_store::entities::tenant_service;
-        use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-        tenant_service::Entity::update_many()
-            .col_expr(tenant_service::Column::Enabled, Expr::value(false))
-            .filter(tenant_service::Column::TenantId.eq(tenant))
-            .filter(tenant_service::Column::ServiceKey.eq("kfz-zulassung"))
-            .exec(app.db().conn())
-            .await
-            .unwrap();
+        word(
+            app.db(),
+            tenant,
+            "kfz-zulassung",
+            false,
+            serde_json::json!({}),
+        )
+        .await;
         let page = |path: &'static str| {
             let app = &app;
             async move {
@@ -254,6 +272,33 @@ on_both_backends!(
             !hidden.contains("/leistungen/kfz-zulassung\""),
             "not offered, not found"
         );
+        // Many results come in pages of 20 with links to the others.
+        let (_, first) = page("/suche?q=beantragen").await;
+        let (_, second) = page("/suche?q=beantragen&seite=2").await;
+        let results = |html: &str| -> Vec<String> {
+            html.split("href=\"/leistungen/")
+                .skip(1)
+                .map(|rest| rest.split('"').next().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(results(&first).len(), 20, "20 on a page");
+        assert!(
+            first.contains("href=\"/suche?q=beantragen&#38;seite=2\""),
+            "link to page 2"
+        );
+        assert!(second.contains("aria-current=\"page\">2<"), "page 2 marked");
+        assert!(
+            results(&second)
+                .iter()
+                .all(|key| !results(&first).contains(key)),
+            "page 2 goes on where page 1 stopped"
+        );
+        let (status, beyond) = page("/suche?q=beantragen&seite=999").await;
+        assert_eq!(status, 200, "a page beyond the last shows the last");
+        assert!(!results(&beyond).is_empty());
+        let (status, garbled) = page("/suche?q=beantragen&seite=zwei").await;
+        assert_eq!(status, 200, "a page number that is none shows the first");
+        assert_eq!(results(&garbled), results(&first));
         let (status, empty) = page("/suche").await;
         assert_eq!(status, 200);
         assert!(!empty.contains("gefunden"));
@@ -306,15 +351,15 @@ on_both_backends!(
             "{} life situations",
             situations.len()
         );
-        let mut offered = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::new();
         for situation in &situations {
-            let services = catalog::in_life_situation(conn, tenant.id, &situation.key)
+            let services = offered(&db, tenant.id)
                 .await
-                .unwrap();
+                .in_life_situation(&situation.key);
             assert!(!services.is_empty(), "{} has services", situation.key);
-            offered.extend(services.into_iter().map(|s| s.key));
+            seen.extend(services.into_iter().map(|s| s.key));
         }
-        assert!(offered.len() >= 400, "{} services offered", offered.len());
+        assert!(seen.len() >= 400, "{} services offered", seen.len());
         let departments: Vec<&str> = rathaus_core::demo::DEMO_DEPARTMENTS
             .iter()
             .map(|(key, _)| *key)
@@ -329,10 +374,11 @@ on_both_backends!(
             }
         }
         for (key, words) in ASSISTANTS {
-            assert!(offered.contains(key), "{key} is found by browsing");
-            let found: Vec<String> = catalog::search(conn, tenant.id, words, 20)
+            assert!(seen.contains(key), "{key} is found by browsing");
+            let found: Vec<String> = offered(&db, tenant.id)
                 .await
-                .unwrap()
+                .search(words, 0, 20)
+                .services
                 .into_iter()
                 .map(|s| s.key)
                 .collect();

@@ -857,9 +857,11 @@ on_both_backends!(
         assert!(
             stdout(&out).contains("Imported 1 life situations and 1 services; 1 newly offered")
         );
-        let found = rathaus_core::catalog::search(db.conn(), tenant.id, "Freigängerkatzen", 5)
+        let found = rathaus_core::catalog::Offered::load(db.conn(), tenant.id)
             .await
-            .unwrap();
+            .unwrap()
+            .search("Freigängerkatzen", 0, 5)
+            .services;
         assert!(found.iter().any(|s| s.key == "katzenkastration-nachweisen"));
 
         let refused = run(args(&["catalog", "import", &path(&broken)]))

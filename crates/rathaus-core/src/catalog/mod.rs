@@ -3,9 +3,13 @@
 //! where it differs. Catalogs are exchanged as JSON files ([`CatalogFile`]) so that
 //! cities can share them.
 //!
-//! The search finds German word forms ("Umzügen" finds "Umzug") with each word also as a
-//! word beginning ("Park" finds "Parkausweis"): PostgreSQL through its `german` text
-//! search configuration, SQLite through the same Snowball stemmer applied here.
+//! The portal reads what a tenant offers from an in-memory copy ([`Offered`], kept by
+//! [`CatalogCache`]) that also answers searches; every change here increases the catalog
+//! version, by which each process notices that its copy is out of date.
+
+mod offered;
+
+pub use offered::{Found, Offered};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -13,9 +17,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use rathaus_store::Db;
-use rathaus_store::dialect;
-use rathaus_store::entities::{life_situation, service, service_life_situation, tenant_service};
-use rust_stemmers::{Algorithm, Stemmer};
+use rathaus_store::entities::{
+    catalog_version, life_situation, service, service_life_situation, tenant_service,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -110,37 +115,6 @@ impl Service {
     pub fn min_trust(&self) -> TrustLevel {
         TrustLevel::parse(&self.min_trust).unwrap_or(TrustLevel::Hoch)
     }
-
-    fn search_source(&self) -> String {
-        [
-            self.name.as_str(),
-            &self.summary,
-            &self.description,
-            &self.keywords.join(" "),
-        ]
-        .join(" ")
-    }
-}
-
-/// The words of a text, lower case, letters and digits only.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// The words of a query: a search is a few words, not a paragraph, so the first twelve
-/// count.
-fn query_terms(query: &str) -> Vec<String> {
-    let mut terms = words(query);
-    terms.truncate(12);
-    terms
-}
-
-fn stemmed(words: &[String]) -> Vec<String> {
-    let stemmer = Stemmer::create(Algorithm::German);
-    words.iter().map(|w| stemmer.stem(w).into_owned()).collect()
 }
 
 fn key_ok(key: &str) -> bool {
@@ -242,6 +216,7 @@ pub async fn import(db: &Db, file: &CatalogFile) -> Result<Imported> {
     for entry in &file.services {
         write_service(&txn, entry).await?;
     }
+    changed(&txn).await?;
     txn.commit().await?;
     Ok(Imported {
         life_situations: file.life_situations.len(),
@@ -255,7 +230,6 @@ async fn write_service(conn: &impl ConnectionTrait, entry: &Service) -> Result<(
         leika: Set(entry.leika.clone()),
         entry: Set(serde_json::to_string(entry).map_err(|e| CoreError::Invalid(e.to_string()))?),
         name: Set(entry.name.clone()),
-        search_source: Set(entry.search_source()),
         updated_at: Set(Utc::now()),
     };
     let exists = service::Entity::find_by_id(entry.key.clone())
@@ -281,8 +255,6 @@ async fn write_service(conn: &impl ConnectionTrait, entry: &Service) -> Result<(
         .exec_without_returning(conn)
         .await?;
     }
-    let index = stemmed(&words(&entry.search_source())).join(" ");
-    dialect::index_service(conn, &entry.key, &index).await?;
     Ok(())
 }
 
@@ -319,6 +291,7 @@ pub async fn enable(db: &Db, tenant_id: Uuid, keys: Option<&[String]>) -> Result
         .await?;
         enabled += 1;
     }
+    changed(&txn).await?;
     txn.commit().await?;
     Ok(enabled)
 }
@@ -440,6 +413,7 @@ pub async fn set_offer(
         .object(key)
         .details(serde_json::json!({ "enabled": enabled, "fields": fields }));
     audit::record(&txn, actor, origin, event).await?;
+    changed(&txn).await?;
     txn.commit().await?;
     Ok(Ok(()))
 }
@@ -478,30 +452,34 @@ pub async fn life_situations(conn: &impl ConnectionTrait) -> Result<Vec<LifeSitu
         .collect())
 }
 
-/// A service as the tenant offers it (its overrides applied); `None` if it does not.
-pub async fn service(
-    conn: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    key: &str,
-) -> Result<Option<Service>> {
-    Ok(offered(conn, tenant_id, &[key.to_owned()]).await?.pop())
+/// Increases the catalog version, inside the transaction of the change.
+async fn changed(conn: &impl ConnectionTrait) -> Result<()> {
+    catalog_version::Entity::update_many()
+        .col_expr(
+            catalog_version::Column::Version,
+            Expr::col(catalog_version::Column::Version).add(1),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
-/// What every search and start page needs and changes only when a catalog is imported
-/// or a town words its services differently: the life situations, and per tenant the
-/// words of its services' names and keywords (for typo suggestions). Read from the
-/// database at most once a minute — an import may come from another process, so a time
-/// limit rather than a signal.
+/// What the portal reads on nearly every page, kept in memory: the life situations
+/// (read at most once a minute; they change only with an import) and per tenant what it
+/// offers ([`Offered`], read again when the catalog version moved on — one small read
+/// per request, so a change made by another process shows at once).
 #[derive(Clone, Default)]
 pub struct CatalogCache {
-    life_situations: Arc<RwLock<Option<Read<Vec<LifeSituation>>>>>,
-    vocabularies: Arc<RwLock<HashMap<Uuid, Read<Vec<String>>>>>,
+    life_situations: Arc<RwLock<Option<ReadAt<Vec<LifeSituation>>>>>,
+    offered: Arc<RwLock<HashMap<Uuid, Arc<Offered>>>>,
+    /// One reading at a time: while it runs, other requests use the copy they have.
+    reading: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A value read from the database, and when.
-type Read<T> = (Instant, Arc<T>);
+type ReadAt<T> = (Instant, Arc<T>);
 
-const CACHE_MAX_AGE: Duration = Duration::from_secs(60);
+const LIFE_SITUATIONS_MAX_AGE: Duration = Duration::from_secs(60);
 
 impl CatalogCache {
     pub async fn life_situations(
@@ -509,7 +487,7 @@ impl CatalogCache {
         conn: &impl ConnectionTrait,
     ) -> Result<Arc<Vec<LifeSituation>>> {
         if let Some((at, list)) = &*self.life_situations.read().expect("not poisoned")
-            && at.elapsed() < CACHE_MAX_AGE
+            && at.elapsed() < LIFE_SITUATIONS_MAX_AGE
         {
             return Ok(list.clone());
         }
@@ -519,194 +497,43 @@ impl CatalogCache {
         Ok(fresh)
     }
 
-    /// The sorted words (four letters or more) of the names and keywords of the
-    /// services the tenant offers.
-    pub async fn vocabulary(
+    /// What the tenant offers, as of the current catalog version (or, while another
+    /// request reads the new version, as of the one before).
+    pub async fn offered(
         &self,
         conn: &impl ConnectionTrait,
         tenant_id: Uuid,
-    ) -> Result<Arc<Vec<String>>> {
-        if let Some((at, words)) = self
-            .vocabularies
+    ) -> Result<Arc<Offered>> {
+        let now = offered::version(conn).await?;
+        let held = self.held(tenant_id);
+        if let Some(copy) = &held
+            && copy.version() >= now
+        {
+            return Ok(copy.clone());
+        }
+        let _reading = match (self.reading.try_lock(), held) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some(older)) => return Ok(older),
+            (Err(_), None) => self.reading.lock().await,
+        };
+        if let Some(copy) = self.held(tenant_id)
+            && copy.version() >= now
+        {
+            return Ok(copy);
+        }
+        let fresh = Arc::new(Offered::load(conn, tenant_id).await?);
+        self.offered
+            .write()
+            .expect("not poisoned")
+            .insert(tenant_id, fresh.clone());
+        Ok(fresh)
+    }
+
+    fn held(&self, tenant_id: Uuid) -> Option<Arc<Offered>> {
+        self.offered
             .read()
             .expect("not poisoned")
             .get(&tenant_id)
-            && at.elapsed() < CACHE_MAX_AGE
-        {
-            return Ok(words.clone());
-        }
-        let fresh = Arc::new(vocabulary(conn, tenant_id).await?);
-        self.vocabularies
-            .write()
-            .expect("not poisoned")
-            .insert(tenant_id, (Instant::now(), fresh.clone()));
-        Ok(fresh)
-    }
-}
-
-/// The services of a life situation the tenant offers, by name.
-pub async fn in_life_situation(
-    conn: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    situation: &str,
-) -> Result<Vec<Service>> {
-    let keys: Vec<String> = service_life_situation::Entity::find()
-        .filter(service_life_situation::Column::LifeSituationKey.eq(situation))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| r.service_key)
-        .collect();
-    let mut services = offered(conn, tenant_id, &keys).await?;
-    services.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(services)
-}
-
-/// The services a tenant offers that match the words of `query`, best first.
-pub async fn search(
-    conn: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    query: &str,
-    limit: u64,
-) -> Result<Vec<Service>> {
-    let terms = query_terms(query);
-    let keys = dialect::search_services(conn, tenant_id, &terms, &stemmed(&terms), limit).await?;
-    offered(conn, tenant_id, &keys).await
-}
-
-/// For a search that found nothing: the query with each unknown word replaced by the
-/// closest word of the names and keywords of the tenant's services (one typo in short
-/// words, two in longer ones), if that changes anything. "Parkausweiß" → "parkausweis".
-pub fn suggestion(vocabulary: &[String], query: &str) -> Option<String> {
-    let mut changed = false;
-    let corrected: Vec<String> = query_terms(query)
-        .into_iter()
-        .map(|term| {
-            if vocabulary.binary_search(&term).is_ok() {
-                return term;
-            }
-            let allowed = if term.chars().count() <= 5 { 1 } else { 2 };
-            let closest = vocabulary
-                .iter()
-                .map(|word| (edit_distance(&term, word), word))
-                .filter(|(distance, _)| *distance <= allowed)
-                .min();
-            match closest {
-                Some((_, word)) => {
-                    changed = true;
-                    word.clone()
-                }
-                None => term,
-            }
-        })
-        .collect();
-    changed.then(|| corrected.join(" "))
-}
-
-/// The sorted words (four letters or more) of the names and keywords of the services a
-/// tenant offers: what a typo is corrected towards.
-pub async fn vocabulary(conn: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<String>> {
-    let mut words: Vec<String> = all_offered(conn, tenant_id)
-        .await?
-        .iter()
-        .flat_map(|s| words(&format!("{} {}", s.name, s.keywords.join(" "))))
-        .filter(|w| w.chars().count() >= 4)
-        .collect();
-    words.sort();
-    words.dedup();
-    Ok(words)
-}
-
-/// Levenshtein distance of two words (by characters).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
-/// The entries of `keys` the tenant offers, in the order of `keys`, overrides applied.
-/// Every service the tenant offers, by name.
-pub async fn all_offered(conn: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<Service>> {
-    let keys: Vec<String> = tenant_service::Entity::find()
-        .filter(tenant_service::Column::TenantId.eq(tenant_id))
-        .filter(tenant_service::Column::Enabled.eq(true))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| t.service_key)
-        .collect();
-    let mut services = offered(conn, tenant_id, &keys).await?;
-    services.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(services)
-}
-
-async fn offered(
-    conn: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    keys: &[String],
-) -> Result<Vec<Service>> {
-    let offers: HashMap<String, String> = tenant_service::Entity::find()
-        .filter(tenant_service::Column::TenantId.eq(tenant_id))
-        .filter(tenant_service::Column::Enabled.eq(true))
-        .filter(tenant_service::Column::ServiceKey.is_in(keys.iter().map(String::as_str)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| (t.service_key, t.overrides))
-        .collect();
-    let rows: HashMap<String, String> = service::Entity::find()
-        .filter(service::Column::Key.is_in(offers.keys().map(String::as_str)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.key, s.entry))
-        .collect();
-    let mut services = Vec::new();
-    for key in keys {
-        let (Some(entry), Some(overrides)) = (rows.get(key), offers.get(key)) else {
-            continue;
-        };
-        let mut entry: serde_json::Value = serde_json::from_str(entry)
-            .map_err(|e| CoreError::Invalid(format!("stored service {key}: {e}")))?;
-        if let (Some(fields), Ok(serde_json::Value::Object(changes))) =
-            (entry.as_object_mut(), serde_json::from_str(overrides))
-        {
-            fields.extend(changes);
-        }
-        let service = serde_json::from_value(entry)
-            .map_err(|e| CoreError::Invalid(format!("service {key} with overrides: {e}")))?;
-        services.push(service);
-    }
-    Ok(services)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn word_forms_meet_in_their_stem() {
-        let stem = |w: &str| stemmed(&words(w));
-        assert_eq!(stem("Umzügen"), stem("Umzug"));
-        assert_eq!(stem("Parkausweise"), stem("Parkausweis"));
-        assert_eq!(stem("Eheschließung"), stem("eheschliessung"));
-        assert_eq!(words("Kfz-Zulassung (neu)!"), ["kfz", "zulassung", "neu"]);
-    }
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("parkausweiß", "parkausweis"), 1);
-        assert_eq!(edit_distance("gewrbe", "gewerbe"), 1);
-        assert_eq!(edit_distance("hund", "hund"), 0);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("einbürgerung", "einbuergerung"), 2);
+            .cloned()
     }
 }
