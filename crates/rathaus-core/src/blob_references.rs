@@ -2,7 +2,7 @@
 //! asked here, so that a file is deleted only when nothing needs it any more; a new
 //! referrer (documents of a case, letters) must be added to [`in_use`].
 
-use rathaus_store::entities::draft_file;
+use rathaus_store::entities::{draft_file, submission_file};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::error::Result;
@@ -13,5 +13,12 @@ pub async fn in_use(conn: &impl ConnectionTrait, sha256: &str) -> Result<bool> {
         .filter(draft_file::Column::Sha256.eq(sha256))
         .count(conn)
         .await?;
-    Ok(drafts > 0)
+    if drafts > 0 {
+        return Ok(true);
+    }
+    let sent = submission_file::Entity::find()
+        .filter(submission_file::Column::Sha256.eq(sha256))
+        .count(conn)
+        .await?;
+    Ok(sent > 0)
 }

@@ -8,6 +8,9 @@ pub enum CoreError {
     NotFound(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// Someone else changed the object since the version the change was based on.
+    #[error("changed meanwhile: {0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] rathaus_store::StoreError),
 }

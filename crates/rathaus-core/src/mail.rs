@@ -55,6 +55,18 @@ pub fn parse_address(address: &str) -> Result<Mailbox> {
         .map_err(|_| CoreError::Invalid(format!("'{}' is not an e-mail address", address.trim())))
 }
 
+/// A mail from the town hall to a citizen: greeting, text, signature.
+pub fn letter(tenant: &crate::tenants::Tenant, to: &str, subject: &str, text: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: format!("{}: {subject}", tenant.name),
+        body: format!(
+            "Guten Tag,\n\n{text}\n\nMit freundlichen Grüßen\n{name}\n",
+            name = tenant.name
+        ),
+    }
+}
+
 /// Queues a mail in the caller's transaction.
 pub async fn enqueue(conn: &impl ConnectionTrait, tenant_id: Uuid, mail: Mail) -> Result<Uuid> {
     parse_address(&mail.to)?;

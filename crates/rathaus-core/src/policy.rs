@@ -135,6 +135,62 @@ fn denial(permission: Permission) -> &'static str {
     }
 }
 
+/// Whether a citizen is the applicant of a case (and so sees its status, messages and
+/// what was sent). Staff access to cases is decided by department and role.
+pub fn is_applicant(case: &rathaus_store::entities::case::Model, citizen_id: Uuid) -> bool {
+    case.citizen_id == Some(citizen_id)
+}
+
+/// Whether `secret` opens the status page of an anonymous submission. Only hashes are
+/// compared, so the time taken says nothing about the secret.
+pub fn status_link_opens(
+    submission: &rathaus_store::entities::submission::Model,
+    secret: &str,
+) -> bool {
+    submission.status_secret_hash.as_deref() == Some(crate::secrets::token_hash(secret).as_str())
+}
+
+/// Which cases a member of staff sees: the mailroom all of the tenant's, caseworkers
+/// those of their departments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseScope {
+    All,
+    Departments(Vec<Uuid>),
+}
+
+pub fn case_scope(actor: &Actor, tenant_id: Uuid) -> Result<CaseScope> {
+    let staff_here = actor.kind == ActorKind::Staff && actor.tenant_id == Some(tenant_id);
+    if actor.kind == ActorKind::System
+        || (staff_here && actor.permissions.contains(&Permission::RouteMail))
+    {
+        return Ok(CaseScope::All);
+    }
+    if staff_here && actor.permissions.contains(&Permission::HandleCases) {
+        return Ok(CaseScope::Departments(actor.departments.clone()));
+    }
+    Err(CoreError::Forbidden(denial(Permission::HandleCases)))
+}
+
+/// Whether a member of staff may see (and work on) this case.
+pub fn may_see_case(actor: &Actor, case: &rathaus_store::entities::case::Model) -> bool {
+    match case_scope(actor, case.tenant_id) {
+        Ok(CaseScope::All) => true,
+        Ok(CaseScope::Departments(ids)) => case.department_id.is_some_and(|d| ids.contains(&d)),
+        Err(_) => false,
+    }
+}
+
+/// Refuses a change of a case the actor may not see.
+pub fn require_case(actor: &Actor, case: &rathaus_store::entities::case::Model) -> Result<()> {
+    if may_see_case(actor, case) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(
+            "this case belongs to another department",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,9 @@ pub enum PageError {
     Forbidden(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Someone else changed it since the page was shown.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -32,6 +35,7 @@ impl From<CoreError> for PageError {
                 Self::NotFound
             }
             CoreError::Invalid(why) => Self::BadRequest(why),
+            CoreError::Conflict(what) => Self::Conflict(what),
             CoreError::Store(e) => Self::Internal(e.to_string()),
         }
     }
@@ -83,6 +87,13 @@ impl IntoResponse for PageError {
                 "Die Anfrage enthielt Angaben, die wir nicht verarbeiten können. Es wurde nichts gespeichert. Gehen Sie bitte zurück und prüfen Sie Ihre Eingaben.",
                 "Input not understood",
                 "The request contained data we cannot process. Nothing was saved. Please go back and check your input.",
+            ),
+            PageError::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "Inzwischen geändert",
+                "Jemand anderes hat diese Angaben geändert, seit Sie die Seite geöffnet haben. Es wurde nichts überschrieben. Laden Sie die Seite neu und prüfen Sie den aktuellen Stand.",
+                "Changed meanwhile",
+                "Someone else changed this since you opened the page. Nothing was overwritten. Reload the page and check the current state.",
             ),
             PageError::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");

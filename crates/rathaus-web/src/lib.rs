@@ -4,6 +4,7 @@
 
 mod account;
 mod api;
+mod applications;
 pub mod assets;
 mod assistant;
 mod chrome;
@@ -47,6 +48,7 @@ const BODY_LIMIT: usize = 25 * 1024 * 1024;
 fn tenant_routes() -> Routes {
     portal::routes()
         .merge(assistant::routes())
+        .merge(applications::routes())
         .merge(api::routes())
         .merge(staff::routes())
         .merge(account::routes())

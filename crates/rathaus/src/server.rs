@@ -97,6 +97,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         })?,
         job_waker,
     };
+    tasks.push(tokio::spawn(read_catalogs(state.clone())));
     let app = rathaus_web::app(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     let mut stop = shutdown_rx.clone();
     tasks.push(tokio::spawn(async move {
@@ -120,6 +121,23 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         shutdown,
         tasks,
     })
+}
+
+/// Reads what each tenant offers into memory right after the start, so that the first
+/// visitors do not wait for it (a state's catalog takes a few seconds).
+async fn read_catalogs(state: AppState) {
+    let tenants = match rathaus_core::tenants::all_with_hosts(state.db.conn()).await {
+        Ok(tenants) => tenants,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list the tenants to read their catalogs");
+            return;
+        }
+    };
+    for (tenant, _) in tenants {
+        if let Err(e) = state.offered(tenant.id).await {
+            tracing::warn!(tenant = %tenant.slug, error = %e, "could not read the catalog");
+        }
+    }
 }
 
 /// Runs only the job worker until a stop signal.

@@ -146,10 +146,13 @@ impl Offered {
                 if self.vocabulary.binary_search(&term).is_ok() {
                     return term;
                 }
-                let allowed = if term.chars().count() <= 5 { 1 } else { 2 };
+                let length = term.chars().count();
+                let allowed = if length <= 5 { 1 } else { 2 };
+                // Words that differ more in length cannot be that close.
                 let closest = self
                     .vocabulary
                     .iter()
+                    .filter(|word| word.chars().count().abs_diff(length) <= allowed)
                     .map(|word| (edit_distance(&term, word), word))
                     .filter(|(distance, _)| *distance <= allowed)
                     .min();
@@ -175,7 +178,11 @@ pub async fn version(conn: &impl ConnectionTrait) -> Result<i64> {
 }
 
 /// A stored catalog entry with the tenant's values in place of the catalog's.
-pub(super) fn with_overrides(key: &str, entry: &str, overrides: &str) -> Result<Service> {
+fn with_overrides(key: &str, entry: &str, overrides: &str) -> Result<Service> {
+    if overrides.trim() == "{}" {
+        return serde_json::from_str(entry)
+            .map_err(|e| CoreError::Invalid(format!("stored service {key}: {e}")));
+    }
     let mut entry: serde_json::Value = serde_json::from_str(entry)
         .map_err(|e| CoreError::Invalid(format!("stored service {key}: {e}")))?;
     if let (Some(fields), Ok(serde_json::Value::Object(changes))) =
@@ -203,7 +210,10 @@ struct SearchIndex {
 
 impl SearchIndex {
     fn of(services: &[Service]) -> Self {
-        let mut weights: HashMap<String, HashMap<u32, f32>> = HashMap::new();
+        let stemmer = Stemmer::create(Algorithm::German);
+        // A catalog repeats its words many times over: each is stemmed once.
+        let mut stem_of: HashMap<String, String> = HashMap::new();
+        let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
         for (i, service) in services.iter().enumerate() {
             let fields = [
                 (service.name.clone(), NAME),
@@ -212,20 +222,29 @@ impl SearchIndex {
                 (service.description.clone(), DESCRIPTION),
             ];
             for (text, weight) in fields {
-                for stem in stemmed(&words(&text)) {
-                    let here = weights
-                        .entry(stem)
-                        .or_default()
-                        .entry(i as u32)
-                        .or_default();
+                for word in words(&text) {
+                    if !stem_of.contains_key(&word) {
+                        let stem = stemmer.stem(&word).into_owned();
+                        stem_of.insert(word.clone(), stem);
+                    }
+                    let stem = stem_of[&word].clone();
+                    let entry = postings.entry(stem).or_default();
                     // The best place counts, repetition barely.
-                    *here = here.max(weight) + 0.01;
+                    match entry.last_mut() {
+                        Some((service, best)) if *service == i as u32 => {
+                            *best = best.max(weight) + 0.01;
+                        }
+                        _ => entry.push((i as u32, weight)),
+                    }
                 }
             }
         }
-        let mut stems: Vec<(String, Vec<(u32, f32)>)> = weights
+        let mut stems: Vec<(String, Vec<(u32, f32)>)> = postings
             .into_iter()
-            .map(|(stem, by_service)| (stem, by_service.into_iter().collect()))
+            .map(|(stem, mut list)| {
+                list.shrink_to_fit();
+                (stem, list)
+            })
             .collect();
         stems.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let (stems, postings) = stems.into_iter().unzip();
@@ -315,13 +334,14 @@ fn stemmed(words: &[String]) -> Vec<String> {
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
     for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
+        current[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
         }
-        previous = current;
+        std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
 }

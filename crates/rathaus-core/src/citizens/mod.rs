@@ -31,7 +31,7 @@ pub use settings::{
 use crate::actor::{Actor, ActorKind, Origin};
 use crate::audit::{self, Event};
 use crate::error::Result;
-use crate::mail::{self, Mail};
+use crate::mail;
 use crate::sessions::{self, Subject, SubjectKind};
 use crate::tenants::Tenant;
 
@@ -131,18 +131,6 @@ async fn send(
     subject: &str,
     text: &str,
 ) -> Result<()> {
-    mail::enqueue(conn, tenant.id, letter(tenant, to, subject, text)).await?;
+    mail::enqueue(conn, tenant.id, mail::letter(tenant, to, subject, text)).await?;
     Ok(())
-}
-
-/// A mail from the town hall to a citizen: greeting, text, signature.
-fn letter(tenant: &Tenant, to: &str, subject: &str, text: &str) -> Mail {
-    Mail {
-        to: to.to_owned(),
-        subject: format!("{}: {subject}", tenant.name),
-        body: format!(
-            "Guten Tag,\n\n{text}\n\nMit freundlichen Grüßen\n{name}\n",
-            name = tenant.name
-        ),
-    }
 }

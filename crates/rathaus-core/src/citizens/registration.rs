@@ -7,9 +7,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{Citizen, by_email, letter, normalize_email, record, tokens};
+use super::{Citizen, by_email, normalize_email, record, tokens};
 use crate::actor::Origin;
 use crate::error::{CoreError, Result};
+use crate::mail::letter;
 use crate::mail::{self, Mail};
 use crate::passwords::{self, Weakness};
 use crate::tenants::Tenant;

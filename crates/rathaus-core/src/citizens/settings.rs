@@ -11,13 +11,12 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::registration::{already_registered, in_tenant, valid_address};
-use super::{
-    Citizen, by_email, letter, normalize_email, record, replace_password, send, subject, tokens,
-};
+use super::{Citizen, by_email, normalize_email, record, replace_password, send, subject, tokens};
 use crate::actor::Origin;
 use crate::error::Result;
 use crate::login_guard;
 use crate::mail;
+use crate::mail::letter;
 use crate::organisations;
 use crate::passwords::{self, Weakness};
 use crate::sessions;

@@ -407,6 +407,62 @@ drafts-changed = Zuletzt bearbeitet
 drafts-expires = Wird gelöscht am
 drafts-actions = Aktionen
 
+## Sending and following an application
+review-send-title = Antrag absenden
+review-send-lead = Mit dem Absenden geht Ihr Antrag verbindlich an die Verwaltung. Danach können Sie ihn nicht mehr ändern; Sie erhalten sofort ein Aktenzeichen und eine Eingangsbestätigung.
+review-send = Antrag verbindlich absenden
+review-send-incomplete = Sie können den Antrag absenden, sobald alle Schritte vollständig sind.
+applications-title = Meine Anträge
+applications-none = Sie haben noch keinen Antrag abgeschickt.
+applications-service = Antrag
+applications-reference = Aktenzeichen
+applications-sent = Abgeschickt am
+applications-status = Stand
+applications-unread = { $count ->
+    [one] 1 neue Nachricht
+   *[other] { $count } neue Nachrichten
+}
+applications-new = Neu
+applications-anonymous = Ohne Konto
+applications-sent-title = Ihr Antrag ist eingegangen
+applications-sent-reference = Ihr Aktenzeichen lautet { $reference }. Bitte geben Sie es an, wenn Sie uns zu diesem Antrag schreiben oder anrufen.
+applications-sent-next = Eine Eingangsbestätigung liegt in Ihrem Postfach. Auf dieser Seite sehen Sie jederzeit, wie weit Ihr Antrag ist.
+applications-status-link = Heben Sie die Adresse dieser Seite auf (zum Beispiel als Lesezeichen): Nur mit ihr können Sie den Stand Ihres Antrags ohne Konto verfolgen.
+applications-timeline = Verlauf
+applications-messages = Nachrichten
+applications-what-was-sent = Ihre Angaben
+applications-sent-at = So haben Sie den Antrag am { $date } abgeschickt.
+applications-files = Mitgeschickte Dateien
+case-state-eingegangen = Eingegangen
+case-state-eingegangen-text = Ihr Antrag ist bei uns eingegangen und wartet auf die Bearbeitung. Wir melden uns, wenn wir etwas von Ihnen brauchen.
+case-event-received = Antrag eingegangen
+
+## Staff: case work
+cases-title = Vorgänge
+cases-views = Ansichten
+cases-view-new = Neu eingegangen
+cases-view-mine = Meine Vorgänge
+cases-view-all = Alle
+cases-count = { $count ->
+    [one] 1 Vorgang
+   *[other] { $count } Vorgänge
+}
+cases-applicant = Antragsteller:in
+cases-department = Fachdienst
+cases-received = Eingegangen am
+cases-changed = Zuletzt geändert
+cases-in-mailroom = Poststelle (noch nicht zugeordnet)
+cases-assignee = Bearbeitet von
+cases-nobody = Noch niemand
+cases-claim = Vorgang übernehmen
+cases-trust = Vertrauensniveau
+cases-submitted = Angaben im Antrag
+cases-internal = intern
+cases-conflict-title = Der Vorgang wurde inzwischen geändert
+cases-conflict = Jemand anderes hat diesen Vorgang geändert, während Sie ihn geöffnet hatten. Ihre Änderung wurde nicht übernommen. Prüfen Sie den aktuellen Stand unten und wiederholen Sie sie, wenn sie noch nötig ist.
+case-event-routed = Zugeordnet
+case-event-claimed = Übernommen
+
 ## Staff: catalog and form definitions
 staff-catalog-title = Leistungen
 staff-catalog-lead = Alle Leistungen des Katalogs. Wählen Sie eine Leistung, um festzulegen, ob die Stadt sie anbietet und mit welchen eigenen Angaben.

@@ -407,6 +407,62 @@ drafts-changed = Last changed
 drafts-expires = Will be deleted on
 drafts-actions = Actions
 
+## Sending and following an application
+review-send-title = Send the application
+review-send-lead = Sending makes your application binding. You cannot change it afterwards; you get a reference number and a confirmation of receipt at once.
+review-send = Send the application
+review-send-incomplete = You can send the application once every step is complete.
+applications-title = My applications
+applications-none = You have not sent an application yet.
+applications-service = Application
+applications-reference = Reference
+applications-sent = Sent on
+applications-status = Status
+applications-unread = { $count ->
+    [one] 1 new message
+   *[other] { $count } new messages
+}
+applications-new = New
+applications-anonymous = Without an account
+applications-sent-title = Your application has been received
+applications-sent-reference = Your reference is { $reference }. Please quote it when you write to us or call us about this application.
+applications-sent-next = A confirmation of receipt is in your postbox. This page always shows how far your application has got.
+applications-status-link = Keep the address of this page (as a bookmark, say): it is the only way to follow your application without an account.
+applications-timeline = History
+applications-messages = Messages
+applications-what-was-sent = What you sent
+applications-sent-at = This is how you sent the application on { $date }.
+applications-files = Files sent with it
+case-state-eingegangen = Received
+case-state-eingegangen-text = Your application has been received and is waiting to be worked on. We will let you know if we need anything from you.
+case-event-received = Application received
+
+## Staff: case work
+cases-title = Cases
+cases-views = Views
+cases-view-new = New
+cases-view-mine = My cases
+cases-view-all = All
+cases-count = { $count ->
+    [one] 1 case
+   *[other] { $count } cases
+}
+cases-applicant = Applicant
+cases-department = Department
+cases-received = Received on
+cases-changed = Last changed
+cases-in-mailroom = Mailroom (not yet assigned)
+cases-assignee = Handled by
+cases-nobody = Nobody yet
+cases-claim = Take over the case
+cases-trust = Trust level
+cases-submitted = What the application says
+cases-internal = internal
+cases-conflict-title = The case was changed meanwhile
+cases-conflict = Someone else changed this case while you had it open. Your change was not made. Check the current state below and repeat it if it is still needed.
+case-event-routed = Assigned
+case-event-claimed = Taken over
+
 ## Staff: catalog and form definitions
 staff-catalog-title = Services
 staff-catalog-lead = All services of the catalog. Choose one to set whether the town offers it and with which details of its own.

@@ -116,7 +116,7 @@ pub(crate) fn weakness_key(weakness: Weakness) -> &'static str {
 }
 
 /// Mails are sent by the job worker; in-process, it need not wait for its next poll.
-fn wake_mailer(state: &AppState) {
+pub(crate) fn wake_mailer(state: &AppState) {
     if let Some(waker) = &state.job_waker {
         waker.notify_one();
     }

@@ -79,6 +79,7 @@ impl IntoResponse for ApiError {
             }
             PageError::Forbidden(why) => (StatusCode::FORBIDDEN, "Forbidden", Some(why)),
             PageError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Bad request", Some(why)),
+            PageError::Conflict(what) => (StatusCode::CONFLICT, "Conflict", Some(what)),
             PageError::Internal(why) => {
                 tracing::error!(%why, "api request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal error", None)

@@ -8,12 +8,13 @@
 
 mod messages;
 mod review;
+mod send;
 mod start;
 mod step;
 mod visitor;
 mod widgets;
 
-pub(crate) use review::local_time;
+pub(crate) use review::{Section, answer_sections, local_time};
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub fn routes() -> Routes {
         .get("/entwurf/{id}/pruefen", Public, review::check)
         .get("/entwurf/{id}/zusammenfassung", Public, review::summary)
         .post("/entwurf/{id}/verwerfen", Public, review::discard)
+        .post("/entwurf/{id}/absenden", Public, send::send)
         .get("/entwurf/{id}/schritt/{step}", Public, step::show)
         .post("/entwurf/{id}/schritt/{step}", Public, step::send)
         .post(

@@ -8,8 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use rathaus_core::drafts;
-use rathaus_forms::definition::Item;
+use rathaus_forms::definition::{Form, Item};
 use rathaus_forms::expr::Value;
+use rathaus_forms::fill::Answers;
 use rathaus_forms::present::{self, Words, german_amount, german_date, german_number};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -33,8 +34,8 @@ pub fn local_time(at: DateTime<Utc>) -> String {
 pub struct Row {
     pub label: String,
     pub lines: Vec<String>,
-    /// The step page, anchored at the field.
-    pub change: String,
+    /// The step page, anchored at the field (none where nothing can be changed).
+    pub change: Option<String>,
 }
 
 pub struct Section {
@@ -73,26 +74,27 @@ fn value_text(value: &Value) -> Option<String> {
     })
 }
 
-fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool) -> ReviewPage {
+/// The address where an answer is changed: (step id, field id) → path.
+pub(crate) type ChangeLink<'a> = dyn Fn(&str, &str) -> String + 'a;
+
+/// The answers of a form step by step in words, as the applicant gave them; with
+/// `change` (step id, field id → address), each answer links to where it is changed.
+pub(crate) fn answer_sections(
+    chrome: &Chrome,
+    form: &Form,
+    answers: &Answers,
+    file_name: &dyn Fn(&str) -> String,
+    change: Option<&ChangeLink<'_>>,
+) -> Vec<Section> {
     let lang = chrome.lang_code();
-    let answers = &filling.draft.answers;
     let day = today();
-    let file_name = |reference: &str| {
-        filling
-            .files
-            .iter()
-            .find(|f| f.id.to_string() == reference)
-            .map_or_else(|| reference.to_owned(), |f| f.file_name.clone())
-    };
     let words = Words {
         lang,
         yes: chrome.t.get("answer-yes"),
         no: chrome.t.get("answer-no"),
-        file_name: &file_name,
+        file_name,
     };
-    let form = &filling.form;
-    let sections = form
-        .steps_shown(answers, day)
+    form.steps_shown(answers, day)
         .into_iter()
         .map(|step| {
             let rows = step
@@ -104,21 +106,14 @@ fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool)
                     }
                     _ => None,
                 })
-                .map(|field| {
-                    let lines = answers
+                .map(|field| Row {
+                    label: field.label.get(lang).to_owned(),
+                    lines: answers
                         .0
                         .get(&field.id)
                         .map(|a| present::display(field, a, &words))
-                        .unwrap_or_default();
-                    Row {
-                        label: field.label.get(lang).to_owned(),
-                        lines,
-                        change: format!(
-                            "{}?pruefen=1#{}",
-                            filling.step_href(&step.id),
-                            html_id(&field.id)
-                        ),
-                    }
+                        .unwrap_or_default(),
+                    change: change.map(|href| href(&step.id, &field.id)),
                 })
                 .collect();
             Section {
@@ -126,7 +121,26 @@ fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool)
                 rows,
             }
         })
-        .collect();
+        .collect()
+}
+
+fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool) -> ReviewPage {
+    let lang = chrome.lang_code();
+    let answers = &filling.draft.answers;
+    let day = today();
+    let file_name = |reference: &str| {
+        filling
+            .files
+            .iter()
+            .find(|f| f.id.to_string() == reference)
+            .map_or_else(|| reference.to_owned(), |f| f.file_name.clone())
+    };
+    let change_link = |step: &str, field: &str| {
+        format!("{}?pruefen=1#{}", filling.step_href(step), html_id(field))
+    };
+    let change: Option<&ChangeLink<'_>> = (!printable).then_some(&change_link as &ChangeLink<'_>);
+    let form = &filling.form;
+    let sections = answer_sections(&chrome, form, answers, &file_name, change);
     let totals = form
         .computed(answers, day)
         .into_iter()

@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod cases;
 mod catalog;
 mod departments;
 mod directory;
@@ -113,6 +114,7 @@ pub fn routes() -> Routes {
         )
         .merge(directory::routes())
         .merge(catalog::routes())
+        .merge(cases::routes())
 }
 
 /// What the staff navigation needs to know about the person.
@@ -122,6 +124,7 @@ pub struct StaffNav {
     pub can_manage_jobs: bool,
     pub can_manage_staff: bool,
     pub can_manage_tenant: bool,
+    pub can_work_cases: bool,
 }
 
 impl StaffNav {
@@ -132,6 +135,7 @@ impl StaffNav {
             can_manage_jobs: policy::require(actor, tenant_id, Permission::ManageJobs).is_ok(),
             can_manage_staff: policy::require(actor, tenant_id, Permission::ManageStaff).is_ok(),
             can_manage_tenant: policy::require(actor, tenant_id, Permission::ManageTenant).is_ok(),
+            can_work_cases: policy::case_scope(actor, tenant_id).is_ok(),
         })
     }
 }

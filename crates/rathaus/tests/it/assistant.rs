@@ -12,11 +12,11 @@ use crate::external_login::{SLUG, browser, location, setup, through_provider_fro
 use crate::harness::{SmtpServer, TestApp};
 use crate::on_both_backends;
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// A confirmed, logged-in citizen with a profile; returns the session cookie.
-async fn citizen(app: &TestApp, smtp: &SmtpServer, email: &str) -> String {
+pub(crate) async fn citizen(app: &TestApp, smtp: &SmtpServer, email: &str) -> String {
     registered_and_confirmed(app, smtp, email).await;
     let account = citizen::Entity::find()
         .all(app.db().conn())
@@ -49,7 +49,7 @@ async fn files_in_db(app: &TestApp) -> Vec<draft_file::Model> {
 }
 
 /// Starts the assistant of `service`; returns the first step's path.
-async fn begin(app: &TestApp, cookie: &str, service: &str) -> String {
+pub(crate) async fn begin(app: &TestApp, cookie: &str, service: &str) -> String {
     let started = app
         .post_as(cookie, &format!("/antrag/{service}"), &[])
         .await;
@@ -60,7 +60,7 @@ async fn begin(app: &TestApp, cookie: &str, service: &str) -> String {
 }
 
 /// Sends a step with files (multipart, as a browser does when a page has file inputs).
-async fn send_with_file(
+pub(crate) async fn send_with_file(
     app: &TestApp,
     cookie: &str,
     path: &str,

@@ -46,7 +46,8 @@ fn visitors() -> Vec<Visitor> {
 }
 
 /// A concrete path for a route pattern: the organisation routes get citizen A's real
-/// organisation, so that they are checked against a real object.
+/// organisation and the case routes citizen A's real case, so that they are checked
+/// against a real object.
 fn concrete(path: &str, people: &People) -> String {
     let id = if organisation_action(path).is_some() {
         people.organisation
@@ -54,6 +55,8 @@ fn concrete(path: &str, people: &People) -> String {
         Uuid::nil()
     };
     path.replace("{lang}", "en")
+        .replace("{reference}", &people.case.reference)
+        .replace("{secret}", "0000")
         .replace("{token}", "0000")
         .replace("{slug}", "unknown")
         .replace("{id}", &id.to_string())
@@ -79,6 +82,13 @@ fn about_draft(path: &str) -> bool {
     path.starts_with("/entwurf/{id}")
 }
 
+/// A route about one case of citizen A by its reference: the applicant reaches it on
+/// the citizen side, staff who may see the case (`policy::may_see_case`) on the staff
+/// side; for everyone else it does not exist.
+fn about_case(path: &str) -> bool {
+    path.contains("{reference}")
+}
+
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Served,
@@ -88,7 +98,7 @@ enum Outcome {
 }
 
 fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
-    if about_draft(route.path) && response.status() == 404 {
+    if (about_draft(route.path) || about_case(route.path)) && response.status() == 404 {
         return Outcome::NotFound;
     }
     let location = response
@@ -112,6 +122,31 @@ fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
         return match visitor {
             Visitor::Citizen => Outcome::Served,
             _ => Outcome::NotFound,
+        };
+    }
+    if about_case(route.path) {
+        return match (route.access, visitor) {
+            // The status link with a wrong secret opens nothing for anybody.
+            (Access::Public, _) => Outcome::NotFound,
+            (Access::Citizen, Visitor::Citizen) => Outcome::Served,
+            (Access::Citizen, Visitor::CitizenB | Visitor::OrganisationMember) => Outcome::NotFound,
+            (Access::Staff, Visitor::Staff(role)) => {
+                if policy::may_see_case(&people.staff_member(role).2, &people.case) {
+                    Outcome::Served
+                } else {
+                    Outcome::NotFound
+                }
+            }
+            _ => Outcome::ToLogin,
+        };
+    }
+    if route.path == "/verwaltung/vorgaenge"
+        && let Visitor::Staff(role) = visitor
+    {
+        let actor = &people.staff_member(role).2;
+        return match policy::case_scope(actor, people.tenant) {
+            Ok(_) => Outcome::Served,
+            Err(_) => Outcome::Forbidden,
         };
     }
     let citizen = matches!(
@@ -154,6 +189,8 @@ struct People {
     member: Uuid,
     /// Citizen A's organisation; `member` belongs to it.
     organisation: Uuid,
+    /// A case of citizen A in the traffic department.
+    case: rathaus_core::cases::Case,
     /// Role key, id, and the actor as loaded from the database (roles are data).
     staff: Vec<(&'static str, Uuid, Actor)>,
     other_tenant: Uuid,
@@ -314,16 +351,44 @@ async fn people(app: &TestApp) -> People {
     .exec_without_returning(db.conn())
     .await
     .unwrap();
+    let case = case_of_citizen_a(db, tenant, citizen).await;
     People {
         tenant,
         citizen,
         citizen_b,
         member,
         organisation,
+        case,
         staff,
         other_tenant,
         other_admin,
     }
+}
+
+async fn case_of_citizen_a(
+    db: &rathaus_store::Db,
+    tenant: Uuid,
+    citizen: Uuid,
+) -> rathaus_core::cases::Case {
+    use rathaus_core::cases::{self, NewCase};
+    let traffic = rathaus_core::departments::by_key(db.conn(), tenant, "strassenverkehr")
+        .await
+        .unwrap();
+    let new = NewCase {
+        tenant_id: tenant,
+        reference: "MS-2026-MTRX2",
+        submission_id: None,
+        service_key: "bewohnerparkausweis",
+        title: "Bewohnerparkausweis",
+        department: traffic.as_ref(),
+        citizen_id: Some(citizen),
+        applicant_name: "Matrix",
+    };
+    cases::open(db.conn(), new).await.unwrap();
+    cases::by_reference(db.conn(), tenant, "MS-2026-MTRX2")
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn matrix_citizen(
@@ -405,11 +470,13 @@ on_both_backends!(
         // A citizen route about an object must say how its object is checked.
         for route in &table {
             let citizen_side = !route.path.starts_with("/verwaltung");
-            let about_object = citizen_side && route.path.contains("{id}");
+            let about_object =
+                route.path.contains("{reference}") || (citizen_side && route.path.contains("{id}"));
             assert!(
                 !about_object
                     || organisation_action(route.path).is_some()
-                    || about_draft(route.path),
+                    || about_draft(route.path)
+                    || about_case(route.path),
                 "{} {} is about an object but missing from the matrix",
                 route.method,
                 route.path

@@ -21,5 +21,6 @@ mod passkeys;
 mod staff;
 mod staff_sso;
 mod storage;
+mod submissions;
 mod tenants;
 mod web;

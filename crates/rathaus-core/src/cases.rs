@@ -1,0 +1,307 @@
+//! Cases (Vorgänge): what a department works on, from an application or made by hand,
+//! with a timeline of everything that happened. Entries marked public are the
+//! applicant's status history; the others (routing, internal notes) only staff see.
+
+use chrono::{DateTime, Utc};
+use rathaus_store::Db;
+use rathaus_store::entities::{case, case_event, staff_user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
+use crate::error::{CoreError, Result};
+use crate::policy::{self, CaseScope};
+
+type Department = rathaus_store::entities::department::Model;
+
+/// The state of a case just received.
+pub const RECEIVED: &str = "eingegangen";
+
+pub type Case = case::Model;
+
+/// What a new case is about.
+pub struct NewCase<'a> {
+    pub tenant_id: Uuid,
+    pub reference: &'a str,
+    pub submission_id: Option<Uuid>,
+    pub service_key: &'a str,
+    pub title: &'a str,
+    /// None: the mailroom decides.
+    pub department: Option<&'a Department>,
+    pub citizen_id: Option<Uuid>,
+    pub applicant_name: &'a str,
+}
+
+/// Opens a case in the caller's transaction, with the first entries of its timeline.
+pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    case::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(new.tenant_id),
+        reference: Set(new.reference.to_owned()),
+        submission_id: Set(new.submission_id),
+        service_key: Set(new.service_key.to_owned()),
+        title: Set(new.title.to_owned()),
+        department_id: Set(new.department.map(|d| d.id)),
+        state: Set(RECEIVED.into()),
+        assignee_id: Set(None),
+        citizen_id: Set(new.citizen_id),
+        applicant_name: Set(new.applicant_name.to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        due_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    record(conn, id, Entry::public("received", "System")).await?;
+    let routed = match new.department {
+        Some(department) => serde_json::json!({ "department": department.key }),
+        None => {
+            serde_json::json!({ "department": null, "reason": "no department for this service" })
+        }
+    };
+    record(
+        conn,
+        id,
+        Entry::internal("routed", "Poststelle").details(routed),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// One entry of the timeline, to be written.
+pub struct Entry {
+    kind: &'static str,
+    actor: String,
+    public: bool,
+    details: serde_json::Value,
+}
+
+impl Entry {
+    /// Also shown to the applicant.
+    pub fn public(kind: &'static str, actor: impl Into<String>) -> Self {
+        Self {
+            kind,
+            actor: actor.into(),
+            public: true,
+            details: serde_json::json!({}),
+        }
+    }
+
+    /// Only staff see it.
+    pub fn internal(kind: &'static str, actor: impl Into<String>) -> Self {
+        Self {
+            public: false,
+            ..Self::public(kind, actor)
+        }
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+pub async fn record(conn: &impl ConnectionTrait, case_id: Uuid, entry: Entry) -> Result<()> {
+    case_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(case_id),
+        at: Set(Utc::now()),
+        kind: Set(entry.kind.into()),
+        actor: Set(entry.actor),
+        public: Set(entry.public),
+        details: Set(entry.details.to_string()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// An entry of the timeline as read.
+#[derive(Clone, Debug)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor: String,
+    pub public: bool,
+    pub details: serde_json::Value,
+}
+
+/// The timeline of a case, oldest first; `public_only` for the applicant.
+pub async fn timeline(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+    public_only: bool,
+) -> Result<Vec<TimelineEntry>> {
+    let mut query = case_event::Entity::find().filter(case_event::Column::CaseId.eq(case_id));
+    if public_only {
+        query = query.filter(case_event::Column::Public.eq(true));
+    }
+    query
+        .order_by_asc(case_event::Column::At)
+        .order_by_asc(case_event::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let details = serde_json::from_str(&row.details)
+                .map_err(|e| CoreError::Invalid(format!("case event {}: {e}", row.id)))?;
+            Ok(TimelineEntry {
+                at: row.at,
+                kind: row.kind,
+                actor: row.actor,
+                public: row.public,
+                details,
+            })
+        })
+        .collect()
+}
+
+/// The cases of an applicant, most recent first.
+pub async fn of_applicant(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    citizen_id: Uuid,
+) -> Result<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::CitizenId.eq(citizen_id))
+        .order_by_desc(case::Column::CreatedAt)
+        .all(conn)
+        .await?)
+}
+
+/// The case with this reference in the tenant.
+pub async fn by_reference(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    reference: &str,
+) -> Result<Option<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Reference.eq(crate::references::normalise(reference)))
+        .one(conn)
+        .await?)
+}
+
+/// The lists of the department inbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Received and nobody has taken it yet.
+    New,
+    /// Assigned to the person looking.
+    Mine,
+    /// Everything the person may see.
+    All,
+}
+
+/// One page of an inbox.
+pub struct Page {
+    pub total: u64,
+    pub cases: Vec<Case>,
+}
+
+/// The cases `actor` may see in `view`, most recently changed first.
+pub async fn inbox(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    tenant_id: Uuid,
+    view: View,
+    offset: u64,
+    limit: u64,
+) -> Result<Page> {
+    let mut query = case::Entity::find().filter(case::Column::TenantId.eq(tenant_id));
+    match policy::case_scope(actor, tenant_id)? {
+        CaseScope::All => {}
+        CaseScope::Departments(ids) => {
+            query = query.filter(case::Column::DepartmentId.is_in(ids));
+        }
+    }
+    query = match view {
+        View::New => query
+            .filter(case::Column::State.eq(RECEIVED))
+            .filter(case::Column::AssigneeId.is_null()),
+        View::Mine => query.filter(case::Column::AssigneeId.eq(actor.id)),
+        View::All => query,
+    };
+    let total = query.clone().count(conn).await?;
+    let cases = query
+        .order_by_desc(case::Column::UpdatedAt)
+        .order_by_desc(case::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(Page { total, cases })
+}
+
+/// The case with this reference, for a member of staff who may see it; the access is
+/// written to the audit log (a case holds personal data).
+pub async fn open_for_staff(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    reference: &str,
+) -> Result<Option<Case>> {
+    let Some(case) = by_reference(db.conn(), tenant_id, reference).await? else {
+        return Ok(None);
+    };
+    if !policy::may_see_case(actor, &case) {
+        return Ok(None);
+    }
+    let event = Event::new("case.viewed", "case").object(case.id);
+    audit::record_now(db, actor, origin, event).await?;
+    Ok(Some(case))
+}
+
+/// Takes the case over for the person acting, if nobody changed it since `version`.
+pub async fn claim(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    version: i32,
+) -> Result<()> {
+    policy::require_case(actor, case)?;
+    let txn = db.begin_write().await?;
+    let now = Utc::now();
+    let changed = case::Entity::update_many()
+        .col_expr(case::Column::AssigneeId, actor.id.into())
+        .col_expr(case::Column::Version, (version + 1).into())
+        .col_expr(case::Column::UpdatedAt, now.into())
+        .filter(case::Column::Id.eq(case.id))
+        .filter(case::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(CoreError::Conflict(format!("case {}", case.reference)));
+    }
+    record(
+        &txn,
+        case.id,
+        Entry::internal("claimed", actor.name.clone()),
+    )
+    .await?;
+    let event = Event::new("case.claimed", "case").object(case.id);
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The name of the person the case is assigned to.
+pub async fn assignee_name(conn: &impl ConnectionTrait, case: &Case) -> Result<Option<String>> {
+    let Some(id) = case.assignee_id else {
+        return Ok(None);
+    };
+    Ok(staff_user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|person| person.name))
+}

@@ -1,0 +1,120 @@
+//! The postbox (Postfach): messages between an applicant and the department about one
+//! case, in both directions. The content stays in the portal; the applicant's e-mail only
+//! says that there is something new, with a link.
+
+use chrono::{DateTime, Utc};
+use rathaus_store::entities::postbox_message;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::mail;
+use crate::tenants::Tenant;
+
+pub const TO_APPLICANT: &str = "to_applicant";
+pub const FROM_APPLICANT: &str = "from_applicant";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: Uuid,
+    pub to_applicant: bool,
+    pub subject: String,
+    pub body: String,
+    pub sender: String,
+    pub sent_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<postbox_message::Model> for Message {
+    fn from(row: postbox_message::Model) -> Self {
+        Self {
+            id: row.id,
+            to_applicant: row.direction == TO_APPLICANT,
+            subject: row.subject,
+            body: row.body,
+            sender: row.sender,
+            sent_at: row.sent_at,
+            read_at: row.read_at,
+        }
+    }
+}
+
+/// A message to the applicant of a case, in the caller's transaction; with `notify`,
+/// an e-mail to that address says there is a new message (and nothing of its content).
+pub struct ToApplicant<'a> {
+    pub case_id: Uuid,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub sender: &'a str,
+    /// The applicant's address and the link to the case in the portal.
+    pub notify: Option<(&'a str, &'a str)>,
+}
+
+pub async fn send_to_applicant(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    message: ToApplicant<'_>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    postbox_message::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(tenant.id),
+        case_id: Set(message.case_id),
+        direction: Set(TO_APPLICANT.into()),
+        subject: Set(message.subject.to_owned()),
+        body: Set(message.body.to_owned()),
+        sender: Set(message.sender.to_owned()),
+        sent_at: Set(Utc::now()),
+        read_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    if let Some((address, link)) = message.notify {
+        let text = format!(
+            "in Ihrem Postfach liegt eine neue Nachricht für Sie. Aus Gründen des \
+             Datenschutzes steht ihr Inhalt nicht in dieser E-Mail. Sie lesen sie nach der \
+             Anmeldung hier:\n{link}"
+        );
+        let notice = mail::letter(tenant, address, "Neue Nachricht in Ihrem Postfach", &text);
+        mail::enqueue(conn, tenant.id, notice).await?;
+    }
+    Ok(id)
+}
+
+/// The messages of a case, oldest first.
+pub async fn of_case(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<Vec<Message>> {
+    Ok(postbox_message::Entity::find()
+        .filter(postbox_message::Column::CaseId.eq(case_id))
+        .order_by_asc(postbox_message::Column::SentAt)
+        .order_by_asc(postbox_message::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Message::from)
+        .collect())
+}
+
+/// Marks the messages to the applicant of a case as read (the applicant opened it).
+pub async fn mark_read_by_applicant(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<()> {
+    postbox_message::Entity::update_many()
+        .col_expr(postbox_message::Column::ReadAt, Some(Utc::now()).into())
+        .filter(postbox_message::Column::CaseId.eq(case_id))
+        .filter(postbox_message::Column::Direction.eq(TO_APPLICANT))
+        .filter(postbox_message::Column::ReadAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Unread messages to the applicant in these cases.
+pub async fn unread_for_applicant(conn: &impl ConnectionTrait, case_ids: &[Uuid]) -> Result<u64> {
+    Ok(postbox_message::Entity::find()
+        .filter(postbox_message::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(postbox_message::Column::Direction.eq(TO_APPLICANT))
+        .filter(postbox_message::Column::ReadAt.is_null())
+        .count(conn)
+        .await?)
+}

@@ -1,0 +1,333 @@
+//! Sending an application: a completed draft becomes, in one transaction, an immutable
+//! submission (answers, the definition they were given for, the files by hash, who sent
+//! it with which trust level) with a reference people can read out, a case in the
+//! department the mailroom finds, a receipt (Eingangsbestätigung) in the applicant's
+//! postbox and an e-mail saying so. Either all of it exists afterwards or none of it.
+//!
+//! The draft's id is the idempotency key: pressing "send" twice, or a network retry,
+//! finds the submission made the first time.
+
+use chrono::{Datelike, Utc};
+use rathaus_forms::definition::Form;
+use rathaus_forms::fill::Answers;
+use rathaus_store::Db;
+use rathaus_store::entities::{draft, draft_file, form_snapshot, submission, submission_file};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
+use crate::cases::{self, NewCase};
+use crate::catalog::Service;
+use crate::drafts::{Draft, Owner};
+use crate::error::{CoreError, Result};
+use crate::mailroom;
+use crate::postbox::{self, ToApplicant};
+use crate::references;
+use crate::secrets::token_hash;
+use crate::tenants::Tenant;
+use crate::trust::TrustLevel;
+
+/// Everything needed to send a draft. The web layer has checked that every step is
+/// complete and valid.
+pub struct Application<'a> {
+    pub draft: &'a Draft,
+    pub owner: &'a Owner,
+    /// The service as the town offers it.
+    pub service: &'a Service,
+    /// The definition the answers were given for, as JSON.
+    pub definition: &'a str,
+    /// The applicant's name as the application gives it.
+    pub applicant_name: &'a str,
+    /// The address for the notice of the receipt, if the applicant has an account.
+    pub email: Option<&'a str>,
+    pub trust: TrustLevel,
+    pub organisation_id: Option<Uuid>,
+    /// Where the applicant follows the application (for the notice).
+    pub status_url: &'a str,
+}
+
+/// What the applicant is told after sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub submission_id: Uuid,
+    pub reference: String,
+    /// Only for anonymous submissions: the secret of the status link.
+    pub status_secret: Option<String>,
+}
+
+/// The secret of an anonymous submission's status link. Derived from the browser's
+/// token so that a second press in the same browser finds the same link, while the
+/// database keeps only its hash.
+fn status_secret(browser_token: &str, draft_id: Uuid) -> String {
+    let digest = Sha256::digest(format!("status:{draft_id}:{browser_token}").as_bytes());
+    hex::encode(&digest[..16])
+}
+
+/// The submission made from the draft `draft_id` earlier, if `owner` made it.
+pub async fn sent_before(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    draft_id: Uuid,
+    owner: &Owner,
+) -> Result<Option<Sent>> {
+    let Some(row) = submission::Entity::find()
+        .filter(submission::Column::TenantId.eq(tenant_id))
+        .filter(submission::Column::IdempotencyKey.eq(draft_id.to_string()))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let secret = match owner {
+        Owner::Citizen(id) if row.citizen_id == Some(*id) => None,
+        Owner::Browser(token) => {
+            let secret = status_secret(token, draft_id);
+            if row.status_secret_hash.as_deref() != Some(token_hash(&secret).as_str()) {
+                return Ok(None);
+            }
+            Some(secret)
+        }
+        Owner::Citizen(_) => return Ok(None),
+    };
+    Ok(Some(Sent {
+        submission_id: row.id,
+        reference: row.reference,
+        status_secret: secret,
+    }))
+}
+
+/// Sends the draft (or finds it sent before).
+pub async fn send(
+    db: &Db,
+    tenant: &Tenant,
+    application: Application<'_>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Sent> {
+    let (draft_id, owner) = (application.draft.id, application.owner);
+    match write(db, tenant, &application, actor, origin).await {
+        // Two presses at the same moment: the second met the first's unique key.
+        Err(error) => match sent_before(db.conn(), tenant.id, draft_id, owner).await? {
+            Some(sent) => Ok(sent),
+            None => Err(error),
+        },
+        sent => sent,
+    }
+}
+
+async fn write(
+    db: &Db,
+    tenant: &Tenant,
+    application: &Application<'_>,
+    actor: &Actor,
+    origin: &Origin,
+) -> Result<Sent> {
+    let &Application {
+        draft,
+        owner,
+        service,
+        definition,
+        applicant_name,
+        email,
+        trust,
+        organisation_id,
+        status_url,
+    } = application;
+    let txn = db.begin_write().await?;
+    if let Some(sent) = sent_before(&txn, tenant.id, draft.id, owner).await? {
+        return Ok(sent);
+    }
+    let still_there = draft::Entity::find_by_id(draft.id).one(&txn).await?;
+    if still_there.is_none() {
+        return Err(CoreError::NotFound(format!("draft {}", draft.id)));
+    }
+    let form_sha256 = keep_definition(&txn, &draft.form_id, definition).await?;
+    let reference = free_reference(&txn, tenant).await?;
+    let (citizen_id, status) = match owner {
+        Owner::Citizen(id) => (Some(*id), None),
+        Owner::Browser(token) => (None, Some(status_secret(token, draft.id))),
+    };
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    submission::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(tenant.id),
+        reference: Set(reference.clone()),
+        service_key: Set(service.key.clone()),
+        service_name: Set(service.name.clone()),
+        form_sha256: Set(form_sha256),
+        answers: Set(serde_json::to_string(&draft.answers).expect("answers serialise")),
+        citizen_id: Set(citizen_id),
+        organisation_id: Set(organisation_id),
+        applicant_name: Set(applicant_name.to_owned()),
+        trust_level: Set(trust.as_str().to_owned()),
+        idempotency_key: Set(draft.id.to_string()),
+        status_secret_hash: Set(status.as_deref().map(token_hash)),
+        fee_cents: Set(service.fee_cents),
+        submitted_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let files = draft_file::Entity::find()
+        .filter(draft_file::Column::DraftId.eq(draft.id))
+        .all(&txn)
+        .await?;
+    for file in &files {
+        submission_file::ActiveModel {
+            // The answers name files by this id.
+            id: Set(file.id),
+            submission_id: Set(id),
+            field: Set(file.field.clone()),
+            sha256: Set(file.sha256.clone()),
+            size: Set(file.size),
+            media_type: Set(file.media_type.clone()),
+            file_name: Set(file.file_name.clone()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    // The files now belong to the submission: the draft goes, its uploads stay.
+    draft::Entity::delete_by_id(draft.id).exec(&txn).await?;
+    let department = mailroom::department_for(&txn, tenant.id, service).await?;
+    let case_id = cases::open(
+        &txn,
+        NewCase {
+            tenant_id: tenant.id,
+            reference: &reference,
+            submission_id: Some(id),
+            service_key: &service.key,
+            title: &service.name,
+            department: department.as_ref(),
+            citizen_id,
+            applicant_name,
+        },
+    )
+    .await?;
+    if citizen_id.is_some() {
+        let at = crate::time::local(now).format("%d.%m.%Y um %H:%M");
+        let handled_by = department
+            .as_ref()
+            .map_or_else(|| tenant.name.clone(), |d| d.name.clone());
+        let body = format!(
+            "Ihr Antrag „{name}“ ist am {at} Uhr bei uns eingegangen.\n\n\
+             Aktenzeichen: {reference}\nZuständig: {handled_by}\n\n\
+             Bitte geben Sie das Aktenzeichen an, wenn Sie uns zu diesem Antrag schreiben \
+             oder anrufen. Den Stand der Bearbeitung sehen Sie jederzeit unter „Meine Anträge“.",
+            name = service.name,
+        );
+        postbox::send_to_applicant(
+            &txn,
+            tenant,
+            ToApplicant {
+                case_id,
+                subject: &format!("Eingangsbestätigung: {}", service.name),
+                body: &body,
+                sender: &handled_by,
+                notify: email.map(|address| (address, status_url)),
+            },
+        )
+        .await?;
+    }
+    let event = Event::new("submission.sent", "submission")
+        .object(id)
+        .details(serde_json::json!({
+            "reference": reference,
+            "service": service.key,
+            "files": files.len(),
+            "department": department.as_ref().map(|d| d.key.clone()),
+        }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(Sent {
+        submission_id: id,
+        reference,
+        status_secret: status,
+    })
+}
+
+/// A submission as read back: what was sent, with the definition it was filled in with.
+pub struct Submitted {
+    pub row: submission::Model,
+    pub answers: Answers,
+    pub form: Form,
+    pub files: Vec<submission_file::Model>,
+}
+
+/// The submission `id` of the tenant with its definition and files.
+pub async fn read(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Submitted>> {
+    let Some(row) = submission::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    if row.tenant_id != tenant_id {
+        return Ok(None);
+    }
+    let broken = |what: String| CoreError::Invalid(format!("submission {}: {what}", row.id));
+    let snapshot = form_snapshot::Entity::find_by_id(row.form_sha256.clone())
+        .one(conn)
+        .await?
+        .ok_or_else(|| broken("its form definition is missing".into()))?;
+    let form = rathaus_forms::definition::load(&snapshot.definition)
+        .map_err(|mistakes| broken(format!("{} mistakes in its definition", mistakes.len())))?;
+    let answers = serde_json::from_str(&row.answers).map_err(|e| broken(e.to_string()))?;
+    let files = submission_file::Entity::find()
+        .filter(submission_file::Column::SubmissionId.eq(row.id))
+        .order_by_asc(submission_file::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(Some(Submitted {
+        row,
+        answers,
+        form,
+        files,
+    }))
+}
+
+/// Stores the definition once by its content; returns its hash.
+async fn keep_definition(
+    conn: &impl ConnectionTrait,
+    form_id: &str,
+    definition: &str,
+) -> Result<String> {
+    let sha256 = hex::encode(Sha256::digest(definition.as_bytes()));
+    let known = form_snapshot::Entity::find_by_id(sha256.clone())
+        .one(conn)
+        .await?;
+    if known.is_none() {
+        form_snapshot::ActiveModel {
+            sha256: Set(sha256.clone()),
+            form_id: Set(form_id.to_owned()),
+            definition: Set(definition.to_owned()),
+            first_used_at: Set(Utc::now()),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(sha256)
+}
+
+/// A reference no submission of the tenant has yet.
+async fn free_reference(conn: &impl ConnectionTrait, tenant: &Tenant) -> Result<String> {
+    let year = crate::time::local(Utc::now()).year();
+    for _ in 0..10 {
+        let candidate = references::new(&tenant.reference_prefix, year);
+        let taken = submission::Entity::find()
+            .filter(submission::Column::TenantId.eq(tenant.id))
+            .filter(submission::Column::Reference.eq(candidate.as_str()))
+            .one(conn)
+            .await?;
+        if taken.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(CoreError::Invalid(
+        "no free reference found in ten tries".into(),
+    ))
+}

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+/// A case (Vorgang): what a department works on, from an application or made by hand.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cases")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub reference: String,
+    pub submission_id: Option<Uuid>,
+    pub service_key: String,
+    pub title: String,
+    /// None while the mailroom has it (no department found yet).
+    pub department_id: Option<Uuid>,
+    pub state: String,
+    pub assignee_id: Option<Uuid>,
+    pub citizen_id: Option<Uuid>,
+    pub applicant_name: String,
+    /// Optimistic locking: every change increases it.
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub due_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,86 @@
+//! "Antrag absenden": the check page's button. A draft with every step complete
+//! becomes a submission; a second press (or a retry after a lost answer) finds the one
+//! made the first time and shows the same confirmation.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::drafts::Owner;
+use rathaus_core::submissions::{self, Application, Sent};
+use uuid::Uuid;
+
+use super::visitor::Visitor;
+use super::{Filling, today};
+use crate::account::{link_base, wake_mailer};
+use crate::chrome::Chrome;
+use crate::error::PageError;
+use crate::request_origin::RequestOrigin;
+use crate::state::AppState;
+
+/// Where the applicant sees the application after sending.
+fn confirmation(sent: &Sent) -> String {
+    match &sent.status_secret {
+        Some(secret) => format!("/antragsstatus/{}/{secret}?gesendet=1", sent.reference),
+        None => format!("/konto/antraege/{}?gesendet=1", sent.reference),
+    }
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    visitor: Visitor,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let owner: Owner = visitor.owner().ok_or(PageError::NotFound)?;
+    let tenant = &chrome.tenant;
+    if let Some(sent) = submissions::sent_before(state.db.conn(), tenant.id, id, &owner).await? {
+        return Ok(Redirect::to(&confirmation(&sent)).into_response());
+    }
+    let filling = match Filling::load(&state, &chrome, &visitor, id).await {
+        Ok(filling) => filling,
+        Err(response) => return Ok(response),
+    };
+    let form = &filling.form;
+    if !form
+        .incomplete_steps(&filling.draft.answers, today())
+        .is_empty()
+    {
+        // The check page lists what is missing.
+        return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
+    }
+    let definition = serde_json::to_string(&form.definition)
+        .map_err(|e| PageError::Internal(format!("definition does not serialise: {e}")))?;
+    let applicant_name = visitor.citizen.as_ref().map_or_else(
+        || chrome.t.get("applications-anonymous").to_owned(),
+        |c| {
+            let name = [c.given_name.as_deref(), c.family_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if name.is_empty() {
+                c.email.clone()
+            } else {
+                name
+            }
+        },
+    );
+    let status_url = format!("{}/konto/antraege", link_base(&state, &chrome, &headers)?);
+    let application = Application {
+        draft: &filling.draft,
+        owner: &owner,
+        service: &filling.service,
+        definition: &definition,
+        applicant_name: &applicant_name,
+        email: visitor.citizen.as_ref().map(|c| c.email.as_str()),
+        trust: visitor.trust,
+        organisation_id: None,
+        status_url: &status_url,
+    };
+    let actor = visitor.actor(tenant.id);
+    let sent = submissions::send(&state.db, tenant, application, &actor, &origin).await?;
+    wake_mailer(&state);
+    Ok(Redirect::to(&confirmation(&sent)).into_response())
+}

@@ -1,0 +1,318 @@
+//! Case work (Vorgangsbearbeitung): the department inbox (new, mine, all) and a case
+//! with what was sent, the files, the whole timeline and the messages. The mailroom
+//! sees every case of the town, caseworkers those of their departments
+//! (`rathaus_core::policy::case_scope`); every opened case is in the audit log.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::cases::{self, Case, View};
+use rathaus_core::{departments, postbox, submissions};
+use serde::Deserialize;
+
+use super::StaffNav;
+use super::session::StaffSession;
+use crate::applications::Letter;
+use crate::assistant::{Section, answer_sections, local_time};
+use crate::chrome::Chrome;
+use crate::error::PageError;
+use crate::paging::Pages;
+use crate::request_origin::RequestOrigin;
+use crate::routes::{Access::Staff, Routes};
+use crate::state::AppState;
+
+const INBOX: &str = "/verwaltung/vorgaenge";
+const PER_PAGE: usize = 25;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get(INBOX, Staff, inbox)
+        .get("/verwaltung/vorgaenge/{reference}", Staff, show)
+        .post(
+            "/verwaltung/vorgaenge/{reference}/uebernehmen",
+            Staff,
+            claim,
+        )
+}
+
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    ansicht: Option<String>,
+    seite: Option<String>,
+}
+
+pub struct Tab {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct Row {
+    pub reference: String,
+    pub title: String,
+    pub applicant: String,
+    pub state: String,
+    pub department: String,
+    pub received: String,
+    pub changed: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/cases.html")]
+pub struct InboxPage {
+    chrome: Chrome,
+    staff: Option<StaffNav>,
+    tabs: Vec<Tab>,
+    count: String,
+    rows: Vec<Row>,
+    pages: Pages,
+}
+
+const VIEWS: [(&str, View, &str); 3] = [
+    ("neu", View::New, "cases-view-new"),
+    ("meine", View::Mine, "cases-view-mine"),
+    ("alle", View::All, "cases-view-all"),
+];
+
+/// Department names by id, for lists.
+async fn department_names(
+    state: &AppState,
+    chrome: &Chrome,
+) -> Result<std::collections::HashMap<uuid::Uuid, String>, PageError> {
+    Ok(departments::of_tenant(state.db.conn(), chrome.tenant.id)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect())
+}
+
+fn department_of(
+    chrome: &Chrome,
+    names: &std::collections::HashMap<uuid::Uuid, String>,
+    case: &Case,
+) -> String {
+    case.department_id
+        .and_then(|id| names.get(&id).cloned())
+        .unwrap_or_else(|| chrome.t.get("cases-in-mailroom").to_owned())
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    Query(query): Query<InboxQuery>,
+) -> Result<InboxPage, PageError> {
+    let key = query.ansicht.as_deref().unwrap_or("neu");
+    let (key, view, _) = VIEWS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .copied()
+        .unwrap_or(VIEWS[0]);
+    let wanted: usize = query.seite.and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
+    let offset = ((wanted - 1).saturating_mul(PER_PAGE)) as u64;
+    let conn = state.db.conn();
+    let tenant = chrome.tenant.id;
+    let mut found =
+        cases::inbox(conn, &session.actor, tenant, view, offset, PER_PAGE as u64).await?;
+    let link = |page: usize| format!("{INBOX}?ansicht={key}&seite={page}");
+    let pages = Pages::of(found.total as usize, PER_PAGE, wanted, link);
+    if pages.current != wanted {
+        let offset = ((pages.current - 1) * PER_PAGE) as u64;
+        found = cases::inbox(conn, &session.actor, tenant, view, offset, PER_PAGE as u64).await?;
+    }
+    let names = department_names(&state, &chrome).await?;
+    let rows = found
+        .cases
+        .iter()
+        .map(|case| Row {
+            reference: case.reference.clone(),
+            title: case.title.clone(),
+            applicant: case.applicant_name.clone(),
+            state: chrome
+                .t
+                .get(&format!("case-state-{}", case.state))
+                .to_owned(),
+            department: department_of(&chrome, &names, case),
+            received: local_time(case.created_at),
+            changed: local_time(case.updated_at),
+        })
+        .collect();
+    let tabs = VIEWS
+        .iter()
+        .map(|(k, _, label)| Tab {
+            label: chrome.t.get(label).to_owned(),
+            href: format!("{INBOX}?ansicht={k}"),
+            current: *k == key,
+        })
+        .collect();
+    Ok(InboxPage {
+        staff: StaffNav::of(&session.actor, tenant),
+        count: chrome.t.count("cases-count", found.total as usize),
+        tabs,
+        rows,
+        pages,
+        chrome,
+    })
+}
+
+pub struct Happened {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub public: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/case.html")]
+pub struct CasePage {
+    chrome: Chrome,
+    staff: Option<StaffNav>,
+    reference: String,
+    title: String,
+    applicant: String,
+    state: String,
+    department: String,
+    assignee: Option<String>,
+    mine: bool,
+    version: i32,
+    received: String,
+    trust: String,
+    sections: Vec<Section>,
+    files: Vec<(String, String)>,
+    timeline: Vec<Happened>,
+    letters: Vec<Letter>,
+    conflict: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CaseQuery {
+    konflikt: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Query(query): Query<CaseQuery>,
+) -> Result<CasePage, PageError> {
+    let tenant = chrome.tenant.id;
+    let case = cases::open_for_staff(&state.db, &session.actor, &origin, tenant, &reference)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let conn = state.db.conn();
+    let submitted = match case.submission_id {
+        Some(id) => submissions::read(conn, tenant, id).await?,
+        None => None,
+    };
+    let (mut sections, mut files, mut trust) = (Vec::new(), Vec::new(), String::new());
+    if let Some(submitted) = &submitted {
+        let file_name = |reference: &str| {
+            submitted
+                .files
+                .iter()
+                .find(|f| f.id.to_string() == reference)
+                .map_or_else(|| reference.to_owned(), |f| f.file_name.clone())
+        };
+        sections = answer_sections(
+            &chrome,
+            &submitted.form,
+            &submitted.answers,
+            &file_name,
+            None,
+        );
+        files = submitted
+            .files
+            .iter()
+            .map(|f| (f.file_name.clone(), f.media_type.clone()))
+            .collect();
+        trust = submitted.row.trust_level.clone();
+    }
+    let timeline = cases::timeline(conn, case.id, false)
+        .await?
+        .into_iter()
+        .map(|entry| Happened {
+            at: local_time(entry.at),
+            what: match entry.details.get("state").and_then(|s| s.as_str()) {
+                Some(new_state) => chrome.t.get(&format!("case-state-{new_state}")).to_owned(),
+                None => chrome
+                    .t
+                    .get(&format!("case-event-{}", entry.kind))
+                    .to_owned(),
+            },
+            who: entry.actor,
+            public: entry.public,
+        })
+        .collect();
+    let letters = postbox::of_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(Letter::from)
+        .collect();
+    let names = department_names(&state, &chrome).await?;
+    let assignee = cases::assignee_name(conn, &case).await?;
+    Ok(CasePage {
+        staff: StaffNav::of(&session.actor, tenant),
+        department: department_of(&chrome, &names, &case),
+        state: chrome
+            .t
+            .get(&format!("case-state-{}", case.state))
+            .to_owned(),
+        mine: case.assignee_id.is_some() && case.assignee_id == session.actor.id,
+        assignee,
+        version: case.version,
+        received: local_time(case.created_at),
+        reference: case.reference,
+        title: case.title,
+        applicant: case.applicant_name,
+        trust,
+        sections,
+        files,
+        timeline,
+        letters,
+        conflict: query.konflikt.is_some(),
+        chrome,
+    })
+}
+
+/// A change sent from the case page: the version the page showed.
+#[derive(Deserialize)]
+pub struct Versioned {
+    version: Option<String>,
+}
+
+impl Versioned {
+    /// A missing or garbled version counts as an outdated page (no version is 0).
+    fn shown(&self) -> i32 {
+        self.version
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+pub async fn claim(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<Versioned>,
+) -> Result<Response, PageError> {
+    let tenant = chrome.tenant.id;
+    let case = cases::by_reference(state.db.conn(), tenant, &reference)
+        .await?
+        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
+        .ok_or(PageError::NotFound)?;
+    let back = format!("{INBOX}/{}", case.reference);
+    match cases::claim(&state.db, &session.actor, &origin, &case, form.shown()).await {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(rathaus_core::error::CoreError::Conflict(_)) => {
+            Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
