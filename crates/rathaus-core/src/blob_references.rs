@@ -2,7 +2,7 @@
 //! asked here, so that a file is deleted only when nothing needs it any more; a new
 //! referrer (documents of a case, letters) must be added to [`in_use`].
 
-use rathaus_store::entities::{draft_file, submission_file};
+use rathaus_store::entities::{draft_file, postbox_file, submission_file};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::error::Result;
@@ -20,5 +20,12 @@ pub async fn in_use(conn: &impl ConnectionTrait, sha256: &str) -> Result<bool> {
         .filter(submission_file::Column::Sha256.eq(sha256))
         .count(conn)
         .await?;
-    Ok(sent > 0)
+    if sent > 0 {
+        return Ok(true);
+    }
+    let in_postbox = postbox_file::Entity::find()
+        .filter(postbox_file::Column::Sha256.eq(sha256))
+        .count(conn)
+        .await?;
+    Ok(in_postbox > 0)
 }

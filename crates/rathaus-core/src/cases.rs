@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use rathaus_store::Db;
-use rathaus_store::entities::{case, case_event, staff_user};
+use rathaus_store::entities::{case, case_event, citizen, staff_user, submission_file};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -15,6 +16,9 @@ use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::policy::{self, CaseScope};
+use crate::postbox;
+use crate::tenants::Tenant;
+use crate::workflow;
 
 type Department = rathaus_store::entities::department::Model;
 
@@ -304,4 +308,165 @@ pub async fn assignee_name(conn: &impl ConnectionTrait, case: &Case) -> Result<O
         .one(conn)
         .await?
         .map(|person| person.name))
+}
+
+/// Marks the case as changed by something else than a staff step (the applicant wrote):
+/// a page opened before shows an outdated state, so its next change is refused.
+pub async fn touch(conn: &impl ConnectionTrait, case_id: Uuid) -> Result<()> {
+    case::Entity::update_many()
+        .col_expr(
+            case::Column::Version,
+            Expr::col(case::Column::Version).add(1),
+        )
+        .col_expr(case::Column::UpdatedAt, Utc::now().into())
+        .filter(case::Column::Id.eq(case_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A step of the workflow a member of staff takes.
+pub struct Step<'a> {
+    /// The transition's key (`nachfordern`, `bewilligen`, …).
+    pub transition: &'a str,
+    /// The version of the case the page showed.
+    pub version: i32,
+    /// The message to the applicant: subject and text.
+    pub message: Option<(&'a str, &'a str)>,
+    /// Where the applicant reads it (for the e-mail notice).
+    pub link: &'a str,
+}
+
+/// Why a step was not taken (nothing changed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a step from the case's current state.
+    NotPossible,
+    /// Decisions are taken by the person handling the case.
+    OnlyAssignee,
+    /// This step tells the applicant why; the text is missing.
+    MessageMissing,
+}
+
+/// Takes a step of the case's workflow: the new state (shown to the applicant), the
+/// message to the applicant where there is one, audited. A case changed since `version`
+/// is a conflict; nothing is written then.
+pub async fn take(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant: &Tenant,
+    case: &Case,
+    step: Step<'_>,
+) -> Result<std::result::Result<(), Refusal>> {
+    policy::require_case(actor, case)?;
+    let Some(transition) = workflow::standard()
+        .transition(step.transition)
+        .filter(|t| t.from.contains(&case.state))
+    else {
+        return Ok(Err(Refusal::NotPossible));
+    };
+    if transition.only_assignee && (case.assignee_id.is_none() || case.assignee_id != actor.id) {
+        return Ok(Err(Refusal::OnlyAssignee));
+    }
+    let message = step.message.filter(|(_, text)| !text.trim().is_empty());
+    if transition.needs_message && message.is_none() {
+        return Ok(Err(Refusal::MessageMissing));
+    }
+    let txn = db.begin_write().await?;
+    let changed = case::Entity::update_many()
+        .col_expr(case::Column::State, transition.to.clone().into())
+        .col_expr(case::Column::Version, (step.version + 1).into())
+        .col_expr(case::Column::UpdatedAt, Utc::now().into())
+        .filter(case::Column::Id.eq(case.id))
+        .filter(case::Column::Version.eq(step.version))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(CoreError::Conflict(format!("case {}", case.reference)));
+    }
+    let entry = Entry::public("state_changed", actor.name.clone())
+        .details(serde_json::json!({ "state": transition.to, "transition": transition.key }));
+    record(&txn, case.id, entry).await?;
+    if let Some((subject, text)) = message {
+        let email = match case.citizen_id {
+            Some(id) => citizen::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .map(|c| c.email),
+            None => None,
+        };
+        let to_applicant = postbox::ToApplicant {
+            case_id: case.id,
+            subject,
+            body: text.trim(),
+            sender: &actor.name,
+            notify: email.as_deref().map(|address| (address, step.link)),
+        };
+        postbox::send_to_applicant(&txn, tenant, to_applicant).await?;
+    }
+    let event = Event::new("case.step", "case")
+        .object(case.id)
+        .details(serde_json::json!({ "transition": transition.key, "state": transition.to }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// A file of a case: sent with the application or with a message.
+pub struct CaseFile {
+    pub file_name: String,
+    pub media_type: String,
+    pub sha256: String,
+}
+
+/// The file `file_id` if it belongs to the case, for a member of staff who may see the
+/// case; the access is written to the audit log.
+pub async fn file_for_staff(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    file_id: Uuid,
+) -> Result<Option<CaseFile>> {
+    policy::require_case(actor, case)?;
+    let conn = db.conn();
+    let sent = match case.submission_id {
+        Some(submission) => submission_file::Entity::find_by_id(file_id)
+            .filter(submission_file::Column::SubmissionId.eq(submission))
+            .one(conn)
+            .await?
+            .map(|f| CaseFile {
+                file_name: f.file_name,
+                media_type: f.media_type,
+                sha256: f.sha256,
+            }),
+        None => None,
+    };
+    let found = match sent {
+        Some(file) => Some(file),
+        None => {
+            let messages: Vec<Uuid> = postbox::of_case(conn, case.id)
+                .await?
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
+            postbox::files_of(conn, &messages)
+                .await?
+                .into_iter()
+                .find(|f| f.id == file_id)
+                .map(|f| CaseFile {
+                    file_name: f.file_name,
+                    media_type: f.media_type,
+                    sha256: f.sha256,
+                })
+        }
+    };
+    if found.is_some() {
+        let event = Event::new("case.file_read", "case")
+            .object(case.id)
+            .details(serde_json::json!({ "file": file_id }));
+        audit::record_now(db, actor, origin, event).await?;
+    }
+    Ok(found)
 }

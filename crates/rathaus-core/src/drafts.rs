@@ -10,7 +10,6 @@
 use chrono::{DateTime, Duration, Utc};
 use rathaus_forms::definition::Form;
 use rathaus_forms::fill::Answers;
-use rathaus_forms::media;
 use rathaus_store::blob::Bytes;
 use rathaus_store::entities::{draft, draft_file};
 use rathaus_store::{BlobStore, Db};
@@ -22,6 +21,8 @@ use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 use crate::policy;
 use crate::secrets::{new_token, token_hash};
+use crate::uploads;
+pub use crate::uploads::{Accept, UploadProblem};
 
 /// A new token for the drafts of an anonymous browser.
 pub fn new_browser_token() -> String {
@@ -249,31 +250,10 @@ impl From<draft_file::Model> for DraftFile {
     }
 }
 
-/// Why an upload was not taken.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UploadProblem {
-    Empty,
-    TooLarge {
-        max_bytes: u64,
-    },
-    /// The content is none of the accepted types (whatever the name says).
-    WrongType {
-        accepted: Vec<String>,
-    },
-    /// The draft holds as many files or bytes as one application may.
-    DraftFull,
-}
-
 /// What one application may carry: enough for any real application, not a free file
 /// store for anyone who opens an anonymous draft.
 pub const MAX_FILES: usize = 40;
 pub const MAX_TOTAL_BYTES: i64 = 100 * 1024 * 1024;
-
-/// What a file field accepts.
-pub struct Accept<'a> {
-    pub media_types: &'a [String],
-    pub max_bytes: u64,
-}
 
 /// Checks an upload by its content and stores it for `field` of the draft.
 pub async fn attach(
@@ -285,27 +265,17 @@ pub async fn attach(
     bytes: Bytes,
     accept: &Accept<'_>,
 ) -> Result<Result<DraftFile, UploadProblem>> {
-    if bytes.is_empty() {
-        return Ok(Err(UploadProblem::Empty));
-    }
-    if bytes.len() as u64 > accept.max_bytes {
-        return Ok(Err(UploadProblem::TooLarge {
-            max_bytes: accept.max_bytes,
-        }));
-    }
     let earlier = draft_file::Entity::find()
         .filter(draft_file::Column::DraftId.eq(draft.id))
         .all(db.conn())
         .await?;
     let total: i64 = earlier.iter().map(|f| f.size).sum::<i64>() + bytes.len() as i64;
     if earlier.len() >= MAX_FILES || total > MAX_TOTAL_BYTES {
-        return Ok(Err(UploadProblem::DraftFull));
+        return Ok(Err(UploadProblem::Full));
     }
-    let media_type = media::sniff(&bytes).filter(|t| accept.media_types.iter().any(|a| a == t));
-    let Some(media_type) = media_type else {
-        return Ok(Err(UploadProblem::WrongType {
-            accepted: accept.media_types.to_vec(),
-        }));
+    let media_type = match uploads::check(&bytes, accept) {
+        Ok(media_type) => media_type,
+        Err(problem) => return Ok(Err(problem)),
     };
     // The blob first: a crash before the row leaves an unreferenced blob, never a row
     // without its bytes.
@@ -317,23 +287,12 @@ pub async fn attach(
         sha256: Set(stored.sha256),
         size: Set(stored.size as i64),
         media_type: Set(media_type.to_owned()),
-        file_name: Set(clean_file_name(file_name)),
+        file_name: Set(uploads::clean_file_name(file_name)),
         created_at: Set(Utc::now()),
     }
     .insert(db.conn())
     .await?;
     Ok(Ok(row.into()))
-}
-
-/// The name as shown back: no path, no control characters, at most 255 characters.
-fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
-    if clean.trim().is_empty() {
-        "Datei".to_owned()
-    } else {
-        clean
-    }
 }
 
 /// The files uploaded for a draft, in upload order.
@@ -384,20 +343,4 @@ pub async fn adopt_browser_drafts(
         .exec(db.conn())
         .await?;
     Ok(done.rows_affected)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_lose_paths_and_control_characters() {
-        assert_eq!(
-            clean_file_name("C:\\Users\\erika\\Nachweis.pdf"),
-            "Nachweis.pdf"
-        );
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("a\nb\u{0}.pdf"), "ab.pdf");
-        assert_eq!(clean_file_name(" "), "Datei");
-    }
 }

@@ -36,6 +36,8 @@ pub mod submissions;
 pub mod tenants;
 pub mod time;
 pub mod trust;
+pub mod uploads;
+pub mod workflow;
 
 pub use actor::{Actor, ActorKind, Origin};
 pub use error::CoreError;

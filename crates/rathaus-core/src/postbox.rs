@@ -3,7 +3,9 @@
 //! says that there is something new, with a link.
 
 use chrono::{DateTime, Utc};
-use rathaus_store::entities::postbox_message;
+use rathaus_store::blob::Bytes;
+use rathaus_store::entities::{postbox_file, postbox_message};
+use rathaus_store::{BlobStore, Db};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -13,6 +15,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::mail;
 use crate::tenants::Tenant;
+use crate::uploads::{self, Accept, UploadProblem};
 
 pub const TO_APPLICANT: &str = "to_applicant";
 pub const FROM_APPLICANT: &str = "from_applicant";
@@ -116,5 +119,96 @@ pub async fn unread_for_applicant(conn: &impl ConnectionTrait, case_ids: &[Uuid]
         .filter(postbox_message::Column::Direction.eq(TO_APPLICANT))
         .filter(postbox_message::Column::ReadAt.is_null())
         .count(conn)
+        .await?)
+}
+
+/// A file of a message as read back.
+pub type MessageFile = postbox_file::Model;
+
+/// What one message may carry.
+pub const MAX_FILES_PER_MESSAGE: usize = 10;
+
+/// The types and size applicants may send (scans and photos of documents).
+pub fn reply_accepts() -> Vec<String> {
+    ["application/pdf", "image/jpeg", "image/png", "image/tiff"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+pub const REPLY_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+/// An applicant's message about their case, with files. Every file is checked first; if
+/// one is refused, nothing is stored (the answer says which and why).
+pub async fn reply_from_applicant(
+    db: &Db,
+    blobs: &BlobStore,
+    case: &crate::cases::Case,
+    sender: &str,
+    text: &str,
+    files: Vec<(String, Bytes)>,
+) -> Result<std::result::Result<Uuid, (String, UploadProblem)>> {
+    if files.len() > MAX_FILES_PER_MESSAGE {
+        let name = files[MAX_FILES_PER_MESSAGE].0.clone();
+        return Ok(Err((name, UploadProblem::Full)));
+    }
+    let media_types = reply_accepts();
+    let accept = Accept {
+        media_types: &media_types,
+        max_bytes: REPLY_MAX_BYTES,
+    };
+    let mut checked = Vec::new();
+    for (name, bytes) in files {
+        match uploads::check(&bytes, &accept) {
+            Ok(media_type) => checked.push((uploads::clean_file_name(&name), media_type, bytes)),
+            Err(problem) => return Ok(Err((name, problem))),
+        }
+    }
+    // The blobs first: a crash before the rows leaves unreferenced blobs, never a row
+    // without its bytes.
+    let mut stored = Vec::new();
+    for (name, media_type, bytes) in checked {
+        stored.push((name, media_type, blobs.put(bytes).await?));
+    }
+    let txn = db.begin_write().await?;
+    let id = Uuid::now_v7();
+    postbox_message::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(case.tenant_id),
+        case_id: Set(case.id),
+        direction: Set(FROM_APPLICANT.into()),
+        subject: Set(String::new()),
+        body: Set(text.trim().to_owned()),
+        sender: Set(sender.to_owned()),
+        sent_at: Set(Utc::now()),
+        read_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    for (name, media_type, blob) in &stored {
+        postbox_file::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            message_id: Set(id),
+            sha256: Set(blob.sha256.clone()),
+            size: Set(blob.size as i64),
+            media_type: Set((*media_type).to_owned()),
+            file_name: Set(name.clone()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let entry = crate::cases::Entry::public("message_received", sender)
+        .details(serde_json::json!({ "files": stored.len() }));
+    crate::cases::record(&txn, case.id, entry).await?;
+    crate::cases::touch(&txn, case.id).await?;
+    txn.commit().await?;
+    Ok(Ok(id))
+}
+
+/// The files of these messages, in the order sent.
+pub async fn files_of(conn: &impl ConnectionTrait, messages: &[Uuid]) -> Result<Vec<MessageFile>> {
+    Ok(postbox_file::Entity::find()
+        .filter(postbox_file::Column::MessageId.is_in(messages.iter().copied()))
+        .order_by_asc(postbox_file::Column::Id)
+        .all(conn)
         .await?)
 }

@@ -7,11 +7,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use rathaus_core::cases::{self, Case, TimelineEntry};
 use rathaus_core::postbox::{self, Message};
-use rathaus_core::{policy, submissions};
+use rathaus_core::{policy, submissions, workflow};
 use serde::Deserialize;
 
 use crate::account::CitizenSession;
-use crate::assistant::{Section, answer_sections, local_time};
+use crate::assistant::{Section, answer_sections, local_time, messages, read_page};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::routes::Access::{Citizen, Public};
@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/konto/antraege", Citizen, mine)
         .get("/konto/antraege/{reference}", Citizen, one)
+        .post("/konto/antraege/{reference}/nachricht", Citizen, reply)
         .get(
             "/antragsstatus/{reference}/{secret}",
             Public,
@@ -101,17 +102,22 @@ fn timeline(chrome: &Chrome, entries: Vec<TimelineEntry>) -> Vec<Step> {
 }
 
 pub struct Letter {
+    pub id: uuid::Uuid,
     pub subject: String,
     pub body: String,
     pub sender: String,
     pub at: String,
     pub to_applicant: bool,
     pub unread: bool,
+    /// The files sent with it: (id, name).
+    pub files: Vec<(uuid::Uuid, String)>,
 }
 
 impl From<Message> for Letter {
     fn from(m: Message) -> Self {
         Self {
+            id: m.id,
+            files: Vec::new(),
             at: local_time(m.sent_at),
             unread: m.to_applicant && m.read_at.is_none(),
             subject: m.subject,
@@ -120,6 +126,27 @@ impl From<Message> for Letter {
             to_applicant: m.to_applicant,
         }
     }
+}
+
+/// The messages of a case with the names of their files.
+pub(crate) async fn with_files(
+    conn: &impl rathaus_core::store::sea_orm::ConnectionTrait,
+    messages: Vec<Message>,
+) -> Result<Vec<Letter>, PageError> {
+    let ids: Vec<uuid::Uuid> = messages.iter().map(|m| m.id).collect();
+    let attached = postbox::files_of(conn, &ids).await?;
+    Ok(messages
+        .into_iter()
+        .map(|m| {
+            let mut letter = Letter::from(m);
+            letter.files = attached
+                .iter()
+                .filter(|f| f.message_id == letter.id)
+                .map(|f| (f.id, f.file_name.clone()))
+                .collect();
+            letter
+        })
+        .collect())
 }
 
 #[derive(Template, WebTemplate)]
@@ -140,11 +167,26 @@ pub struct CasePage {
     sections: Vec<Section>,
     files: Vec<(String, String)>,
     sent_at: String,
+    /// The applicant may answer (own page, case not closed).
+    can_reply: bool,
+    replied: bool,
+    typed: String,
+    errors: Vec<(&'static str, String)>,
+}
+
+/// The answer form's state: just answered, or refused and shown again with what was
+/// typed.
+#[derive(Default)]
+struct Answer {
+    replied: bool,
+    typed: String,
+    errors: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
 pub struct Sent {
     gesendet: Option<String>,
+    beantwortet: Option<String>,
 }
 
 pub async fn one(
@@ -161,15 +203,12 @@ pub async fn one(
         .ok_or(PageError::NotFound)?;
     let letters = postbox::of_case(conn, case.id).await?;
     postbox::mark_read_by_applicant(conn, case.id).await?;
-    page(
-        &state,
-        chrome,
-        case,
-        sent.gesendet.is_some(),
-        false,
-        letters,
-    )
-    .await
+    let answer = Answer {
+        replied: sent.beantwortet.is_some(),
+        ..Answer::default()
+    };
+    let just_sent = sent.gesendet.is_some();
+    page(&state, chrome, case, just_sent, false, letters, answer).await
 }
 
 pub async fn by_status_link(
@@ -192,13 +231,15 @@ pub async fn by_status_link(
     if !opens {
         return Err(PageError::NotFound);
     }
+    let just_sent = sent.gesendet.is_some();
     page(
         &state,
         chrome,
         case,
-        sent.gesendet.is_some(),
+        just_sent,
         true,
         Vec::new(),
+        Answer::default(),
     )
     .await
 }
@@ -210,8 +251,13 @@ async fn page(
     just_sent: bool,
     by_link: bool,
     letters: Vec<Message>,
+    answer: Answer,
 ) -> Result<CasePage, PageError> {
     let conn = state.db.conn();
+    let letters = with_files(conn, letters).await?;
+    let closed = workflow::standard()
+        .state(&case.state)
+        .is_some_and(|s| s.closed);
     let steps = timeline(&chrome, cases::timeline(conn, case.id, true).await?);
     let submitted = match case.submission_id {
         Some(id) => submissions::read(conn, chrome.tenant.id, id).await?,
@@ -253,7 +299,11 @@ async fn page(
         just_sent,
         by_link,
         steps,
-        letters: letters.into_iter().map(Letter::from).collect(),
+        letters,
+        can_reply: !by_link && !closed,
+        replied: answer.replied,
+        typed: answer.typed,
+        errors: answer.errors,
         sections,
         files,
         sent_at,
@@ -263,4 +313,57 @@ async fn page(
 
 fn kilobytes(size: i64) -> String {
     format!("{} KB", (size + 1023) / 1024)
+}
+
+/// The applicant answers: a message with files (documents asked for). A refused file or
+/// an empty message shows the page again with what was typed; nothing is stored then.
+pub async fn reply(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: CitizenSession,
+    Path(reference): Path<String>,
+    request: axum::extract::Request,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::{IntoResponse, Redirect};
+    let conn = state.db.conn();
+    let case = cases::by_reference(conn, chrome.tenant.id, &reference)
+        .await?
+        .filter(|c| policy::is_applicant(c, session.citizen.id))
+        .ok_or(PageError::NotFound)?;
+    let (pairs, uploads) = read_page(request, &state).await?;
+    let text = pairs
+        .iter()
+        .find(|(name, _)| name == "nachricht")
+        .map(|(_, value)| value.trim().to_owned())
+        .unwrap_or_default();
+    let refused = |typed: String, message: String| Answer {
+        replied: false,
+        typed,
+        errors: vec![("nachricht", message)],
+    };
+    let answer = if text.is_empty() && uploads.is_empty() {
+        refused(text, chrome.t.get("applications-reply-empty").to_owned())
+    } else {
+        let files = uploads
+            .into_iter()
+            .map(|u| (u.file_name, u.bytes))
+            .collect();
+        let sender = session.citizen.email.clone();
+        let sent =
+            postbox::reply_from_applicant(&state.db, &state.blobs, &case, &sender, &text, files)
+                .await?;
+        match sent {
+            Ok(_) => {
+                let to = format!("/konto/antraege/{}?beantwortet=1", case.reference);
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err((file, problem)) => {
+                let label = chrome.t.get("applications-reply-files");
+                refused(text, messages::upload(chrome.t, label, &file, &problem))
+            }
+        }
+    };
+    let letters = postbox::of_case(conn, case.id).await?;
+    let page = page(&state, chrome, case, false, false, letters, answer).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

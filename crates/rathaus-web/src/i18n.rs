@@ -152,7 +152,7 @@ fn message_ids(ftl: &str) -> impl Iterator<Item = &str> {
         let is_id = !id.is_empty()
             && id
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         is_id.then_some(id)
     })
 }

@@ -21,6 +21,7 @@ pub mod login_request;
 pub mod organisation;
 pub mod organisation_invitation;
 pub mod organisation_member;
+pub mod postbox_file;
 pub mod postbox_message;
 pub mod role;
 pub mod service;

@@ -21,6 +21,7 @@ mod m20261123_000015_drafts;
 mod m20261123_000016_tenant_forms;
 mod m20261202_000017_catalog_in_memory;
 mod m20261202_000018_submissions_cases;
+mod m20261202_000019_postbox_files;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_tenant_forms::Migration),
             Box::new(m20261202_000017_catalog_in_memory::Migration),
             Box::new(m20261202_000018_submissions_cases::Migration),
+            Box::new(m20261202_000019_postbox_files::Migration),
         ]
     }
 }

@@ -85,7 +85,7 @@ pub fn upload(t: &Texts, label: &str, file_name: &str, problem: &UploadProblem) 
             "upload-too-large",
             &[("file", file_name), ("max", &megabytes(*max_bytes as i64))],
         ),
-        UploadProblem::DraftFull => t.fmt("upload-draft-full", &[("file", file_name)]),
+        UploadProblem::Full => t.fmt("upload-draft-full", &[("file", file_name)]),
         UploadProblem::WrongType { accepted } => t.fmt(
             "upload-wrong-type",
             &[

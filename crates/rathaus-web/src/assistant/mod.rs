@@ -6,7 +6,7 @@
 //! files are sent with the page. Every page sent saves the draft, also with mistakes,
 //! so nothing typed is lost.
 
-mod messages;
+pub(crate) mod messages;
 mod review;
 mod send;
 mod start;
@@ -15,6 +15,7 @@ mod visitor;
 mod widgets;
 
 pub(crate) use review::{Section, answer_sections, local_time};
+pub(crate) use step::read_page;
 
 use std::sync::Arc;
 

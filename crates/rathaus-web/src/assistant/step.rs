@@ -207,14 +207,14 @@ pub async fn show(
 }
 
 /// A file as sent with the page.
-struct Upload {
-    name: String,
-    file_name: String,
-    bytes: Bytes,
+pub(crate) struct Upload {
+    pub name: String,
+    pub file_name: String,
+    pub bytes: Bytes,
 }
 
 /// Reads the page as sent: url-encoded, or multipart when it carries files.
-async fn read_page(
+pub(crate) async fn read_page(
     request: Request,
     state: &AppState,
 ) -> Result<(Vec<(String, String)>, Vec<Upload>), PageError> {

@@ -7,14 +7,16 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::cases::{self, Case, View};
+use rathaus_core::cases::{self, Case, Refusal, View};
+use rathaus_core::workflow;
 use rathaus_core::{departments, postbox, submissions};
 use serde::Deserialize;
 
 use super::StaffNav;
 use super::session::StaffSession;
-use crate::applications::Letter;
+use crate::applications::{Letter, with_files};
 use crate::assistant::{Section, answer_sections, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
@@ -34,6 +36,12 @@ pub fn routes() -> Routes {
             "/verwaltung/vorgaenge/{reference}/uebernehmen",
             Staff,
             claim,
+        )
+        .post("/verwaltung/vorgaenge/{reference}/schritt", Staff, step)
+        .get(
+            "/verwaltung/vorgaenge/{reference}/dateien/{file}",
+            Staff,
+            file,
         )
 }
 
@@ -157,6 +165,13 @@ pub async fn inbox(
     })
 }
 
+/// A step of the workflow possible from the case's state.
+pub struct Choice {
+    pub key: String,
+    pub label: String,
+    pub chosen: bool,
+}
+
 pub struct Happened {
     pub at: String,
     pub who: String,
@@ -184,6 +199,20 @@ pub struct CasePage {
     timeline: Vec<Happened>,
     letters: Vec<Letter>,
     conflict: bool,
+    choices: Vec<Choice>,
+    /// What was typed into the message, kept when the step was refused.
+    typed: String,
+    /// Mistakes of a refused step: (field id, message).
+    errors: Vec<(&'static str, String)>,
+}
+
+/// What the page shows besides the case: a refused step with what was typed.
+#[derive(Default)]
+struct Outcome {
+    conflict: bool,
+    chosen: String,
+    typed: String,
+    errors: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -203,6 +232,21 @@ pub async fn show(
     let case = cases::open_for_staff(&state.db, &session.actor, &origin, tenant, &reference)
         .await?
         .ok_or(PageError::NotFound)?;
+    let outcome = Outcome {
+        conflict: query.konflikt.is_some(),
+        ..Outcome::default()
+    };
+    page(&state, chrome, &session, case, outcome).await
+}
+
+async fn page(
+    state: &AppState,
+    chrome: Chrome,
+    session: &StaffSession,
+    case: Case,
+    outcome: Outcome,
+) -> Result<CasePage, PageError> {
+    let tenant = chrome.tenant.id;
     let conn = state.db.conn();
     let submitted = match case.submission_id {
         Some(id) => submissions::read(conn, tenant, id).await?,
@@ -227,7 +271,12 @@ pub async fn show(
         files = submitted
             .files
             .iter()
-            .map(|f| (f.file_name.clone(), f.media_type.clone()))
+            .map(|f| {
+                (
+                    f.file_name.clone(),
+                    format!("{INBOX}/{}/dateien/{}", case.reference, f.id),
+                )
+            })
             .collect();
         trust = submitted.row.trust_level.clone();
     }
@@ -247,13 +296,17 @@ pub async fn show(
             public: entry.public,
         })
         .collect();
-    let letters = postbox::of_case(conn, case.id)
-        .await?
-        .into_iter()
-        .map(Letter::from)
-        .collect();
-    let names = department_names(&state, &chrome).await?;
+    let letters = with_files(conn, postbox::of_case(conn, case.id).await?).await?;
+    let names = department_names(state, &chrome).await?;
     let assignee = cases::assignee_name(conn, &case).await?;
+    let choices = workflow::standard()
+        .from(&case.state)
+        .map(|t| Choice {
+            label: chrome.t.get(&format!("case-step-{}", t.key)).to_owned(),
+            chosen: t.key == outcome.chosen,
+            key: t.key.clone(),
+        })
+        .collect();
     Ok(CasePage {
         staff: StaffNav::of(&session.actor, tenant),
         department: department_of(&chrome, &names, &case),
@@ -273,7 +326,10 @@ pub async fn show(
         files,
         timeline,
         letters,
-        conflict: query.konflikt.is_some(),
+        conflict: outcome.conflict,
+        choices,
+        typed: outcome.typed,
+        errors: outcome.errors,
         chrome,
     })
 }
@@ -315,4 +371,138 @@ pub async fn claim(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    version: Option<String>,
+    schritt: Option<String>,
+    #[serde(default)]
+    nachricht: String,
+}
+
+/// A step of the workflow: the new state, and the message to the applicant where the
+/// step has one. A refused step shows the page again with what was typed.
+pub async fn step(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    headers: axum::http::HeaderMap,
+    Path(reference): Path<String>,
+    Form(form): Form<StepForm>,
+) -> Result<Response, PageError> {
+    let tenant = chrome.tenant.id;
+    let case = cases::by_reference(state.db.conn(), tenant, &reference)
+        .await?
+        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
+        .ok_or(PageError::NotFound)?;
+    let back = format!("{INBOX}/{}", case.reference);
+    let chosen = form.schritt.clone().unwrap_or_default();
+    let version = Versioned {
+        version: form.version.clone(),
+    }
+    .shown();
+    let subject = format!(
+        "{}: {}",
+        chrome.t.get(&format!("case-step-subject-{chosen}")),
+        case.title
+    );
+    let link = format!(
+        "{}/konto/antraege/{}",
+        crate::account::link_base(&state, &chrome, &headers)?,
+        case.reference
+    );
+    let taken = cases::take(
+        &state.db,
+        &session.actor,
+        &origin,
+        &chrome.tenant,
+        &case,
+        cases::Step {
+            transition: &chosen,
+            version,
+            message: Some((&subject, &form.nachricht)),
+            link: &link,
+        },
+    )
+    .await;
+    let refusal = match taken {
+        Ok(Ok(())) => return Ok(Redirect::to(&back).into_response()),
+        Ok(Err(refusal)) => refusal,
+        Err(rathaus_core::error::CoreError::Conflict(_)) => {
+            let outcome = Outcome {
+                conflict: true,
+                chosen,
+                typed: form.nachricht,
+                errors: Vec::new(),
+            };
+            let page = page(&state, chrome, &session, case, outcome).await?;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let (field, key) = match refusal {
+        Refusal::NotPossible => ("schritt", "cases-step-not-possible"),
+        Refusal::OnlyAssignee => ("schritt", "cases-step-only-assignee"),
+        Refusal::MessageMissing => ("nachricht", "cases-step-message-missing"),
+    };
+    let outcome = Outcome {
+        conflict: false,
+        chosen,
+        typed: form.nachricht,
+        errors: vec![(field, chrome.t.get(key).to_owned())],
+    };
+    let page = page(&state, chrome, &session, case, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// A file of the case, shown in the browser (PDF and images), audited. The response
+/// may run no script and reach nothing (CSP sandbox), whatever the file holds.
+pub async fn file(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path((reference, file_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let case = cases::by_reference(state.db.conn(), chrome.tenant.id, &reference)
+        .await?
+        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
+        .ok_or(PageError::NotFound)?;
+    let file_id = uuid::Uuid::parse_str(&file_id).map_err(|_| PageError::NotFound)?;
+    let found = cases::file_for_staff(&state.db, &session.actor, &origin, &case, file_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let bytes = state.blobs.get(&found.sha256).await?;
+    let encoded: String = url_encode(&found.file_name);
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, found.media_type),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("inline; filename*=UTF-8''{encoded}"),
+        ),
+        (
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'".to_owned(),
+        ),
+        (
+            axum::http::header::CACHE_CONTROL,
+            "private, no-store".to_owned(),
+        ),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+/// A file name for `filename*=` (RFC 8187): everything but unreserved characters
+/// percent-encoded.
+fn url_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

@@ -56,6 +56,7 @@ fn concrete(path: &str, people: &People) -> String {
     };
     path.replace("{lang}", "en")
         .replace("{reference}", &people.case.reference)
+        .replace("{file}", &people.case_file.to_string())
         .replace("{secret}", "0000")
         .replace("{token}", "0000")
         .replace("{slug}", "unknown")
@@ -191,6 +192,8 @@ struct People {
     organisation: Uuid,
     /// A case of citizen A in the traffic department.
     case: rathaus_core::cases::Case,
+    /// A file citizen A sent about it.
+    case_file: Uuid,
     /// Role key, id, and the actor as loaded from the database (roles are data).
     staff: Vec<(&'static str, Uuid, Actor)>,
     other_tenant: Uuid,
@@ -352,6 +355,7 @@ async fn people(app: &TestApp) -> People {
     .await
     .unwrap();
     let case = case_of_citizen_a(db, tenant, citizen).await;
+    let case_file = file_of_case(app, &case).await;
     People {
         tenant,
         citizen,
@@ -359,6 +363,7 @@ async fn people(app: &TestApp) -> People {
         member,
         organisation,
         case,
+        case_file,
         staff,
         other_tenant,
         other_admin,
@@ -389,6 +394,26 @@ async fn case_of_citizen_a(
         .await
         .unwrap()
         .unwrap()
+}
+
+async fn file_of_case(app: &TestApp, case: &rathaus_core::cases::Case) -> Uuid {
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let files = vec![("nachweis.pdf".to_owned(), pdf.to_vec().into())];
+    let blobs = &app.server.blobs;
+    rathaus_core::postbox::reply_from_applicant(app.db(), blobs, case, "Matrix", "", files)
+        .await
+        .unwrap()
+        .unwrap();
+    let messages: Vec<Uuid> = rathaus_core::postbox::of_case(app.db().conn(), case.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    rathaus_core::postbox::files_of(app.db().conn(), &messages)
+        .await
+        .unwrap()[0]
+        .id
 }
 
 async fn matrix_citizen(

@@ -5,7 +5,8 @@
 //! through a secret status link.
 
 use rathaus_store::entities::{
-    case, draft, draft_file, form_snapshot, postbox_message, submission, submission_file,
+    case, draft, draft_file, form_snapshot, postbox_file, postbox_message, submission,
+    submission_file,
 };
 use rathaus_store::sea_orm::EntityTrait;
 
@@ -16,6 +17,10 @@ use crate::{on_both_backends, staff};
 
 async fn all<E: EntityTrait>(app: &TestApp) -> Vec<E::Model> {
     E::find().all(app.db().conn()).await.unwrap()
+}
+
+fn path_of(reference: &str) -> String {
+    format!("/konto/antraege/{reference}")
 }
 
 /// Sends one step and expects to be sent on; returns where to.
@@ -247,6 +252,235 @@ on_both_backends!(
             !applicant_view.contains("Übernommen"),
             "internal entries stay internal"
         );
+
+        // Vera asks for a document: not without saying what; then the applicant is told.
+        let workflow_step = format!("{case_path}/schritt");
+        let silent = app
+            .post_as(
+                &vera,
+                &workflow_step,
+                &[("version", "2"), ("schritt", "nachfordern")],
+            )
+            .await;
+        assert_eq!(silent.status(), 422);
+        assert!(
+            silent
+                .text()
+                .await
+                .unwrap()
+                .contains("Schreiben Sie der antragstellenden Person")
+        );
+        let ask = [
+            ("version", "2"),
+            ("schritt", "nachfordern"),
+            ("nachricht", "Bitte senden Sie uns den Fahrzeugschein."),
+        ];
+        let asked = app.post_as(&vera, &workflow_step, &ask).await;
+        assert_eq!(asked.status(), 303);
+        let state = "SELECT state AS v FROM cases";
+        assert_eq!(
+            app.scalar(state).await.as_deref(),
+            Some("unterlagen_nachgefordert")
+        );
+        let page = app
+            .get_as(&erika, &path_of(&reference))
+            .await
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "Unterlagen nachgefordert",
+            "Bitte senden Sie uns den Fahrzeugschein.",
+            "Bitte reichen Sie Unterlagen nach: Bewohnerparkausweis",
+        ] {
+            assert!(
+                page.contains(expected),
+                "{expected}\n{}",
+                page.split("<main").nth(1).unwrap_or(&page)
+            );
+        }
+        for _ in 0..100 {
+            if smtp.count_to("erika@example.org") >= 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            smtp.count_to("erika@example.org"),
+            3,
+            "confirmation, receipt, request"
+        );
+
+        // Erika answers: an empty answer and a program are refused, nothing stored.
+        let reply = format!("{}/nachricht", path_of(&reference));
+        let empty = send_with_file(
+            &app,
+            &erika,
+            &reply,
+            &[("nachricht", "")],
+            ("dateien", "", b""),
+        )
+        .await;
+        assert_eq!(empty.status(), 422);
+        assert!(
+            empty
+                .text()
+                .await
+                .unwrap()
+                .contains("Schreiben Sie eine Nachricht")
+        );
+        let program = send_with_file(
+            &app,
+            &erika,
+            &reply,
+            &[("nachricht", "Anbei")],
+            ("dateien", "fahrzeugschein.pdf", b"MZ\x90\0program"),
+        )
+        .await;
+        assert_eq!(program.status(), 422);
+        let program = program.text().await.unwrap();
+        assert!(
+            program.contains("fahrzeugschein.pdf") && program.contains("Anbei"),
+            "typed text kept"
+        );
+        assert_eq!(
+            all::<postbox_message::Entity>(&app).await.len(),
+            2,
+            "nothing stored"
+        );
+        let answered = send_with_file(
+            &app,
+            &erika,
+            &reply,
+            &[("nachricht", "Anbei der Fahrzeugschein.")],
+            ("dateien", "fahrzeugschein.pdf", PDF),
+        )
+        .await;
+        assert_eq!(
+            answered.headers()["location"],
+            format!("{}?beantwortet=1", path_of(&reference)).as_str()
+        );
+        let files = all::<postbox_file::Entity>(&app).await;
+        assert_eq!(files.len(), 1);
+        assert!(app.server.blobs.exists(&files[0].sha256).await.unwrap());
+
+        // Vera decides: a decision based on the page before the answer is a conflict
+        // (her text is kept); on the current page it goes through.
+        let staff_page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+        assert!(
+            staff_page.contains("Anbei der Fahrzeugschein.")
+                && staff_page.contains("fahrzeugschein.pdf")
+        );
+        // The caseworker opens the document (audited); it cannot run anything.
+        let link = format!("{case_path}/dateien/{}", files[0].id);
+        assert!(staff_page.contains(&link));
+        let document = app.get_as(&vera, &link).await;
+        assert_eq!(document.status(), 200);
+        assert_eq!(document.headers()["content-type"], "application/pdf");
+        assert!(
+            document.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .starts_with("sandbox")
+        );
+        assert_eq!(document.bytes().await.unwrap().as_ref(), PDF);
+        let foreign = format!("{case_path}/dateien/{}", uuid::Uuid::now_v7());
+        assert_eq!(app.get_as(&vera, &foreign).await.status(), 404);
+        let citizen_tries = app.get_as(&erika, &link).await;
+        assert!(
+            citizen_tries.status().is_redirection(),
+            "citizens go to the staff login"
+        );
+        assert_eq!(
+            app.scalar("SELECT action AS v FROM audit_log WHERE action = 'case.file_read'")
+                .await
+                .as_deref(),
+            Some("case.file_read")
+        );
+        let decision = "Ihr Bewohnerparkausweis ist bewilligt.";
+        let too_early = app
+            .post_as(
+                &vera,
+                &workflow_step,
+                &[
+                    ("version", "4"),
+                    ("schritt", "bewilligen"),
+                    ("nachricht", decision),
+                ],
+            )
+            .await;
+        assert_eq!(too_early.status(), 422, "not from 'documents requested'");
+        assert!(
+            too_early
+                .text()
+                .await
+                .unwrap()
+                .contains("in diesem Stand möglich")
+        );
+        let note = "Wir prüfen jetzt Ihren Fahrzeugschein.";
+        let stale = app
+            .post_as(
+                &vera,
+                &workflow_step,
+                &[
+                    ("version", "3"),
+                    ("schritt", "bearbeiten"),
+                    ("nachricht", note),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status(), 409, "the answer came after her page");
+        let stale = stale.text().await.unwrap();
+        assert!(
+            stale.contains(note) && stale.contains("inzwischen geändert"),
+            "her text is kept"
+        );
+        assert_eq!(
+            app.scalar(state).await.as_deref(),
+            Some("unterlagen_nachgefordert")
+        );
+        let bearbeiten = app
+            .post_as(
+                &vera,
+                &workflow_step,
+                &[("version", "4"), ("schritt", "bearbeiten")],
+            )
+            .await;
+        assert_eq!(bearbeiten.status(), 303);
+        let approved = app
+            .post_as(
+                &vera,
+                &workflow_step,
+                &[
+                    ("version", "5"),
+                    ("schritt", "bewilligen"),
+                    ("nachricht", decision),
+                ],
+            )
+            .await;
+        assert_eq!(approved.status(), 303);
+        assert_eq!(app.scalar(state).await.as_deref(), Some("bewilligt"));
+        let page = app
+            .get_as(&erika, &path_of(&reference))
+            .await
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "Bewilligt",
+            decision,
+            "Ihr Antrag wurde bewilligt: Bewohnerparkausweis",
+        ] {
+            assert!(page.contains(expected), "{expected}");
+        }
+        let admin_step = app
+            .post_as(
+                &admin,
+                &workflow_step,
+                &[("version", "6"), ("schritt", "abschliessen")],
+            )
+            .await;
+        assert_eq!(admin_step.status(), 404, "no case work without the right");
 
         // Nobody else sees it.
         let max = citizen(&app, &smtp, "max@example.org").await;
