@@ -15,7 +15,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations,
+  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations, totp,
 } from './rathaus.mjs';
 
 const ASSISTANTS = [
@@ -211,42 +211,49 @@ async function accessible(page, what, javaScriptEnabled) {
   }
 }
 
+/** From the service's page through every step to the check page; returns the steps
+ *  seen. */
+async function fillToCheck(page, base, service, javaScriptEnabled) {
+  await page.goto(`${base}/leistungen/${service}`);
+  await page.click(`a[href="/antrag/${service}"]`);
+  await accessible(page, 'start page', javaScriptEnabled);
+  await page.click('button:has-text("Antrag starten")');
+  const seen = [];
+  for (let pages = 0; pages < 40; pages++) {
+    const path = new URL(page.url()).pathname;
+    if (path.endsWith('/pruefen')) break;
+    assert.match(path, /\/schritt\//, `expected a step, got ${path}`);
+    if (!seen.includes(path)) {
+      seen.push(path);
+      await accessible(page, 'step', javaScriptEnabled);
+    }
+    const attempt = new Map();
+    for (let round = 0; ; round++) {
+      await fillStep(page, attempt, javaScriptEnabled);
+      await page.click('.rathaus-actions button[type="submit"]:not([name])');
+      const summary = await page.$$eval('#fehler a', (links) => links.map((a) => [a.getAttribute('href').slice(1), a.textContent]));
+      if (summary.length === 0) break;
+      if (round === 0) await accessible(page, 'step with mistakes', javaScriptEnabled);
+      assert.ok(round < 6, `${path} keeps failing: ${summary.map(([, m]) => m).join(' | ')}`);
+      for (const [id] of summary) attempt.set(id, (attempt.get(id) ?? 0) + 1);
+    }
+  }
+  assert.match(new URL(page.url()).pathname, /\/pruefen$/);
+  const check = await page.textContent('main');
+  assert.match(check, /Prüfen Sie Ihre Angaben/);
+  assert.doesNotMatch(check, /noch nicht vollständig/, 'every step is complete');
+  assert.ok((await page.$$('a:has-text("Ändern")')).length >= 3, 'a change link per answer');
+  await accessible(page, 'check page', javaScriptEnabled);
+  return seen.length;
+}
+
 async function fillIn(service, javaScriptEnabled) {
   const { context, page, base } = await eidSession(javaScriptEnabled);
   try {
-    await page.goto(`${base}/leistungen/${service}`);
-    await page.click(`a[href="/antrag/${service}"]`);
-    await accessible(page, 'start page', javaScriptEnabled);
-    await page.click('button:has-text("Antrag starten")');
-    const seen = [];
-    for (let pages = 0; pages < 40; pages++) {
-      const path = new URL(page.url()).pathname;
-      if (path.endsWith('/pruefen')) break;
-      assert.match(path, /\/schritt\//, `expected a step, got ${path}`);
-      if (!seen.includes(path)) {
-        seen.push(path);
-        await accessible(page, 'step', javaScriptEnabled);
-      }
-      const attempt = new Map();
-      for (let round = 0; ; round++) {
-        await fillStep(page, attempt, javaScriptEnabled);
-        await page.click('.rathaus-actions button[type="submit"]:not([name])');
-        const summary = await page.$$eval('#fehler a', (links) => links.map((a) => [a.getAttribute('href').slice(1), a.textContent]));
-        if (summary.length === 0) break;
-        if (round === 0) await accessible(page, 'step with mistakes', javaScriptEnabled);
-        assert.ok(round < 6, `${path} keeps failing: ${summary.map(([, m]) => m).join(' | ')}`);
-        for (const [id] of summary) attempt.set(id, (attempt.get(id) ?? 0) + 1);
-      }
-    }
-    assert.match(new URL(page.url()).pathname, /\/pruefen$/);
-    const check = await page.textContent('main');
-    assert.match(check, /Prüfen Sie Ihre Angaben/);
-    assert.doesNotMatch(check, /noch nicht vollständig/, 'every step is complete');
-    assert.ok((await page.$$('a:has-text("Ändern")')).length >= 3, 'a change link per answer');
-    await accessible(page, 'check page', javaScriptEnabled);
+    const steps = await fillToCheck(page, base, service, javaScriptEnabled);
     await page.click('a:has-text("Zusammenfassung zum Drucken")');
     await accessible(page, 'printable summary', javaScriptEnabled);
-    return seen.length;
+    return steps;
   } finally {
     await context.close();
   }
@@ -284,5 +291,83 @@ test('with JavaScript, a field appears only when an answer on its page calls for
     } finally {
       await context.close();
     }
+  }
+});
+
+/** The traffic department's caseworker, logged in with password and code. */
+async function caseworkerSession() {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const base = demo.url.replace(/\/$/, '');
+  await page.goto(`${base}/verwaltung/anmelden`);
+  await page.fill('#email', 'verkehr@musterstadt.example');
+  await page.fill('#password', 'Demo-Verkehr-2026');
+  await page.click('button[type="submit"]');
+  await page.fill('#code', totp('DEMOVERKEHRMUSTERSTADTZWEIFAKTOR'));
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, '/verwaltung');
+  return { context, page, base };
+}
+
+/** Takes a step of the workflow on the open case page. */
+async function takeStep(page, step, message) {
+  await page.check(`#schritt-${step}`);
+  await page.fill('#nachricht', message);
+  await page.click('button:has-text("Schritt ausführen")');
+}
+
+test('the journey: a parking permit is sent, routed, documents are asked for and sent, and it is approved (no JavaScript for the citizen)', async () => {
+  const citizen = await eidSession(false);
+  const staff = await caseworkerSession();
+  try {
+    const { page, base } = citizen;
+    await fillToCheck(page, base, 'bewohnerparkausweis', false);
+    await page.click('button:has-text("Antrag verbindlich absenden")');
+    const own = new URL(page.url()).pathname;
+    const reference = own.match(/\/konto\/antraege\/(MS-\d{4}-[2-9A-HJ-NP-Z]{5})$/)?.[1];
+    assert.ok(reference, `confirmation at ${page.url()}`);
+    assert.match(await page.textContent('main'), /Ihr Antrag ist eingegangen/);
+    await accessible(page, 'confirmation', false);
+
+    // The traffic department finds it among the new cases and asks for a document.
+    const vera = staff.page;
+    await vera.goto(`${staff.base}/verwaltung/vorgaenge`);
+    await accessible(vera, 'inbox', true);
+    await vera.click(`a:has-text("${reference}")`);
+    assert.match(await vera.textContent('main'), /SG-AB 123|Kennzeichen/);
+    await accessible(vera, 'case', true);
+    await vera.click('button:has-text("Vorgang übernehmen")');
+    await takeStep(vera, 'nachfordern', '');
+    assert.match(await vera.textContent('#fehler'), /Schreiben Sie der antragstellenden Person/);
+    await accessible(vera, 'case step with a mistake', true);
+    await takeStep(vera, 'nachfordern', 'Bitte senden Sie uns den Fahrzeugschein.');
+
+    // The applicant reads it in the postbox and answers with the document.
+    await page.goto(`${base}${own}`);
+    assert.match(await page.textContent('main'), /Unterlagen nachgefordert[\s\S]*Fahrzeugschein/);
+    await accessible(page, 'case with a request', false);
+    await page.fill('#nachricht', 'Anbei der Fahrzeugschein.');
+    await page.setInputFiles('#dateien', join(files, 'nachweis.pdf'));
+    await page.click('button:has-text("Nachricht senden")');
+    assert.match(await page.textContent('main'), /Ihre Nachricht ist angekommen/);
+    await accessible(page, 'answer sent', false);
+
+    // The caseworker sees the document and approves.
+    await vera.goto(`${staff.base}/verwaltung/vorgaenge/${reference}`);
+    assert.match(await vera.textContent('main'), /Anbei der Fahrzeugschein[\s\S]*nachweis\.pdf/);
+    await takeStep(vera, 'bearbeiten', '');
+    await takeStep(vera, 'bewilligen', 'Ihr Bewohnerparkausweis ist bewilligt.');
+    assert.match(await vera.textContent('main'), /Bewilligt/);
+
+    // The applicant sees the decision and the status.
+    await page.goto(`${base}/konto/antraege`);
+    assert.match(await page.textContent('main'), new RegExp(`${reference}[\\s\\S]*Bewilligt`));
+    await accessible(page, 'my applications', false);
+    await page.click(`a:has-text("Bewohnerparkausweis")`);
+    assert.match(await page.textContent('main'), /Ihr Bewohnerparkausweis ist bewilligt/);
+  } finally {
+    await citizen.context.close();
+    await staff.context.close();
   }
 });

@@ -348,7 +348,7 @@ pub async fn reply(
             .into_iter()
             .map(|u| (u.file_name, u.bytes))
             .collect();
-        let sender = session.citizen.email.clone();
+        let sender = case.applicant_name.clone();
         let sent =
             postbox::reply_from_applicant(&state.db, &state.blobs, &case, &sender, &text, files)
                 .await?;

@@ -502,7 +502,8 @@ applications-reply-files = Dateien (PDF, JPEG, PNG oder TIFF; bis zu 10 Dateien,
 applications-reply-send = Nachricht senden
 applications-reply-sent = Ihre Nachricht ist angekommen.
 applications-reply-empty = Schreiben Sie eine Nachricht oder fügen Sie eine Datei an.
-applications-from-you = Sie
+applications-your-message = Ihre Nachricht an uns
+cases-message-from-applicant = Nachricht der antragstellenden Person
 
 ## Staff: catalog and form definitions
 staff-catalog-title = Leistungen

@@ -502,7 +502,8 @@ applications-reply-files = Files (PDF, JPEG, PNG or TIFF; up to 10 files, 25 MB 
 applications-reply-send = Send the message
 applications-reply-sent = Your message has arrived.
 applications-reply-empty = Write a message or attach a file.
-applications-from-you = You
+applications-your-message = Your message to us
+cases-message-from-applicant = Message from the applicant
 
 ## Staff: catalog and form definitions
 staff-catalog-title = Services
