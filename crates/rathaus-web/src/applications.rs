@@ -7,7 +7,8 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use rathaus_core::cases::{self, Case, TimelineEntry};
 use rathaus_core::postbox::{self, Message};
-use rathaus_core::{policy, submissions, workflow};
+use rathaus_core::submissions::{self, Submitted};
+use rathaus_core::{policy, workflow};
 use serde::Deserialize;
 
 use crate::account::CitizenSession;
@@ -267,20 +268,7 @@ async fn page(
     if let Some(submitted) = &submitted {
         sent_at = local_time(submitted.row.submitted_at);
         if !by_link {
-            let file_name = |reference: &str| {
-                submitted
-                    .files
-                    .iter()
-                    .find(|f| f.id.to_string() == reference)
-                    .map_or_else(|| reference.to_owned(), |f| f.file_name.clone())
-            };
-            sections = answer_sections(
-                &chrome,
-                &submitted.form,
-                &submitted.answers,
-                &file_name,
-                None,
-            );
+            sections = sent_answers(&chrome, submitted);
             files = submitted
                 .files
                 .iter()
@@ -309,6 +297,24 @@ async fn page(
         sent_at,
         chrome,
     })
+}
+
+/// What an application said, step by step in words (nothing can be changed any more).
+pub(crate) fn sent_answers(chrome: &Chrome, submitted: &Submitted) -> Vec<Section> {
+    let file_name = |reference: &str| {
+        submitted
+            .files
+            .iter()
+            .find(|f| f.id.to_string() == reference)
+            .map_or_else(|| reference.to_owned(), |f| f.file_name.clone())
+    };
+    answer_sections(
+        chrome,
+        &submitted.form,
+        &submitted.answers,
+        &file_name,
+        None,
+    )
 }
 
 fn kilobytes(size: i64) -> String {

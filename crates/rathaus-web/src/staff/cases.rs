@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::StaffNav;
 use super::session::StaffSession;
-use crate::applications::{Letter, with_files};
-use crate::assistant::{Section, answer_sections, local_time};
+use crate::applications::{Letter, sent_answers, with_files};
+use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::paging::Pages;
@@ -254,20 +254,7 @@ async fn page(
     };
     let (mut sections, mut files, mut trust) = (Vec::new(), Vec::new(), String::new());
     if let Some(submitted) = &submitted {
-        let file_name = |reference: &str| {
-            submitted
-                .files
-                .iter()
-                .find(|f| f.id.to_string() == reference)
-                .map_or_else(|| reference.to_owned(), |f| f.file_name.clone())
-        };
-        sections = answer_sections(
-            &chrome,
-            &submitted.form,
-            &submitted.answers,
-            &file_name,
-            None,
-        );
+        sections = sent_answers(&chrome, submitted);
         files = submitted
             .files
             .iter()
@@ -335,6 +322,21 @@ async fn page(
 }
 
 /// A change sent from the case page: the version the page showed.
+/// The case with this reference if the person may see it (404 otherwise: its existence
+/// is not confirmed either). For changes; opening the page goes through
+/// `cases::open_for_staff`, which writes the audit entry.
+async fn seen_case(
+    state: &AppState,
+    chrome: &Chrome,
+    session: &StaffSession,
+    reference: &str,
+) -> Result<Case, PageError> {
+    cases::by_reference(state.db.conn(), chrome.tenant.id, reference)
+        .await?
+        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
+        .ok_or(PageError::NotFound)
+}
+
 #[derive(Deserialize)]
 pub struct Versioned {
     version: Option<String>,
@@ -358,11 +360,7 @@ pub async fn claim(
     Path(reference): Path<String>,
     Form(form): Form<Versioned>,
 ) -> Result<Response, PageError> {
-    let tenant = chrome.tenant.id;
-    let case = cases::by_reference(state.db.conn(), tenant, &reference)
-        .await?
-        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
-        .ok_or(PageError::NotFound)?;
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
     match cases::claim(&state.db, &session.actor, &origin, &case, form.shown()).await {
         Ok(()) => Ok(Redirect::to(&back).into_response()),
@@ -392,11 +390,7 @@ pub async fn step(
     Path(reference): Path<String>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, PageError> {
-    let tenant = chrome.tenant.id;
-    let case = cases::by_reference(state.db.conn(), tenant, &reference)
-        .await?
-        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
-        .ok_or(PageError::NotFound)?;
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
     let chosen = form.schritt.clone().unwrap_or_default();
     let version = Versioned {
@@ -466,10 +460,7 @@ pub async fn file(
     RequestOrigin(origin): RequestOrigin,
     Path((reference, file_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let case = cases::by_reference(state.db.conn(), chrome.tenant.id, &reference)
-        .await?
-        .filter(|c| rathaus_core::policy::may_see_case(&session.actor, c))
-        .ok_or(PageError::NotFound)?;
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
     let file_id = uuid::Uuid::parse_str(&file_id).map_err(|_| PageError::NotFound)?;
     let found = cases::file_for_staff(&state.db, &session.actor, &origin, &case, file_id)
         .await?
