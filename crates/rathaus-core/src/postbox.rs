@@ -2,13 +2,14 @@
 //! case, in both directions. The content stays in the portal; the applicant's e-mail only
 //! says that there is something new, with a link.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rathaus_store::blob::Bytes;
 use rathaus_store::entities::{postbox_file, postbox_message};
 use rathaus_store::{BlobStore, Db};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -112,14 +113,22 @@ pub async fn mark_read_by_applicant(conn: &impl ConnectionTrait, case_id: Uuid) 
     Ok(())
 }
 
-/// Unread messages to the applicant in these cases.
-pub async fn unread_for_applicant(conn: &impl ConnectionTrait, case_ids: &[Uuid]) -> Result<u64> {
-    Ok(postbox_message::Entity::find()
+/// How many messages to the applicant are unread, by case (cases without any left out).
+pub async fn unread_by_case(
+    conn: &impl ConnectionTrait,
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, usize>> {
+    let unread = postbox_message::Entity::find()
         .filter(postbox_message::Column::CaseId.is_in(case_ids.iter().copied()))
         .filter(postbox_message::Column::Direction.eq(TO_APPLICANT))
         .filter(postbox_message::Column::ReadAt.is_null())
-        .count(conn)
-        .await?)
+        .all(conn)
+        .await?;
+    let mut by_case = HashMap::new();
+    for message in unread {
+        *by_case.entry(message.case_id).or_insert(0) += 1;
+    }
+    Ok(by_case)
 }
 
 /// A file of a message as read back.

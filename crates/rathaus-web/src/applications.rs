@@ -48,12 +48,20 @@ pub struct ListPage {
     rows: Vec<Row>,
 }
 
-/// The status as the applicant reads it.
-fn status(chrome: &Chrome, case: &Case) -> String {
-    chrome
-        .t
-        .get(&format!("case-state-{}", case.state))
-        .to_owned()
+/// A case's state as people read it ("Unterlagen nachgefordert").
+pub(crate) fn state_label(chrome: &Chrome, state: &str) -> String {
+    chrome.t.get(&format!("case-state-{state}")).to_owned()
+}
+
+/// An entry of a case's timeline in words: the new state, or what happened.
+pub(crate) fn entry_text(chrome: &Chrome, entry: &TimelineEntry) -> String {
+    match entry.details.get("state").and_then(|s| s.as_str()) {
+        Some(new_state) => state_label(chrome, new_state),
+        None => chrome
+            .t
+            .get(&format!("case-event-{}", entry.kind))
+            .to_owned(),
+    }
 }
 
 pub async fn mine(
@@ -62,18 +70,23 @@ pub async fn mine(
     session: CitizenSession,
 ) -> Result<ListPage, PageError> {
     let conn = state.db.conn();
-    let mut rows = Vec::new();
-    for case in cases::of_applicant(conn, chrome.tenant.id, session.citizen.id).await? {
-        let unread = postbox::unread_for_applicant(conn, &[case.id]).await? as usize;
-        rows.push(Row {
-            href: format!("/konto/antraege/{}", case.reference),
-            sent: local_time(case.created_at),
-            status: status(&chrome, &case),
-            unread: (unread > 0).then(|| chrome.t.count("applications-unread", unread)),
-            reference: case.reference,
-            title: case.title,
-        });
-    }
+    let cases = cases::of_applicant(conn, chrome.tenant.id, session.citizen.id).await?;
+    let ids: Vec<uuid::Uuid> = cases.iter().map(|c| c.id).collect();
+    let unread = postbox::unread_by_case(conn, &ids).await?;
+    let rows = cases
+        .into_iter()
+        .map(|case| {
+            let unread = unread.get(&case.id).copied().unwrap_or(0);
+            Row {
+                href: format!("/konto/antraege/{}", case.reference),
+                sent: local_time(case.created_at),
+                status: state_label(&chrome, &case.state),
+                unread: (unread > 0).then(|| chrome.t.count("applications-unread", unread)),
+                reference: case.reference,
+                title: case.title,
+            }
+        })
+        .collect();
     Ok(ListPage { chrome, rows })
 }
 
@@ -86,18 +99,9 @@ pub struct Step {
 fn timeline(chrome: &Chrome, entries: Vec<TimelineEntry>) -> Vec<Step> {
     entries
         .into_iter()
-        .map(|entry| {
-            let text = match entry.details.get("state").and_then(|s| s.as_str()) {
-                Some(new_state) => chrome.t.get(&format!("case-state-{new_state}")).to_owned(),
-                None => chrome
-                    .t
-                    .get(&format!("case-event-{}", entry.kind))
-                    .to_owned(),
-            };
-            Step {
-                at: local_time(entry.at),
-                text,
-            }
+        .map(|entry| Step {
+            at: local_time(entry.at),
+            text: entry_text(chrome, &entry),
         })
         .collect()
 }
@@ -277,7 +281,7 @@ async fn page(
         }
     }
     Ok(CasePage {
-        status: status(&chrome, &case),
+        status: state_label(&chrome, &case.state),
         status_text: chrome
             .t
             .get(&format!("case-state-{}-text", case.state))

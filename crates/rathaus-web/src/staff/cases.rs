@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::StaffNav;
 use super::session::StaffSession;
-use crate::applications::{Letter, sent_answers, with_files};
+use crate::applications::{Letter, entry_text, sent_answers, state_label, with_files};
 use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
@@ -138,10 +138,7 @@ pub async fn inbox(
             reference: case.reference.clone(),
             title: case.title.clone(),
             applicant: case.applicant_name.clone(),
-            state: chrome
-                .t
-                .get(&format!("case-state-{}", case.state))
-                .to_owned(),
+            state: state_label(&chrome, &case.state),
             department: department_of(&chrome, &names, case),
             received: local_time(case.created_at),
             changed: local_time(case.updated_at),
@@ -272,13 +269,7 @@ async fn page(
         .into_iter()
         .map(|entry| Happened {
             at: local_time(entry.at),
-            what: match entry.details.get("state").and_then(|s| s.as_str()) {
-                Some(new_state) => chrome.t.get(&format!("case-state-{new_state}")).to_owned(),
-                None => chrome
-                    .t
-                    .get(&format!("case-event-{}", entry.kind))
-                    .to_owned(),
-            },
+            what: entry_text(&chrome, &entry),
             who: entry.actor,
             public: entry.public,
         })
@@ -297,10 +288,7 @@ async fn page(
     Ok(CasePage {
         staff: StaffNav::of(&session.actor, tenant),
         department: department_of(&chrome, &names, &case),
-        state: chrome
-            .t
-            .get(&format!("case-state-{}", case.state))
-            .to_owned(),
+        state: state_label(&chrome, &case.state),
         mine: case.assignee_id.is_some() && case.assignee_id == session.actor.id,
         assignee,
         version: case.version,
