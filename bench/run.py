@@ -2,7 +2,7 @@
 """Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
 
 Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs auth
-passwords forms search assistant)
+passwords forms search assistant ocr)
 Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
@@ -30,6 +30,7 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 RATHAUS = os.path.join(TARGET, "release", "rathaus")
 JOBS_BENCH = os.path.join(TARGET, "release", "jobs-throughput")
 PASSWORD_BENCH = os.path.join(TARGET, "release", "password-cost")
+OCR_BENCH = os.path.join(TARGET, "release", "ocr-pages")
 FORM_BENCH = os.path.join(TARGET, "release", "form-step")
 HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -335,6 +336,59 @@ def jobs(data):
         subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=True)
 
 
+def letter_pdf(lines):
+    """A one-page A4 letter in Helvetica, as an office program writes it."""
+    ops = ["BT /F1 12 Tf 72 770 Td 16 TL"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"({escaped}) Tj T*")
+    ops.append("ET")
+    content = "\n".join(ops).encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+               b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    pdf = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        pdf += b"%010d 00000 n \n" % offset
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
+def ocr(data):
+    """Letters of about 20 lines, each with its own random reference."""
+    import random
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    rng = random.Random(2026)
+    letters = os.path.join(data, "letters")
+    os.makedirs(letters, exist_ok=True)
+    for _ in range(10 if QUICK else 40):
+        reference = "MS-2026-" + "".join(rng.choice(alphabet) for _ in range(5))
+        body = ["Erika Mustermann", "Heidestrasse 17", "42651 Musterstadt", "",
+                "Stadt Musterstadt", "Strassenverkehr und Parken", "", f"Ihr Zeichen: {reference}", "",
+                "Antrag auf einen Bewohnerparkausweis", "", "Sehr geehrte Damen und Herren,",
+                "anbei sende ich Ihnen wie erbeten die Meldebescheinigung und eine Kopie",
+                "des Fahrzeugscheins. Das Fahrzeug ist auf meinen Arbeitgeber zugelassen,",
+                "die Bescheinigung ueber die private Nutzung liegt ebenfalls bei.", "",
+                "Mit freundlichen Gruessen", "", "Erika Mustermann"]
+        with open(os.path.join(letters, reference + ".pdf"), "wb") as f:
+            f.write(letter_pdf(body))
+    out = subprocess.run([OCR_BENCH, letters], capture_output=True, text=True, check=True).stdout.strip()
+    one = re.search(r"(\d+) pages/min one at a time", out).group(1)
+    two = re.search(r"(\d+) pages/min two at once", out).group(1)
+    found = out.split("; ", 1)[1]
+    row("OCR, one-page A4 letter at 300 dpi (pdftoppm + Tesseract deu)", "record",
+        f"{one} pages/min one at a time, {two} pages/min two at once", f"({found})")
+
+
 def main():
     if not shutil.which("wrk"):
         sys.exit("bench/run.py needs wrk: apt-get install wrk")
@@ -352,6 +406,7 @@ def main():
             ("forms", form_step),
             ("search", lambda: catalog_search(demo)),
             ("assistant", lambda: form_render(demo)),
+            ("ocr", lambda: ocr(data)),
         ]
         for name, run in groups:
             if name == "start" or not ONLY or name in ONLY:

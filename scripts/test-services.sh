@@ -38,6 +38,13 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   apt_install chromium fonts-dejavu-core
 fi
 
+# Text recognition of scanned letters (the mailroom runs Tesseract and pdftoppm).
+if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null \
+   || ! tesseract --list-langs 2>/dev/null | grep -qx deu; then
+  echo "installing Tesseract (German) and poppler-utils"
+  apt_install tesseract-ocr tesseract-ocr-deu poppler-utils
+fi
+
 # playwright-core and axe-core for the browser tests; oidc-provider as the OpenID test peer.
 if [ ! -d "$root/tests/browser/node_modules/playwright-core" ] || [ ! -d "$root/tests/browser/node_modules/axe-core" ] \
    || [ ! -d "$root/tests/browser/node_modules/oidc-provider" ]; then

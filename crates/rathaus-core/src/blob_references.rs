@@ -2,7 +2,7 @@
 //! asked here, so that a file is deleted only when nothing needs it any more; a new
 //! referrer (documents of a case, letters) must be added to [`in_use`].
 
-use rathaus_store::entities::{draft_file, postbox_file, submission_file};
+use rathaus_store::entities::{draft_file, mail_item, postbox_file, submission_file};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::error::Result;
@@ -27,5 +27,12 @@ pub async fn in_use(conn: &impl ConnectionTrait, sha256: &str) -> Result<bool> {
         .filter(postbox_file::Column::Sha256.eq(sha256))
         .count(conn)
         .await?;
-    Ok(in_postbox > 0)
+    if in_postbox > 0 {
+        return Ok(true);
+    }
+    let scanned = mail_item::Entity::find()
+        .filter(mail_item::Column::Sha256.eq(sha256))
+        .count(conn)
+        .await?;
+    Ok(scanned > 0)
 }

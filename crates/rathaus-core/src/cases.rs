@@ -4,11 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use rathaus_store::Db;
-use rathaus_store::entities::{case, case_event, citizen, staff_user, submission_file};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use rathaus_store::entities::{
+    case, case_event, citizen, mail_item, staff_user, submission, submission_file,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -211,12 +213,14 @@ pub struct Page {
     pub cases: Vec<Case>,
 }
 
-/// The cases `actor` may see in `view`, most recently changed first.
+/// The cases `actor` may see in `view`, most recently changed first; with `search`
+/// only those whose reference, title, applicant, answers or scanned letters contain it.
 pub async fn inbox(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     tenant_id: Uuid,
     view: View,
+    search: Option<&str>,
     offset: u64,
     limit: u64,
 ) -> Result<Page> {
@@ -234,6 +238,9 @@ pub async fn inbox(
         View::Mine => query.filter(case::Column::AssigneeId.eq(actor.id)),
         View::All => query,
     };
+    if let Some(words) = search.map(str::trim).filter(|w| !w.is_empty()) {
+        query = query.filter(containing(words));
+    }
     let total = query.clone().count(conn).await?;
     let cases = query
         .order_by_desc(case::Column::UpdatedAt)
@@ -243,6 +250,108 @@ pub async fn inbox(
         .all(conn)
         .await?;
     Ok(Page { total, cases })
+}
+
+/// Cases whose reference, title, applicant, answers or scanned letters contain `words`
+/// (case-insensitive, as one phrase).
+fn containing(words: &str) -> Condition {
+    let pattern = format!("%{}%", escape_like(&words.to_lowercase()));
+    let like = |column: Expr| {
+        Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    let answers = Query::select()
+        .column(submission::Column::Id)
+        .from(submission::Entity)
+        .and_where(like(Expr::col(submission::Column::Answers)))
+        .to_owned();
+    let letters = Query::select()
+        .column(mail_item::Column::CaseId)
+        .from(mail_item::Entity)
+        .and_where(mail_item::Column::CaseId.is_not_null())
+        .and_where(like(Expr::col(mail_item::Column::Text)))
+        .to_owned();
+    Condition::any()
+        .add(case::Column::Reference.eq(crate::references::normalise(words)))
+        .add(like(Expr::col(case::Column::Title)))
+        .add(like(Expr::col(case::Column::ApplicantName)))
+        .add(case::Column::SubmissionId.in_subquery(answers))
+        .add(case::Column::Id.in_subquery(letters))
+}
+
+/// `%`, `_` and the escape character itself taken literally in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The cases of the tenant no department has yet (the mailroom routes them), oldest
+/// first.
+pub async fn unrouted(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    tenant_id: Uuid,
+) -> Result<Vec<Case>> {
+    policy::require(actor, tenant_id, policy::Permission::RouteMail)?;
+    Ok(case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::DepartmentId.is_null())
+        .order_by_asc(case::Column::CreatedAt)
+        .all(conn)
+        .await?)
+}
+
+/// Gives the case to a department: the mailroom routes what found none, the people
+/// working on a case hand it over to another. A hand-over says why (`reason`); the case
+/// arrives not taken by anyone. Refused when a case changed since `version`.
+pub async fn hand_over(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    to: &Department,
+    reason: &str,
+    version: i32,
+) -> Result<std::result::Result<(), Refusal>> {
+    policy::require_case(actor, case)?;
+    if to.tenant_id != case.tenant_id {
+        return Err(CoreError::NotFound(format!("department {}", to.key)));
+    }
+    let reason = reason.trim();
+    if case.department_id.is_some() && reason.is_empty() {
+        return Ok(Err(Refusal::MessageMissing));
+    }
+    let txn = db.begin_write().await?;
+    let changed = case::Entity::update_many()
+        .col_expr(case::Column::DepartmentId, to.id.into())
+        .col_expr(case::Column::AssigneeId, Option::<Uuid>::None.into())
+        .col_expr(case::Column::Version, (version + 1).into())
+        .col_expr(case::Column::UpdatedAt, Utc::now().into())
+        .filter(case::Column::Id.eq(case.id))
+        .filter(case::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(CoreError::Conflict(format!("case {}", case.reference)));
+    }
+    let details = serde_json::json!({ "department": to.key, "reason": reason });
+    record(
+        &txn,
+        case.id,
+        Entry::internal("routed", actor.name.clone()).details(details.clone()),
+    )
+    .await?;
+    let event = Event::new("case.handed_over", "case")
+        .object(case.id)
+        .details(details);
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
 }
 
 /// The case with this reference, for a member of staff who may see it; the access is
@@ -445,22 +554,25 @@ pub async fn file_for_staff(
     };
     let found = match sent {
         Some(file) => Some(file),
-        None => {
-            let messages: Vec<Uuid> = postbox::of_case(conn, case.id)
-                .await?
-                .into_iter()
-                .map(|m| m.id)
-                .collect();
-            postbox::files_of(conn, &messages)
-                .await?
-                .into_iter()
-                .find(|f| f.id == file_id)
-                .map(|f| CaseFile {
-                    file_name: f.file_name,
-                    media_type: f.media_type,
-                    sha256: f.sha256,
-                })
-        }
+        None => match scanned(conn, case, file_id).await? {
+            Some(file) => Some(file),
+            None => {
+                let messages: Vec<Uuid> = postbox::of_case(conn, case.id)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
+                postbox::files_of(conn, &messages)
+                    .await?
+                    .into_iter()
+                    .find(|f| f.id == file_id)
+                    .map(|f| CaseFile {
+                        file_name: f.file_name,
+                        media_type: f.media_type,
+                        sha256: f.sha256,
+                    })
+            }
+        },
     };
     if found.is_some() {
         let event = Event::new("case.file_read", "case")
@@ -469,4 +581,21 @@ pub async fn file_for_staff(
         audit::record_now(db, actor, origin, event).await?;
     }
     Ok(found)
+}
+
+/// A scan filed into the case.
+async fn scanned(
+    conn: &impl ConnectionTrait,
+    case: &Case,
+    file_id: Uuid,
+) -> Result<Option<CaseFile>> {
+    Ok(mail_item::Entity::find_by_id(file_id)
+        .filter(mail_item::Column::CaseId.eq(case.id))
+        .one(conn)
+        .await?
+        .map(|f| CaseFile {
+            file_name: f.file_name,
+            media_type: f.media_type,
+            sha256: f.sha256,
+        }))
 }

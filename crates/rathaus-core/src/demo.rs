@@ -97,7 +97,7 @@ pub struct DemoStaff {
     pub totp_secret: &'static str,
 }
 
-pub const DEMO_STAFF: [DemoStaff; 3] = [
+pub const DEMO_STAFF: [DemoStaff; 4] = [
     DemoStaff {
         email: "admin@musterstadt.example",
         password: "Demo-Admin-2026",
@@ -121,6 +121,14 @@ pub const DEMO_STAFF: [DemoStaff; 3] = [
         role: "caseworker",
         departments: &["strassenverkehr"],
         totp_secret: "DEMOVERKEHRMUSTERSTADTZWEIFAKTOR",
+    },
+    DemoStaff {
+        email: "post@musterstadt.example",
+        password: "Demo-Post-2026",
+        name: "Moritz Post",
+        role: "mailroom",
+        departments: &[],
+        totp_secret: "DEMOPOSTSTELLEMUSTERSTADTZWEIFAK",
     },
 ];
 

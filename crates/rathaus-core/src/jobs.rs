@@ -111,7 +111,14 @@ impl Registry {
         let cleanup = Arc::new(Cleanup { blobs });
         let mut registry = Self::default()
             .with(CLEANUP, Cleanup::clone(&cleanup))
-            .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?);
+            .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?)
+            .with(
+                crate::mailroom::paper::RECOGNISE,
+                crate::mailroom::paper::Recognise::new(
+                    cleanup.blobs.clone(),
+                    crate::mailroom::ocr::OcrConfig::from_env(),
+                ),
+            );
         registry.cleanup = Some(cleanup);
         Ok(registry)
     }

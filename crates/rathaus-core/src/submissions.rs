@@ -7,7 +7,7 @@
 //! The draft's id is the idempotency key: pressing "send" twice, or a network retry,
 //! finds the submission made the first time.
 
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use rathaus_forms::definition::Form;
 use rathaus_forms::fill::Answers;
 use rathaus_store::Db;
@@ -146,7 +146,7 @@ async fn write(
         return Err(CoreError::NotFound(format!("draft {}", draft.id)));
     }
     let form_sha256 = keep_definition(&txn, &draft.form_id, definition).await?;
-    let reference = free_reference(&txn, tenant).await?;
+    let reference = references::free(&txn, tenant).await?;
     let (citizen_id, status) = match owner {
         Owner::Citizen(id) => (Some(*id), None),
         Owner::Browser(token) => (None, Some(status_secret(token, draft.id))),
@@ -311,23 +311,4 @@ async fn keep_definition(
         .await?;
     }
     Ok(sha256)
-}
-
-/// A reference no submission of the tenant has yet.
-async fn free_reference(conn: &impl ConnectionTrait, tenant: &Tenant) -> Result<String> {
-    let year = crate::time::local(Utc::now()).year();
-    for _ in 0..10 {
-        let candidate = references::new(&tenant.reference_prefix, year);
-        let taken = submission::Entity::find()
-            .filter(submission::Column::TenantId.eq(tenant.id))
-            .filter(submission::Column::Reference.eq(candidate.as_str()))
-            .one(conn)
-            .await?;
-        if taken.is_none() {
-            return Ok(candidate);
-        }
-    }
-    Err(CoreError::Invalid(
-        "no free reference found in ten tries".into(),
-    ))
 }

@@ -44,6 +44,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Jobs just queued (mail, reading scans) are run by the worker; in-process it need
+    /// not wait for its next poll.
+    pub fn wake_worker(&self) {
+        if let Some(waker) = &self.job_waker {
+            waker.notify_one();
+        }
+    }
+
     /// What the tenant offers now (kept in memory, see [`CatalogCache`]).
     pub async fn offered(&self, tenant_id: uuid::Uuid) -> Result<Arc<Offered>, CoreError> {
         self.catalog.offered(self.db.conn(), tenant_id).await

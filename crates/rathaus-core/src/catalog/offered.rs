@@ -90,6 +90,40 @@ impl Offered {
         }
     }
 
+    /// The departments whose services a text speaks of, most likely first: each word of
+    /// a service's name or keywords found in the text counts for the service's department,
+    /// a rare word more than a common one. For letters that name no reference.
+    pub fn departments_named_in(&self, text: &str) -> Vec<(String, f32)> {
+        let stemmer = Stemmer::create(Algorithm::German);
+        let mut stems: Vec<String> = words(text)
+            .into_iter()
+            .filter(|w| w.chars().count() >= 5)
+            .map(|w| stemmer.stem(&w).into_owned())
+            .collect();
+        stems.sort();
+        stems.dedup();
+        let mut scores: HashMap<&str, f32> = HashMap::new();
+        for stem in &stems {
+            let Ok(at) = self.index.stems.binary_search(stem) else {
+                continue;
+            };
+            let postings = &self.index.postings[at];
+            let rarity = (1.0 + self.index.services as f32 / postings.len() as f32).ln();
+            for &(service, weight) in postings {
+                if weight < KEYWORDS {
+                    continue;
+                }
+                if let Some(department) = &self.services[service as usize].department {
+                    *scores.entry(department).or_default() += rarity;
+                }
+            }
+        }
+        let mut ranked: Vec<(String, f32)> =
+            scores.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked
+    }
+
     /// The catalog version this copy was read at.
     pub fn version(&self) -> i64 {
         self.version
@@ -462,5 +496,23 @@ mod tests {
         assert_eq!(edit_distance("hund", "hund"), 0);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("einbürgerung", "einbuergerung"), 2);
+    }
+
+    #[test]
+    fn letters_are_matched_to_departments_by_the_services_they_name() {
+        let catalog = crate::demo::demo_catalog().unwrap();
+        let offered = Offered::of(1, catalog.services);
+        let best = |text: &str| {
+            offered
+                .departments_named_in(text)
+                .first()
+                .map(|d| d.0.clone())
+        };
+        let parking = "Sehr geehrte Damen und Herren, ich bitte um Verlängerung meines \
+                       Bewohnerparkausweises für die Zone B.";
+        assert_eq!(best(parking).as_deref(), Some("strassenverkehr"));
+        let dog = "Hiermit melde ich meinen Hund ab. Die Hundesteuer bitte ich zu erstatten.";
+        assert_eq!(best(dog).as_deref(), Some("stadtkasse"));
+        assert_eq!(best("Mit freundlichen Grüßen"), None);
     }
 }

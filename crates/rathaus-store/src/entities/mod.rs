@@ -18,6 +18,7 @@ pub mod job;
 pub mod life_situation;
 pub mod login_failure;
 pub mod login_request;
+pub mod mail_item;
 pub mod organisation;
 pub mod organisation_invitation;
 pub mod organisation_member;

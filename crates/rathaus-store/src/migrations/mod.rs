@@ -22,6 +22,7 @@ mod m20261123_000016_tenant_forms;
 mod m20261202_000017_catalog_in_memory;
 mod m20261202_000018_submissions_cases;
 mod m20261202_000019_postbox_files;
+mod m20261202_000020_paper_mail;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_catalog_in_memory::Migration),
             Box::new(m20261202_000018_submissions_cases::Migration),
             Box::new(m20261202_000019_postbox_files::Migration),
+            Box::new(m20261202_000020_paper_mail::Migration),
         ]
     }
 }

@@ -546,3 +546,64 @@ staff-forms-installed = Das Formular „{ $id }“ ist als Version { $version } 
 staff-forms-no-file = Wählen Sie eine Datei aus.
 staff-forms-not-text = Die Datei ist keine Textdatei (JSON oder XML).
 staff-forms-refused = Die Datei kann nicht verwendet werden: { $mistakes }
+
+## Staff: inbox search, hand-over, scanned letters of a case
+cases-search = Vorgänge durchsuchen
+cases-search-hint = Aktenzeichen, Name, Betreff, Angaben im Antrag oder Text eingescannter Schreiben
+cases-search-button = Suchen
+cases-documents = Eingescannte Schreiben
+cases-document-received = Eingegangen am
+cases-document-text = Erkannter Text
+cases-hand-over = An einen anderen Fachdienst abgeben
+cases-hand-over-to = Fachdienst
+cases-hand-over-choose = Bitte wählen
+cases-hand-over-reason = Grund der Abgabe
+cases-hand-over-button = Abgeben
+cases-hand-over-department-missing = Wählen Sie den Fachdienst, der den Vorgang bekommen soll.
+cases-hand-over-reason-missing = Schreiben Sie, warum Sie den Vorgang abgeben.
+case-event-document_filed = Schreiben zugeordnet
+
+## Staff: mailroom (Poststelle)
+mailroom-title = Poststelle
+mailroom-scan-in = Papierpost einlesen
+mailroom-scans = Scans
+mailroom-scans-hint = PDF, TIFF, PNG oder JPEG, ein oder mehrere Seiten je Datei, bis 50 MB; jede Datei ist ein Schreiben. Der Text wird danach automatisch erkannt.
+mailroom-scan-button = Einlesen
+mailroom-nothing-chosen = Wählen Sie mindestens einen Scan aus.
+mailroom-taken-in = { $count ->
+    [one] 1 Schreiben eingelesen. Der Text wird erkannt.
+   *[other] { $count } Schreiben eingelesen. Der Text wird erkannt.
+}
+mailroom-filed = Das Schreiben liegt jetzt im Vorgang { $reference }.
+mailroom-waiting = Zu verteilende Schreiben
+mailroom-waiting-none = Es liegen keine Schreiben zum Verteilen vor.
+mailroom-letter = Schreiben
+mailroom-received = Eingegangen am
+mailroom-proposal = Vorschlag
+mailroom-proposal-case = Vorgang { $reference } (Aktenzeichen im Text)
+mailroom-proposal-department = { $department } (nach Stichworten)
+mailroom-proposal-none = Kein Vorschlag
+mailroom-state-recognising = Text wird erkannt
+mailroom-state-to_file = Zu verteilen
+mailroom-state-filed = Zugeordnet
+mailroom-unrouted = Anträge ohne Fachdienst
+mailroom-unrouted-none = Alle Anträge sind einem Fachdienst zugeordnet.
+mailroom-unrouted-hint = Für diese Anträge war kein Fachdienst hinterlegt. Öffnen Sie den Vorgang und geben Sie ihn an den zuständigen Fachdienst ab.
+mailroom-pages = Seiten
+mailroom-open-scan = Scan ansehen
+mailroom-no-text = Kein Text erkannt
+mailroom-text = Erkannter Text
+mailroom-file-title = Zuordnen
+mailroom-target = Wohin gehört das Schreiben?
+mailroom-target-case = Zu einem bestehenden Vorgang
+mailroom-target-new = Neuer Vorgang eines Fachdienstes
+mailroom-sender = Absender:in
+mailroom-subject = Betreff
+mailroom-file-button = Zuordnen
+mailroom-no-such-case = Zu diesem Aktenzeichen gibt es keinen Vorgang. Prüfen Sie die Schreibweise (z. B. MS-2026-7K3QX).
+mailroom-department-missing = Wählen Sie den Fachdienst des neuen Vorgangs.
+mailroom-sender-missing = Geben Sie an, von wem das Schreiben ist.
+mailroom-subject-missing = Geben Sie einen Betreff für den neuen Vorgang an.
+mailroom-choose-target = Wählen Sie, wohin das Schreiben gehört.
+mailroom-conflict-title = Das Schreiben wurde inzwischen zugeordnet
+mailroom-conflict = Jemand anderes hat dieses Schreiben zugeordnet, während Sie es geöffnet hatten. Ihre Zuordnung wurde nicht übernommen.

@@ -546,3 +546,64 @@ staff-forms-installed = The form “{ $id }” is installed as version { $versio
 staff-forms-no-file = Choose a file.
 staff-forms-not-text = The file is not a text file (JSON or XML).
 staff-forms-refused = The file cannot be used: { $mistakes }
+
+## Staff: inbox search, hand-over, scanned letters of a case
+cases-search = Search cases
+cases-search-hint = Reference, name, subject, answers of the application or text of scanned letters
+cases-search-button = Search
+cases-documents = Scanned letters
+cases-document-received = Received on
+cases-document-text = Recognised text
+cases-hand-over = Hand over to another department
+cases-hand-over-to = Department
+cases-hand-over-choose = Please choose
+cases-hand-over-reason = Reason for handing over
+cases-hand-over-button = Hand over
+cases-hand-over-department-missing = Choose the department that is to get the case.
+cases-hand-over-reason-missing = Write why you hand the case over.
+case-event-document_filed = Letter filed
+
+## Staff: mailroom (Poststelle)
+mailroom-title = Mailroom
+mailroom-scan-in = Take in paper mail
+mailroom-scans = Scans
+mailroom-scans-hint = PDF, TIFF, PNG or JPEG, one or more pages per file, up to 50 MB; each file is one letter. Its text is recognised afterwards.
+mailroom-scan-button = Take in
+mailroom-nothing-chosen = Choose at least one scan.
+mailroom-taken-in = { $count ->
+    [one] 1 letter taken in. Its text is being recognised.
+   *[other] { $count } letters taken in. Their text is being recognised.
+}
+mailroom-filed = The letter is now in case { $reference }.
+mailroom-waiting = Letters to file
+mailroom-waiting-none = There are no letters to file.
+mailroom-letter = Letter
+mailroom-received = Received on
+mailroom-proposal = Proposal
+mailroom-proposal-case = Case { $reference } (reference in the text)
+mailroom-proposal-department = { $department } (by keywords)
+mailroom-proposal-none = No proposal
+mailroom-state-recognising = Text being recognised
+mailroom-state-to_file = To file
+mailroom-state-filed = Filed
+mailroom-unrouted = Applications without a department
+mailroom-unrouted-none = Every application has a department.
+mailroom-unrouted-hint = No department was set for these applications. Open the case and hand it over to the responsible department.
+mailroom-pages = Pages
+mailroom-open-scan = View scan
+mailroom-no-text = No text recognised
+mailroom-text = Recognised text
+mailroom-file-title = File
+mailroom-target = Where does the letter belong?
+mailroom-target-case = To an existing case
+mailroom-target-new = New case of a department
+mailroom-sender = Sender
+mailroom-subject = Subject
+mailroom-file-button = File
+mailroom-no-such-case = There is no case with this reference. Check the spelling (e.g. MS-2026-7K3QX).
+mailroom-department-missing = Choose the department of the new case.
+mailroom-sender-missing = Say who the letter is from.
+mailroom-subject-missing = Give the new case a subject.
+mailroom-choose-target = Choose where the letter belongs.
+mailroom-conflict-title = The letter has been filed meanwhile
+mailroom-conflict = Someone else filed this letter while you had it open. Your filing was not saved.

@@ -9,7 +9,7 @@ use rathaus_core::citizens::{self, Citizen, LoginOutcome, RegistrationProblem};
 use rathaus_core::identity::{self, Audience, Provider};
 use serde::Deserialize;
 
-use super::{MessagePage, link_base, message, wake_mailer, weakness_key};
+use super::{MessagePage, link_base, message, weakness_key};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::form::{Field, FormPage};
@@ -97,7 +97,7 @@ pub async fn register(
     .await?;
     let problems = match outcome {
         Ok(()) => {
-            wake_mailer(&state);
+            state.wake_worker();
             return Ok(Redirect::to("/konto/registrieren/gesendet").into_response());
         }
         Err(problems) => problems,

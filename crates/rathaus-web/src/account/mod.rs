@@ -115,13 +115,6 @@ pub(crate) fn weakness_key(weakness: Weakness) -> &'static str {
     }
 }
 
-/// Mails are sent by the job worker; in-process, it need not wait for its next poll.
-pub(crate) fn wake_mailer(state: &AppState) {
-    if let Some(waker) = &state.job_waker {
-        waker.notify_one();
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "account/message.html")]
 pub(crate) struct MessagePage {

@@ -11,7 +11,7 @@ use rathaus_core::organisations::{self, Acceptance, Member, Organisation};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{CitizenSession, link_base, message, wake_mailer};
+use super::{CitizenSession, link_base, message};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::request_origin::RequestOrigin;
@@ -188,7 +188,7 @@ pub async fn invite(
     )
     .await?;
     if sent {
-        wake_mailer(&state);
+        state.wake_worker();
         return Ok(
             Redirect::to(&format!("/konto/organisationen/{id}?eingeladen=1")).into_response(),
         );

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::citizens::{self, ResetOutcome};
 use serde::Deserialize;
 
-use super::{MessagePage, link_base, message, wake_mailer, weakness_key};
+use super::{MessagePage, link_base, message, weakness_key};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::form::{Field, FormPage};
@@ -43,7 +43,7 @@ pub async fn forgot(
     let base = link_base(&state, &chrome, &headers)?;
     citizens::request_password_reset(&state.db, &chrome.tenant, &form.email, &base, &origin)
         .await?;
-    wake_mailer(&state);
+    state.wake_worker();
     Ok(Redirect::to("/konto/passwort-vergessen/gesendet").into_response())
 }
 
@@ -109,7 +109,7 @@ pub async fn reset(
             .await?;
     Ok(match outcome {
         ResetOutcome::Done => {
-            wake_mailer(&state);
+            state.wake_worker();
             message(
                 chrome,
                 "account-reset-done-title",

@@ -13,7 +13,7 @@ use rathaus_core::citizens::{
 };
 use serde::Deserialize;
 
-use super::{CitizenSession, MessagePage, link_base, message, wake_mailer, weakness_key};
+use super::{CitizenSession, MessagePage, link_base, message, weakness_key};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::form::{Field, FormPage};
@@ -303,7 +303,7 @@ pub async fn change_password(
     let mut page = password_page(chrome, &session.citizen);
     match outcome {
         PasswordChange::Changed { token } => {
-            wake_mailer(&state);
+            state.wake_worker();
             let mut response = Redirect::to("/konto").into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
@@ -372,7 +372,7 @@ pub async fn change_email(
     let mut page = email_page(chrome, &session.citizen, form.email.trim());
     match outcome {
         EmailChangeOutcome::Sent => {
-            wake_mailer(&state);
+            state.wake_worker();
             return Ok(Redirect::to("/konto/email/gesendet").into_response());
         }
         EmailChangeOutcome::InvalidAddress => page.error("email", "account-new-email-invalid"),
@@ -401,7 +401,7 @@ pub async fn confirm_email_change(
     let changed =
         citizens::confirm_email_change(&state.db, &chrome.tenant, &token, &origin).await?;
     if changed {
-        wake_mailer(&state);
+        state.wake_worker();
         let page = message(
             chrome,
             "account-email-changed-title",
@@ -480,7 +480,7 @@ pub async fn delete(
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
     }
-    wake_mailer(&state);
+    state.wake_worker();
     let mut response = Redirect::to("/konto/geloescht").into_response();
     response
         .headers_mut()

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::visitor::Visitor;
 use super::{Filling, today};
-use crate::account::{link_base, wake_mailer};
+use crate::account::link_base;
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::request_origin::RequestOrigin;
@@ -81,6 +81,6 @@ pub async fn send(
     };
     let actor = visitor.actor(tenant.id);
     let sent = submissions::send(&state.db, tenant, application, &actor, &origin).await?;
-    wake_mailer(&state);
+    state.wake_worker();
     Ok(Redirect::to(&confirmation(&sent)).into_response())
 }

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::cases::{self, Case, Refusal, View};
+use rathaus_core::mailroom::paper;
 use rathaus_core::workflow;
 use rathaus_core::{departments, postbox, submissions};
 use serde::Deserialize;
@@ -38,6 +39,11 @@ pub fn routes() -> Routes {
             claim,
         )
         .post("/verwaltung/vorgaenge/{reference}/schritt", Staff, step)
+        .post(
+            "/verwaltung/vorgaenge/{reference}/abgeben",
+            Staff,
+            hand_over,
+        )
         .get(
             "/verwaltung/vorgaenge/{reference}/dateien/{file}",
             Staff,
@@ -49,6 +55,7 @@ pub fn routes() -> Routes {
 pub struct InboxQuery {
     ansicht: Option<String>,
     seite: Option<String>,
+    q: Option<String>,
 }
 
 pub struct Tab {
@@ -73,6 +80,9 @@ pub struct InboxPage {
     chrome: Chrome,
     staff: Option<StaffNav>,
     tabs: Vec<Tab>,
+    /// The view shown (kept by the search form).
+    view: String,
+    search: String,
     count: String,
     rows: Vec<Row>,
     pages: Pages,
@@ -85,7 +95,7 @@ const VIEWS: [(&str, View, &str); 3] = [
 ];
 
 /// Department names by id, for lists.
-async fn department_names(
+pub(crate) async fn department_names(
     state: &AppState,
     chrome: &Chrome,
 ) -> Result<std::collections::HashMap<uuid::Uuid, String>, PageError> {
@@ -122,13 +132,23 @@ pub async fn inbox(
     let offset = ((wanted - 1).saturating_mul(PER_PAGE)) as u64;
     let conn = state.db.conn();
     let tenant = chrome.tenant.id;
-    let mut found =
-        cases::inbox(conn, &session.actor, tenant, view, offset, PER_PAGE as u64).await?;
-    let link = |page: usize| format!("{INBOX}?ansicht={key}&seite={page}");
+    let search = query.q.unwrap_or_default().trim().to_owned();
+    let words = Some(search.as_str()).filter(|s| !s.is_empty());
+    let actor = &session.actor;
+    let limit = PER_PAGE as u64;
+    let mut found = cases::inbox(conn, actor, tenant, view, words, offset, limit).await?;
+    let link = |page: usize| {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("ansicht", key)
+            .append_pair("q", &search)
+            .append_pair("seite", &page.to_string())
+            .finish();
+        format!("{INBOX}?{query}")
+    };
     let pages = Pages::of(found.total as usize, PER_PAGE, wanted, link);
     if pages.current != wanted {
         let offset = ((pages.current - 1) * PER_PAGE) as u64;
-        found = cases::inbox(conn, &session.actor, tenant, view, offset, PER_PAGE as u64).await?;
+        found = cases::inbox(conn, actor, tenant, view, words, offset, limit).await?;
     }
     let names = department_names(&state, &chrome).await?;
     let rows = found
@@ -156,6 +176,8 @@ pub async fn inbox(
         staff: StaffNav::of(&session.actor, tenant),
         count: chrome.t.count("cases-count", found.total as usize),
         tabs,
+        view: key.to_owned(),
+        search,
         rows,
         pages,
         chrome,
@@ -167,6 +189,14 @@ pub struct Choice {
     pub key: String,
     pub label: String,
     pub chosen: bool,
+}
+
+/// A scanned letter of the case with its recognised text.
+pub struct Document {
+    pub href: String,
+    pub file_name: String,
+    pub received: String,
+    pub text: String,
 }
 
 pub struct Happened {
@@ -193,6 +223,12 @@ pub struct CasePage {
     trust: String,
     sections: Vec<Section>,
     files: Vec<(String, String)>,
+    /// Scanned letters filed into the case.
+    documents: Vec<Document>,
+    /// Departments it can be handed over to: (key, name).
+    departments: Vec<(String, String)>,
+    /// Whether handing over needs a reason (it has a department already).
+    routed: bool,
     timeline: Vec<Happened>,
     letters: Vec<Letter>,
     conflict: bool,
@@ -269,13 +305,32 @@ async fn page(
         .into_iter()
         .map(|entry| Happened {
             at: local_time(entry.at),
-            what: entry_text(&chrome, &entry),
+            what: staff_entry_text(&chrome, &entry),
             who: entry.actor,
             public: entry.public,
         })
         .collect();
     let letters = with_files(conn, postbox::of_case(conn, case.id).await?).await?;
-    let names = department_names(state, &chrome).await?;
+    let documents = paper::documents_of(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|d| Document {
+            href: format!("{INBOX}/{}/dateien/{}", case.reference, d.id),
+            received: local_time(d.received_at),
+            text: d.text.unwrap_or_default(),
+            file_name: d.file_name,
+        })
+        .collect();
+    let all_departments = departments::of_tenant(conn, tenant).await?;
+    let names = all_departments
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .collect();
+    let others = all_departments
+        .into_iter()
+        .filter(|d| Some(d.id) != case.department_id)
+        .map(|d| (d.key, d.name))
+        .collect();
     let assignee = cases::assignee_name(conn, &case).await?;
     let choices = workflow::standard()
         .from(&case.state)
@@ -299,6 +354,9 @@ async fn page(
         trust,
         sections,
         files,
+        documents,
+        departments: others,
+        routed: case.department_id.is_some(),
         timeline,
         letters,
         conflict: outcome.conflict,
@@ -309,7 +367,28 @@ async fn page(
     })
 }
 
-/// A change sent from the case page: the version the page showed.
+/// A timeline entry as staff read it: with the department it went to and why, or the
+/// letter filed.
+fn staff_entry_text(chrome: &Chrome, entry: &cases::TimelineEntry) -> String {
+    let text = entry_text(chrome, entry);
+    let detail = |key: &str| {
+        entry
+            .details
+            .get(key)
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let said: Vec<&str> = ["department", "file", "reason"]
+        .into_iter()
+        .filter_map(detail)
+        .collect();
+    if said.is_empty() {
+        text
+    } else {
+        format!("{text}: {}", said.join(" – "))
+    }
+}
+
 /// The case with this reference if the person may see it (404 otherwise: its existence
 /// is not confirmed either). For changes; opening the page goes through
 /// `cases::open_for_staff`, which writes the audit entry.
@@ -439,8 +518,71 @@ pub async fn step(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-/// A file of the case, shown in the browser (PDF and images), audited. The response
-/// may run no script and reach nothing (CSP sandbox), whatever the file holds.
+#[derive(Deserialize)]
+pub struct HandOverForm {
+    version: Option<String>,
+    #[serde(default)]
+    fachdienst: String,
+    #[serde(default)]
+    grund: String,
+}
+
+/// Gives the case to another department (the mailroom routes, caseworkers hand over
+/// with a reason). Afterwards the page of the case if the person still sees it, else the
+/// inbox.
+pub async fn hand_over(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<HandOverForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let back = format!("{INBOX}/{}", case.reference);
+    let version = Versioned {
+        version: form.version.clone(),
+    }
+    .shown();
+    let to = departments::by_key(state.db.conn(), chrome.tenant.id, &form.fachdienst).await?;
+    let refused = |key: &str, field: &'static str| Outcome {
+        conflict: false,
+        chosen: String::new(),
+        typed: String::new(),
+        errors: vec![(field, chrome.t.get(key).to_owned())],
+    };
+    let outcome = match to {
+        None => refused("cases-hand-over-department-missing", "fachdienst"),
+        Some(to) => {
+            let actor = &session.actor;
+            match cases::hand_over(&state.db, actor, &origin, &case, &to, &form.grund, version)
+                .await
+            {
+                Ok(Ok(())) => {
+                    let still_seen =
+                        cases::by_reference(state.db.conn(), case.tenant_id, &reference)
+                            .await?
+                            .is_some_and(|c| rathaus_core::policy::may_see_case(actor, &c));
+                    let to = if still_seen {
+                        back
+                    } else {
+                        format!("{INBOX}?abgegeben=1")
+                    };
+                    return Ok(Redirect::to(&to).into_response());
+                }
+                Ok(Err(_)) => refused("cases-hand-over-reason-missing", "grund"),
+                Err(rathaus_core::error::CoreError::Conflict(_)) => {
+                    return Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response());
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let page = page(&state, chrome, &session, case, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// A file of the case, shown in the browser, audited.
 pub async fn file(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -454,9 +596,19 @@ pub async fn file(
         .await?
         .ok_or(PageError::NotFound)?;
     let bytes = state.blobs.get(&found.sha256).await?;
-    let encoded: String = url_encode(&found.file_name);
+    Ok(inline_file(&found.file_name, found.media_type, bytes))
+}
+
+/// A file shown in the browser (PDF and images). The response may run no script and
+/// reach nothing (CSP sandbox), whatever the file holds, and is not kept in caches.
+pub(crate) fn inline_file(
+    file_name: &str,
+    media_type: String,
+    bytes: rathaus_store::blob::Bytes,
+) -> Response {
+    let encoded: String = url_encode(file_name);
     let headers = [
-        (axum::http::header::CONTENT_TYPE, found.media_type),
+        (axum::http::header::CONTENT_TYPE, media_type),
         (
             axum::http::header::CONTENT_DISPOSITION,
             format!("inline; filename*=UTF-8''{encoded}"),
@@ -470,7 +622,7 @@ pub async fn file(
             "private, no-store".to_owned(),
         ),
     ];
-    Ok((headers, bytes).into_response())
+    (headers, bytes).into_response()
 }
 
 /// A file name for `filename*=` (RFC 8187): everything but unreserved characters

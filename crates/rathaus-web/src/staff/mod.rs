@@ -5,6 +5,7 @@ mod cases;
 mod catalog;
 mod departments;
 mod directory;
+mod mailroom;
 mod passkeys;
 mod password;
 mod second_factor;
@@ -115,6 +116,7 @@ pub fn routes() -> Routes {
         .merge(directory::routes())
         .merge(catalog::routes())
         .merge(cases::routes())
+        .merge(mailroom::routes())
 }
 
 /// What the staff navigation needs to know about the person.
@@ -125,6 +127,7 @@ pub struct StaffNav {
     pub can_manage_staff: bool,
     pub can_manage_tenant: bool,
     pub can_work_cases: bool,
+    pub can_route_mail: bool,
 }
 
 impl StaffNav {
@@ -136,6 +139,7 @@ impl StaffNav {
             can_manage_staff: policy::require(actor, tenant_id, Permission::ManageStaff).is_ok(),
             can_manage_tenant: policy::require(actor, tenant_id, Permission::ManageTenant).is_ok(),
             can_work_cases: policy::case_scope(actor, tenant_id).is_ok(),
+            can_route_mail: policy::require(actor, tenant_id, Permission::RouteMail).is_ok(),
         })
     }
 }
@@ -476,8 +480,6 @@ async fn requeue_job(
     if !jobs::requeue(&state.db, &session.actor, &origin, chrome.tenant.id, id).await? {
         return Err(PageError::NotFound);
     }
-    if let Some(waker) = &state.job_waker {
-        waker.notify_one();
-    }
+    state.wake_worker();
     Ok(Redirect::to("/verwaltung/auftraege?erneut=1").into_response())
 }

@@ -62,6 +62,7 @@ fn concrete(path: &str, people: &People) -> String {
         .replace("{slug}", "unknown")
         .replace("{id}", &id.to_string())
         .replace("{member}", &Uuid::nil().to_string())
+        .replace("{item}", &Uuid::nil().to_string())
 }
 
 /// What a route does with one organisation (`{id}`): every citizen route about an object

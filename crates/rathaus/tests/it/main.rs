@@ -17,6 +17,7 @@ mod external_login;
 mod jobs;
 mod mail;
 mod organisations;
+mod paper_mail;
 mod passkeys;
 mod staff;
 mod staff_sso;

@@ -100,6 +100,7 @@ pub(crate) async fn session(app: &TestApp, who: usize) -> String {
 pub(crate) const ADMIN: usize = 0;
 const AUDITOR: usize = 1;
 pub(crate) const CASEWORKER: usize = 2;
+pub(crate) const MAILROOM: usize = 3;
 
 on_both_backends!(the_staff_area_needs_a_login, |backend| async move {
     let app = TestApp::start(backend).await;

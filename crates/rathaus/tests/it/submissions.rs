@@ -24,7 +24,12 @@ fn path_of(reference: &str) -> String {
 }
 
 /// Sends one step and expects to be sent on; returns where to.
-async fn step(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn step(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> String {
     let sent = app.post_as(cookie, path, fields).await;
     let status = sent.status();
     let location = sent
@@ -37,7 +42,7 @@ async fn step(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) 
 
 /// Erika's parking permit filled in up to the check page, with a proof for a company
 /// car; returns the draft's base path.
-async fn parking_permit(app: &TestApp, erika: &str) -> String {
+pub(crate) async fn parking_permit(app: &TestApp, erika: &str) -> String {
     let first = begin(app, erika, "bewohnerparkausweis").await;
     let base = first.trim_end_matches("/schritt/person").to_owned();
     let person = [

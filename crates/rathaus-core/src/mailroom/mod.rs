@@ -1,6 +1,10 @@
-//! The mailroom (Poststelle): decides which department gets what arrives. For now by
-//! the service (the catalog names its department, a town may name another); what finds
-//! no department of the town stays with the mailroom.
+//! The mailroom (Poststelle): decides which department gets what arrives. Applications
+//! go by their service (the catalog names its department, a town may name another); what
+//! finds no department of the town stays with the mailroom. Paper mail is scanned, read
+//! and filed by a person (`paper`).
+
+pub mod ocr;
+pub mod paper;
 
 use rathaus_store::entities::department;
 use sea_orm::ConnectionTrait;
