@@ -15,7 +15,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations, totp,
+  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations, totp, letterPdf,
 } from './rathaus.mjs';
 
 const ASSISTANTS = [
@@ -294,21 +294,29 @@ test('with JavaScript, a field appears only when an answer on its page calls for
   }
 });
 
-/** The traffic department's caseworker, logged in with password and code. */
-async function caseworkerSession() {
-  const context = await browser.newContext({ locale: 'de-DE' });
+/** A member of staff of the demo, logged in with password and code. */
+async function staffSession(email, password, secret, javaScriptEnabled = true) {
+  const context = await browser.newContext({ locale: 'de-DE', javaScriptEnabled });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const base = demo.url.replace(/\/$/, '');
   await page.goto(`${base}/verwaltung/anmelden`);
-  await page.fill('#email', 'verkehr@musterstadt.example');
-  await page.fill('#password', 'Demo-Verkehr-2026');
+  await page.fill('#email', email);
+  await page.fill('#password', password);
   await page.click('button[type="submit"]');
-  await page.fill('#code', totp('DEMOVERKEHRMUSTERSTADTZWEIFAKTOR'));
+  await page.fill('#code', totp(secret));
   await page.click('button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   return { context, page, base };
 }
+
+/** The traffic department's caseworker. */
+const caseworkerSession = () =>
+  staffSession('verkehr@musterstadt.example', 'Demo-Verkehr-2026', 'DEMOVERKEHRMUSTERSTADTZWEIFAKTOR');
+
+/** The mailroom, without JavaScript. */
+const mailroomSession = () =>
+  staffSession('post@musterstadt.example', 'Demo-Post-2026', 'DEMOPOSTSTELLEMUSTERSTADTZWEIFAK', false);
 
 /** Takes a step of the workflow on the open case page. */
 async function takeStep(page, step, message) {
@@ -317,9 +325,10 @@ async function takeStep(page, step, message) {
   await page.click('button:has-text("Schritt ausführen")');
 }
 
-test('the journey: a parking permit is sent, routed, documents are asked for and sent, and it is approved (no JavaScript for the citizen)', async () => {
+test('the journey: a parking permit is sent, routed, documents are asked for and sent (online and on paper), and it is approved (no JavaScript for the citizen and the mailroom)', async () => {
   const citizen = await eidSession(false);
   const staff = await caseworkerSession();
+  const mailroom = await mailroomSession();
   try {
     const { page, base } = citizen;
     await fillToCheck(page, base, 'bewohnerparkausweis', false);
@@ -353,9 +362,37 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
     assert.match(await page.textContent('main'), /Ihre Nachricht ist angekommen/);
     await accessible(page, 'answer sent', false);
 
-    // The caseworker sees the document and approves.
+    // The applicant's letter on paper arrives too: the mailroom scans it in, the
+    // reference in it proposes the case, and it is filed there.
+    const letter = join(files, 'brief.pdf');
+    writeFileSync(letter, letterPdf([
+      'Erika Mustermann, Heidestrasse 17, 42651 Musterstadt', '',
+      `Ihr Zeichen: ${reference}`, '',
+      'Sehr geehrte Damen und Herren,',
+      'den Fahrzeugschein sende ich zusaetzlich per Post.',
+    ]));
+    const post = mailroom.page;
+    await post.goto(`${mailroom.base}/verwaltung/poststelle`);
+    await accessible(post, 'mailroom', false);
+    await post.setInputFiles('#scans', letter);
+    await post.click('button:has-text("Einlesen")');
+    assert.match(await post.textContent('main'), /1 Schreiben eingelesen/);
+    for (let i = 0; i < 60 && !(await post.textContent('main')).includes(`Vorgang ${reference}`); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await post.goto(`${mailroom.base}/verwaltung/poststelle`);
+    }
+    await accessible(post, 'mailroom with a letter to file', false);
+    await post.click('a:has-text("brief.pdf")');
+    assert.equal(await post.inputValue('#aktenzeichen'), reference);
+    assert.match(await post.textContent('main'), /Fahrzeugschein/);
+    await accessible(post, 'letter to file', false);
+    await post.click('button:has-text("Zuordnen")');
+    assert.match(await post.textContent('main'), new RegExp(`liegt jetzt im Vorgang ${reference}`));
+
+    // The caseworker sees the document and the letter, and approves.
     await vera.goto(`${staff.base}/verwaltung/vorgaenge/${reference}`);
     assert.match(await vera.textContent('main'), /Anbei der Fahrzeugschein[\s\S]*nachweis\.pdf/);
+    assert.match(await vera.textContent('main'), /Eingescannte Schreiben[\s\S]*brief\.pdf/);
     await takeStep(vera, 'bearbeiten', '');
     await takeStep(vera, 'bewilligen', 'Ihr Bewohnerparkausweis ist bewilligt.');
     assert.match(await vera.textContent('main'), /Bewilligt/);
@@ -369,5 +406,6 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
   } finally {
     await citizen.context.close();
     await staff.context.close();
+    await mailroom.context.close();
   }
 });
