@@ -156,28 +156,16 @@ pub async fn reply_from_applicant(
     text: &str,
     files: Vec<(String, Bytes)>,
 ) -> Result<std::result::Result<Uuid, (String, UploadProblem)>> {
-    if files.len() > MAX_FILES_PER_MESSAGE {
-        let name = files[MAX_FILES_PER_MESSAGE].0.clone();
-        return Ok(Err((name, UploadProblem::Full)));
-    }
     let media_types = reply_accepts();
     let accept = Accept {
         media_types: &media_types,
         max_bytes: REPLY_MAX_BYTES,
     };
-    let mut checked = Vec::new();
-    for (name, bytes) in files {
-        match uploads::check(&bytes, &accept) {
-            Ok(media_type) => checked.push((uploads::clean_file_name(&name), media_type, bytes)),
-            Err(problem) => return Ok(Err((name, problem))),
-        }
-    }
-    // The blobs first: a crash before the rows leaves unreferenced blobs, never a row
-    // without its bytes.
-    let mut stored = Vec::new();
-    for (name, media_type, bytes) in checked {
-        stored.push((name, media_type, blobs.put(bytes).await?));
-    }
+    let stored =
+        match uploads::check_and_store(blobs, files, &accept, MAX_FILES_PER_MESSAGE).await? {
+            Ok(stored) => stored,
+            Err(refused) => return Ok(Err(refused)),
+        };
     let txn = db.begin_write().await?;
     let id = Uuid::now_v7();
     postbox_message::ActiveModel {

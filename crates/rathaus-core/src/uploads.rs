@@ -3,6 +3,8 @@
 //! of postbox messages.
 
 use rathaus_forms::media;
+use rathaus_store::BlobStore;
+use rathaus_store::blob::{BlobRef, Bytes};
 
 /// Why an upload was not taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +42,36 @@ pub fn check(bytes: &[u8], accept: &Accept<'_>) -> Result<&'static str, UploadPr
         .ok_or_else(|| UploadProblem::WrongType {
             accepted: accept.media_types.to_vec(),
         })
+}
+
+/// Files accepted together: clean name, type by content, where the bytes are stored.
+pub type Stored = Vec<(String, &'static str, BlobRef)>;
+
+/// Checks every file (at most `max_files`), then stores them all in the blob store. If
+/// one is refused, nothing is stored (the answer names it and says why). The blobs come
+/// before the caller's rows: a crash in between leaves unreferenced blobs, never a row
+/// without its bytes.
+pub async fn check_and_store(
+    blobs: &BlobStore,
+    files: Vec<(String, Bytes)>,
+    accept: &Accept<'_>,
+    max_files: usize,
+) -> crate::error::Result<Result<Stored, (String, UploadProblem)>> {
+    if files.len() > max_files {
+        return Ok(Err((files[max_files].0.clone(), UploadProblem::Full)));
+    }
+    let mut checked = Vec::new();
+    for (name, bytes) in files {
+        match check(&bytes, accept) {
+            Ok(media_type) => checked.push((clean_file_name(&name), media_type, bytes)),
+            Err(problem) => return Ok(Err((name, problem))),
+        }
+    }
+    let mut stored = Vec::new();
+    for (name, media_type, bytes) in checked {
+        stored.push((name, media_type, blobs.put(bytes).await?));
+    }
+    Ok(Ok(stored))
 }
 
 /// The name as shown back: no path, no control characters, at most 255 characters.

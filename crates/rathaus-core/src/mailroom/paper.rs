@@ -59,28 +59,15 @@ pub async fn receive(
     files: Vec<(String, Bytes)>,
 ) -> Result<std::result::Result<Vec<Uuid>, (String, UploadProblem)>> {
     policy::require(actor, tenant_id, Permission::RouteMail)?;
-    if files.len() > MAX_SCANS_AT_ONCE {
-        let name = files[MAX_SCANS_AT_ONCE].0.clone();
-        return Ok(Err((name, UploadProblem::Full)));
-    }
     let media_types = scan_accepts();
     let accept = Accept {
         media_types: &media_types,
         max_bytes: SCAN_MAX_BYTES,
     };
-    let mut checked = Vec::new();
-    for (name, bytes) in files {
-        match uploads::check(&bytes, &accept) {
-            Ok(media_type) => checked.push((uploads::clean_file_name(&name), media_type, bytes)),
-            Err(problem) => return Ok(Err((name, problem))),
-        }
-    }
-    // The blobs first: a crash before the rows leaves unreferenced blobs, never a row
-    // without its bytes.
-    let mut stored = Vec::new();
-    for (name, media_type, bytes) in checked {
-        stored.push((name, media_type, blobs.put(bytes).await?));
-    }
+    let stored = match uploads::check_and_store(blobs, files, &accept, MAX_SCANS_AT_ONCE).await? {
+        Ok(stored) => stored,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let txn = db.begin_write().await?;
     let now = Utc::now();
     let mut ids = Vec::new();
