@@ -75,7 +75,7 @@ before(async () => {
   browser = await launchBrowser();
   const base = demo.url.replace(/\/$/, '');
   provider = await startOidcProvider(`${base}/konto/anmelden/extern/test-eid/rueckkehr`);
-  rathausAdmin(demo.data, [
+  rathausAdmin(demo, [
     'admin', 'add-identity-provider', '--tenant', 'musterstadt', '--slug', 'test-eid',
     '--name', 'Test-eID', '--issuer', provider.issuer, '--client-id', 'rathaus',
     '--scope', 'email', '--scope', 'profile', '--scope', 'address',
@@ -91,7 +91,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   provider?.stop();
-  demo?.stop();
+  await demo?.stop();
   if (files) rmSync(files, { recursive: true, force: true });
 });
 

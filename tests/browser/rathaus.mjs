@@ -16,12 +16,37 @@ export function rathausBinary() {
   return process.env.RATHAUS_BIN ?? join(root, 'target', 'debug', 'rathaus');
 }
 
-/** Starts the demo town hall on a free port; resolves with its URL and a stop function. */
+/** The database the demo runs on: its own SQLite file in the data folder, or, with
+ *  RATHAUS_BROWSER_DATABASE=postgres, a fresh PostgreSQL database (on the server named by
+ *  RATHAUS_TEST_PG_URL, like the Rust tests) that is dropped again when the demo stops. */
+function demoDatabase(data) {
+  if (process.env.RATHAUS_BROWSER_DATABASE !== 'postgres') {
+    return { url: `sqlite://${join(data, 'rathaus.db')}`, args: [], drop() {} };
+  }
+  const admin = process.env.RATHAUS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `rathaus_browser_${Date.now()}_${process.pid}`;
+  execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`]);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    args: ['--database-url', url.toString()],
+    drop() {
+      execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+    },
+  };
+}
+
+/** Starts the demo town hall on a free port; resolves with its URL, its data folder,
+ *  its database URL and a stop function. */
 export async function startDemo() {
   const data = mkdtempSync(join(tmpdir(), 'rathaus-browser-'));
-  const child = spawn(rathausBinary(), ['demo', '--listen', '127.0.0.1:0', '--data', data], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const database = demoDatabase(data);
+  const child = spawn(
+    rathausBinary(),
+    ['demo', '--listen', '127.0.0.1:0', '--data', data, ...database.args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
@@ -30,11 +55,15 @@ export async function startDemo() {
     });
     child.on('exit', (code) => reject(new Error(`rathaus demo exited with ${code}`)));
   });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
   return {
     url,
     data,
-    stop() {
+    databaseUrl: database.url,
+    async stop() {
       child.kill('SIGTERM');
+      await exited;
+      database.drop();
       rmSync(data, { recursive: true, force: true });
     },
   };
@@ -155,10 +184,10 @@ export async function startOidcProvider(redirectUri) {
 }
 
 /** Runs `rathaus` with arguments and standard input against the demo's database. */
-export function rathausAdmin(data, args, input) {
+export function rathausAdmin(demo, args, input) {
   return execFileSync(rathausBinary(), args, {
     input,
-    env: { ...process.env, RATHAUS_DATABASE_URL: `sqlite://${join(data, 'rathaus.db')}` },
+    env: { ...process.env, RATHAUS_DATABASE_URL: demo.databaseUrl },
   }).toString();
 }
 

@@ -34,6 +34,10 @@ enum Command {
         listen: SocketAddr,
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// Another database instead of `<data>/rathaus.db`, e.g. an empty PostgreSQL
+        /// database (`postgres://user@host/name`) to try the demo on it.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Start the server (production).
     Serve,
@@ -232,7 +236,11 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Demo { listen, data } => demo_command(listen, &data).await,
+        Command::Demo {
+            listen,
+            data,
+            database_url,
+        } => demo_command(listen, &data, database_url).await,
         Command::Serve => {
             let config = Config::load(cli.config.as_deref())?;
             init_logging(config.log_format);
@@ -492,7 +500,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Creates (on first start) and runs the demo town hall.
-async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
+async fn demo_command(
+    listen: SocketAddr,
+    data: &Path,
+    database_url: Option<String>,
+) -> Result<ExitCode> {
     init_logging(LogFormat::Text);
     // Take the port first: a second demo on a used port must not touch the data.
     let listener = server::bind(listen).await?;
@@ -503,10 +515,13 @@ async fn demo_command(listen: SocketAddr, data: &Path) -> Result<ExitCode> {
         )
     })?;
     let db_file = data.join("rathaus.db");
-    let first_start = !db_file.exists();
+    // Only the demo's own SQLite file is removed again when the first start fails.
+    let first_start = database_url.is_none() && !db_file.exists();
     let public_url = format!("http://{}", listener.local_addr()?);
     let config = Config {
-        database_url: Some(format!("sqlite://{}", db_file.display())),
+        database_url: Some(
+            database_url.unwrap_or_else(|| format!("sqlite://{}", db_file.display())),
+        ),
         listen,
         public_url: Some(public_url),
         data_dir: data.to_owned(),
