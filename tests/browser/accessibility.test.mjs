@@ -26,7 +26,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  demo?.stop();
+  await demo?.stop();
 });
 
 for (const lang of ['de', 'en']) {
@@ -105,7 +105,8 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   assert.deepEqual(await axeViolations(page), []);
   for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt',
     'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit', 'verwaltung/fachdienste',
-    'verwaltung/leistungen?q=park', 'verwaltung/leistungen/bewohnerparkausweis', 'verwaltung/formulare']) {
+    'verwaltung/leistungen?q=park', 'verwaltung/leistungen/bewohnerparkausweis', 'verwaltung/formulare',
+    'verwaltung/zustaendigkeit', 'verwaltung/zustaendigkeit/probe', 'verwaltung/zustaendigkeit/probe?aktenzeichen=MS-2026-XXXXX']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
@@ -132,6 +133,30 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   assert.match(await page.textContent('h1'), /Rollen und Fachdienste: Nina Neu/);
   assert.equal(await page.isChecked('input[name="rollen"][value="caseworker"]'), true);
   assert.deepEqual(await axeViolations(page), [], 'roles and departments of a member of staff');
+  // A routing rule: a condition that does not fit the form is announced, a right one is
+  // listed and tried out ("which department would get this?"), then deleted again.
+  await page.goto(demo.url + 'verwaltung/zustaendigkeit');
+  await page.selectOption('#leistung', 'bewohnerparkausweis');
+  await page.fill('#bezeichnung', 'Bezirk Süd');
+  await page.fill('#bedingung', 'anschrift.bezirk == "Süd"');
+  await page.selectOption('#fachdienst', 'ordnung');
+  await page.click('button:has-text("Regel hinzufügen")');
+  assert.match(await page.textContent('#fehler'), /passt nicht zum Formular/);
+  assert.deepEqual(await axeViolations(page), [], 'routing rule with a wrong condition');
+  await page.fill('#bedingung', 'starts_with(anschrift.plz, "4265")');
+  await page.click('button:has-text("Regel hinzufügen")');
+  assert.match(await page.textContent('table'), /Bezirk Süd/);
+  assert.deepEqual(await axeViolations(page), [], 'routing rules');
+  await page.click('a:has-text("Welcher Fachdienst bekäme diesen Antrag?")');
+  await page.selectOption('#leistung', 'bewohnerparkausweis');
+  await page.click('button:has-text("Leistung wählen")');
+  await page.getByLabel('Anschrift (plz)').fill('42651');
+  await page.click('button:has-text("Prüfen")');
+  assert.match(await page.textContent('#ergebnis'), /Ordnungsamt – nach der Regel „Bezirk Süd“/);
+  assert.deepEqual(await axeViolations(page), [], 'routing trial with its result');
+  await page.goto(demo.url + 'verwaltung/zustaendigkeit');
+  await page.click('button:has-text("Löschen")');
+  assert.match(await page.textContent('main'), /Es gibt noch keine Regeln/);
   await page.goto(demo.url + 'verwaltung/protokoll');
   mkdirSync('screenshots', { recursive: true });
   await page.screenshot({ path: 'screenshots/audit-log.png', fullPage: true });
@@ -214,7 +239,7 @@ test('a citizen logs in through the OpenID provider (eID) and finds the confirme
   const base = demo.url.replace(/\/$/, '');
   const provider = await startOidcProvider(`${base}/konto/anmelden/extern/test-eid/rueckkehr`);
   try {
-    rathausAdmin(demo.data, [
+    rathausAdmin(demo, [
       'admin', 'add-identity-provider', '--tenant', 'musterstadt', '--slug', 'test-eid',
       '--name', 'Test-eID', '--issuer', provider.issuer, '--client-id', 'rathaus',
       '--scope', 'email', '--scope', 'profile', '--scope', 'address',
@@ -245,7 +270,7 @@ test('a member of staff logs in with the city directory; groups decide the roles
   const base = demo.url.replace(/\/$/, '');
   const provider = await startOidcProvider(`${base}/verwaltung/anmelden/extern/stadt-login/rueckkehr`);
   try {
-    const added = rathausAdmin(demo.data, [
+    const added = rathausAdmin(demo, [
       'admin', 'add-identity-provider', '--tenant', 'musterstadt', '--slug', 'stadt-login',
       '--name', 'Stadt-Login', '--issuer', provider.issuer, '--client-id', 'rathaus',
       '--scope', 'email', '--scope', 'profile', '--scope', 'groups',

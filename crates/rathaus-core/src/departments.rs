@@ -87,6 +87,18 @@ pub async fn by_key(
         .await?)
 }
 
+/// The department `id` if it belongs to the tenant.
+pub async fn by_id(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Department>> {
+    Ok(department::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|d| d.tenant_id == tenant_id))
+}
+
 pub enum Created {
     Created(Uuid),
     KeyInvalid,

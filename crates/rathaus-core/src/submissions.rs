@@ -24,7 +24,7 @@ use crate::cases::{self, NewCase};
 use crate::catalog::Service;
 use crate::drafts::{Draft, Owner};
 use crate::error::{CoreError, Result};
-use crate::mailroom;
+use crate::mailroom::routing::{self, Reason};
 use crate::postbox::{self, ToApplicant};
 use crate::references;
 use crate::secrets::token_hash;
@@ -38,8 +38,8 @@ pub struct Application<'a> {
     pub owner: &'a Owner,
     /// The service as the town offers it.
     pub service: &'a Service,
-    /// The definition the answers were given for, as JSON.
-    pub definition: &'a str,
+    /// The form the answers were given for.
+    pub form: &'a Form,
     /// The applicant's name as the application gives it.
     pub applicant_name: &'a str,
     /// The address for the notice of the receipt, if the applicant has an account.
@@ -130,7 +130,7 @@ async fn write(
         draft,
         owner,
         service,
-        definition,
+        form,
         applicant_name,
         email,
         trust,
@@ -145,7 +145,9 @@ async fn write(
     if still_there.is_none() {
         return Err(CoreError::NotFound(format!("draft {}", draft.id)));
     }
-    let form_sha256 = keep_definition(&txn, &draft.form_id, definition).await?;
+    let definition = serde_json::to_string(&form.definition)
+        .map_err(|e| CoreError::Invalid(format!("definition does not serialise: {e}")))?;
+    let form_sha256 = keep_definition(&txn, &draft.form_id, &definition).await?;
     let reference = references::free(&txn, tenant).await?;
     let (citizen_id, status) = match owner {
         Owner::Citizen(id) => (Some(*id), None),
@@ -192,7 +194,9 @@ async fn write(
     }
     // The files now belong to the submission: the draft goes, its uploads stay.
     draft::Entity::delete_by_id(draft.id).exec(&txn).await?;
-    let department = mailroom::department_for(&txn, tenant.id, service).await?;
+    let today = crate::time::local(now).date_naive();
+    let routed = routing::route(&txn, tenant.id, service, form, &draft.answers, today).await?;
+    let department = &routed.department;
     let case_id = cases::open(
         &txn,
         NewCase {
@@ -202,6 +206,11 @@ async fn write(
             service_key: &service.key,
             title: &service.name,
             department: department.as_ref(),
+            due_at: cases::deadlines::due_from(service.deadline_days, now),
+            rule: match &routed.reason {
+                Reason::Rule { label, .. } => Some(label.as_str()),
+                Reason::Catalog | Reason::Nobody => None,
+            },
             citizen_id,
             applicant_name,
         },

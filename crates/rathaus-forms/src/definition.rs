@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::expr::{Expr, Type};
+use crate::expr::{Expr, ExprError, Type};
 
 /// A text in German, optionally with an English version.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
@@ -129,6 +129,15 @@ impl Kind {
             Self::YesNo | Self::Consent => Type::Bool,
             Self::Group => Type::Group,
             _ => Type::Text,
+        }
+    }
+
+    /// The parts an answer of this kind has, each a text in rules.
+    pub fn parts(self) -> &'static [&'static str] {
+        match self {
+            Self::Address => &crate::fill::ADDRESS_PARTS,
+            Self::PostcodeCity => &crate::fill::POSTCODE_CITY_PARTS,
+            _ => &[],
         }
     }
 
@@ -279,9 +288,22 @@ pub struct Form {
     rules: HashMap<String, Expr>,
     /// Compiled patterns by their source text.
     patterns: HashMap<String, regex::Regex>,
+    /// The type of every field, field part and computed value in rules.
+    types: HashMap<String, Type>,
 }
 
 impl Form {
+    /// Compiles a condition written for this form from outside it (a routing rule of
+    /// the mailroom), checked against its fields like the form's own rules.
+    pub fn condition(&self, source: &str) -> Result<Expr, ExprError> {
+        Expr::compile_as(source, Type::Bool, &|name| self.types.get(name).copied())
+    }
+
+    /// The type `id` (a field, a part of an address, a computed value) has in rules.
+    pub fn rule_type(&self, id: &str) -> Option<Type> {
+        self.types.get(id).copied()
+    }
+
     /// The compiled rule for `source`, which the check at load compiled.
     pub(crate) fn rule(&self, source: &str) -> &Expr {
         &self.rules[source]
@@ -320,6 +342,7 @@ pub fn compile(definition: Definition) -> Result<Form, Vec<Mistake>> {
         definition,
         rules: checker.rules,
         patterns: checker.patterns,
+        types: checker.types,
     })
 }
 
@@ -379,6 +402,11 @@ impl Checker {
                     &field.id,
                     field.kind.rule_type(),
                 );
+                // Rules may read a part of an address: `anschrift.plz`.
+                for part in field.kind.parts() {
+                    let id = format!("{}.{part}", field.id);
+                    self.declare(&format!("{place} / {id}"), &id, Type::Text);
+                }
                 if field.kind == Kind::Group {
                     for inner in &field.fields {
                         let inner_place = format!("{place} / {} / {}", field.id, inner.id);

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::definition::{Field, Form, Kind, Required, Step, Text};
-use crate::expr::Value;
+use crate::expr::{Expr, Value};
 use crate::values::{self, Problem};
 
 /// An answer in its typed form.
@@ -49,6 +49,24 @@ impl Address {
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// A part by the name of its input (`plz`, see [`ADDRESS_PARTS`]), as rules read it.
+    pub fn part(&self, name: &str) -> Option<&str> {
+        let i = ADDRESS_PARTS.iter().position(|p| *p == name)?;
+        Some([&self.street, &self.house_number, &self.postcode, &self.city][i])
+    }
+
+    /// The part by the name of its input, to be written.
+    pub fn part_mut(&mut self, name: &str) -> Option<&mut String> {
+        let i = ADDRESS_PARTS.iter().position(|p| *p == name)?;
+        let parts = [
+            &mut self.street,
+            &mut self.house_number,
+            &mut self.postcode,
+            &mut self.city,
+        ];
+        parts.into_iter().nth(i)
     }
 }
 
@@ -140,6 +158,12 @@ impl Form {
         if let Some(answer) = answers.0.get(id) {
             return answer.value();
         }
+        if let Some((field, part)) = id.split_once('.')
+            && let Some(Answer::Address(address)) = answers.0.get(field)
+            && let Some(text) = address.part(part)
+        {
+            return Value::Text(text.to_owned());
+        }
         match self.definition.computed.iter().find(|c| c.id == id) {
             Some(computed) => {
                 let lookup = |inner: &str| self.value_of(answers, inner, today);
@@ -153,6 +177,12 @@ impl Form {
     pub fn holds(&self, rule: Option<&String>, answers: &Answers, today: NaiveDate) -> bool {
         let lookup = |id: &str| self.value_of(answers, id, today);
         self.shown(rule, &lookup, today)
+    }
+
+    /// Whether a condition compiled with [`Form::condition`] holds for these answers.
+    pub fn meets(&self, condition: &Expr, answers: &Answers, today: NaiveDate) -> bool {
+        let lookup = |id: &str| self.value_of(answers, id, today);
+        condition.eval(&lookup, today).holds()
     }
 
     /// The fields a rule reads.
@@ -511,6 +541,35 @@ mod tests {
         );
         assert_eq!(answers.0["hauptwohnsitz"], Answer::YesNo(true));
         assert_eq!(form.steps_shown(&answers, today()).len(), 3);
+    }
+
+    #[test]
+    fn conditions_from_outside_read_the_answers_and_the_parts_of_an_address() {
+        let form = load(PARKING).unwrap();
+        let mut answers = Answers::default();
+        person(&mut answers, &form, "ja");
+        let south = form
+            .condition("starts_with(anschrift.plz, \"426\") and hauptwohnsitz")
+            .unwrap();
+        assert!(form.meets(&south, &answers, today()));
+        let north = form.condition("anschrift.plz in [\"42719\"]").unwrap();
+        assert!(!form.meets(&north, &answers, today()));
+        let city = form.condition("anschrift.ort == \"Solingen\"").unwrap();
+        assert!(form.meets(&city, &answers, today()));
+        assert!(
+            !form.meets(&city, &Answers::default(), today()),
+            "no answer, no match"
+        );
+        let unknown = form.condition("anschrift.bezirk == \"Mitte\"").unwrap_err();
+        assert!(
+            unknown.message.contains("no field 'anschrift.bezirk'"),
+            "{unknown}"
+        );
+        let not_a_condition = form.condition("gebuehr").unwrap_err();
+        assert!(
+            not_a_condition.message.contains("yes/no"),
+            "{not_a_condition}"
+        );
     }
 
     #[test]

@@ -81,6 +81,10 @@ pub struct Service {
     pub fee_cents: Option<i64>,
     #[serde(default)]
     pub processing_time: Option<String>,
+    /// Days the town has to decide, counted from the day an application arrives (by law,
+    /// such as the three months of § 42a VwVfG, or as promised); later, a case is overdue.
+    #[serde(default)]
+    pub deadline_days: Option<u32>,
     /// Lowest trust level of the login to apply online (`basis` … `hoch`).
     #[serde(default = "basis")]
     pub min_trust: String,
@@ -304,6 +308,7 @@ pub const OVERRIDABLE: &[&str] = &[
     "fees",
     "fee_cents",
     "processing_time",
+    "deadline_days",
     "documents",
     "contact",
     "in_person",

@@ -309,6 +309,8 @@ pub async fn file(
                 service_key: "",
                 title: subject,
                 department: Some(department),
+                rule: None,
+                due_at: None,
                 citizen_id: None,
                 applicant_name: sender,
             };

@@ -26,6 +26,10 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("min(a, b)", "min(number or money, same)"),
     ("max(a, b)", "max(number or money, same)"),
     ("round(n)", "round(number) rounds to a whole number"),
+    (
+        "starts_with(a, b)",
+        "starts_with(text, text) is true when the first text begins with the second",
+    ),
 ];
 
 pub fn type_of(node: &Node, field_type: &dyn Fn(&str) -> Option<Type>) -> Result<Type, ExprError> {
@@ -130,6 +134,7 @@ impl Checker<'_> {
             ("years_between" | "days_between", [Date, Date]) => Number,
             ("min" | "max", [a @ (Number | Money), b]) if a == b => *a,
             ("round", [Number]) => Number,
+            ("starts_with", [Text, Text]) => Bool,
             _ if usage().is_some() => return Err(wrong()),
             _ => {
                 let known: Vec<&str> = FUNCTIONS.iter().map(|(sig, _)| *sig).collect();

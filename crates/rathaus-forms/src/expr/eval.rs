@@ -94,6 +94,10 @@ impl Eval<'_> {
             ("min", [a, b]) => pick(a, b, |o| o.is_le()),
             ("max", [a, b]) => pick(a, b, |o| o.is_ge()),
             ("round", [Value::Number(n)]) => Value::Number(n.round()),
+            ("starts_with", [Value::Text(text), Value::Text(prefix)]) => {
+                Value::Bool(text.trim().starts_with(prefix.as_str()))
+            }
+            ("starts_with", [_, _]) => Value::Bool(false),
             _ => Value::Empty,
         }
     }

@@ -65,6 +65,22 @@ fn conditions_over_answers() {
 }
 
 #[test]
+fn texts_by_their_beginning() {
+    assert_eq!(run("starts_with(fahrzeug.art, \"pk\")"), Value::Bool(true));
+    assert_eq!(run("starts_with(fahrzeug.art, \"lk\")"), Value::Bool(false));
+    assert_eq!(
+        run("starts_with(kennzeichen, \"\")"),
+        Value::Bool(false),
+        "an unanswered field begins with nothing"
+    );
+    assert!(
+        error("starts_with(anzahl_fahrzeuge, \"4\")")
+            .message
+            .contains("starts_with(text, text)")
+    );
+}
+
+#[test]
 fn dates_and_ages() {
     // Born 24 Nov 2008: 17 on 23 Nov 2026, 18 the day after.
     assert_eq!(

@@ -25,6 +25,7 @@ pub mod organisation_member;
 pub mod postbox_file;
 pub mod postbox_message;
 pub mod role;
+pub mod routing_rule;
 pub mod service;
 pub mod service_life_situation;
 pub mod session;

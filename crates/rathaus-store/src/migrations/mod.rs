@@ -23,6 +23,7 @@ mod m20261202_000017_catalog_in_memory;
 mod m20261202_000018_submissions_cases;
 mod m20261202_000019_postbox_files;
 mod m20261202_000020_paper_mail;
+mod m20261203_000021_routing_rules;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_submissions_cases::Migration),
             Box::new(m20261202_000019_postbox_files::Migration),
             Box::new(m20261202_000020_paper_mail::Migration),
+            Box::new(m20261203_000021_routing_rules::Migration),
         ]
     }
 }

@@ -55,7 +55,7 @@ pub fn routes() -> Routes {
 }
 
 /// The date rules such as `today()` use: the town hall's day, not UTC's.
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     Utc::now()
         .with_timezone(&chrono_tz::Europe::Berlin)
         .date_naive()

@@ -50,8 +50,6 @@ pub async fn send(
         // The check page lists what is missing.
         return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
     }
-    let definition = serde_json::to_string(&form.definition)
-        .map_err(|e| PageError::Internal(format!("definition does not serialise: {e}")))?;
     let applicant_name = visitor.citizen.as_ref().map_or_else(
         || chrome.t.get("applications-anonymous").to_owned(),
         |c| {
@@ -72,7 +70,7 @@ pub async fn send(
         draft: &filling.draft,
         owner: &owner,
         service: &filling.service,
-        definition: &definition,
+        form,
         applicant_name: &applicant_name,
         email: visitor.citizen.as_ref().map(|c| c.email.as_str()),
         trust: visitor.trust,

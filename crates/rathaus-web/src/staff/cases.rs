@@ -1,4 +1,5 @@
-//! Case work (Vorgangsbearbeitung): the department inbox (new, mine, all) and a case
+//! Case work (Vorgangsbearbeitung): the department inbox (new, mine, waiting for the
+//! applicant, overdue, all) and a case
 //! with what was sent, the files, the whole timeline and the messages. The mailroom
 //! sees every case of the town, caseworkers those of their departments
 //! (`rathaus_core::policy::case_scope`); every opened case is in the audit log.
@@ -9,14 +10,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::cases::{self, Case, Refusal, View};
+use rathaus_core::cases::{self, Case, Refusal, View, deadlines};
 use rathaus_core::mailroom::paper;
 use rathaus_core::workflow;
 use rathaus_core::{departments, postbox, submissions};
 use serde::Deserialize;
 
-use super::StaffNav;
 use super::session::StaffSession;
+use super::{StaffNav, case_planning};
 use crate::applications::{Letter, entry_text, sent_answers, state_label, with_files};
 use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
@@ -26,7 +27,7 @@ use crate::request_origin::RequestOrigin;
 use crate::routes::{Access::Staff, Routes};
 use crate::state::AppState;
 
-const INBOX: &str = "/verwaltung/vorgaenge";
+pub(super) const INBOX: &str = "/verwaltung/vorgaenge";
 const PER_PAGE: usize = 25;
 
 pub fn routes() -> Routes {
@@ -43,6 +44,16 @@ pub fn routes() -> Routes {
             "/verwaltung/vorgaenge/{reference}/abgeben",
             Staff,
             hand_over,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/frist",
+            Staff,
+            case_planning::set_deadline,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/notiz",
+            Staff,
+            case_planning::add_note,
         )
         .get(
             "/verwaltung/vorgaenge/{reference}/dateien/{file}",
@@ -72,6 +83,8 @@ pub struct Row {
     pub department: String,
     pub received: String,
     pub changed: String,
+    pub due: String,
+    pub overdue: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -88,11 +101,20 @@ pub struct InboxPage {
     pages: Pages,
 }
 
-const VIEWS: [(&str, View, &str); 3] = [
+const VIEWS: [(&str, View, &str); 5] = [
     ("neu", View::New, "cases-view-new"),
     ("meine", View::Mine, "cases-view-mine"),
+    ("wartend", View::Waiting, "cases-view-waiting"),
+    ("ueberfaellig", View::Overdue, "cases-view-overdue"),
     ("alle", View::All, "cases-view-all"),
 ];
+
+/// A deadline as people read it: "24.12.2026".
+fn german_day(at: chrono::DateTime<chrono::Utc>) -> String {
+    rathaus_core::time::local_day(at)
+        .format("%d.%m.%Y")
+        .to_string()
+}
 
 /// Department names by id, for lists.
 pub(crate) async fn department_names(
@@ -151,6 +173,7 @@ pub async fn inbox(
         found = cases::inbox(conn, actor, tenant, view, words, offset, limit).await?;
     }
     let names = department_names(&state, &chrome).await?;
+    let now = chrono::Utc::now();
     let rows = found
         .cases
         .iter()
@@ -162,6 +185,8 @@ pub async fn inbox(
             department: department_of(&chrome, &names, case),
             received: local_time(case.created_at),
             changed: local_time(case.updated_at),
+            due: case.due_at.map(german_day).unwrap_or_default(),
+            overdue: deadlines::is_overdue(case, now),
         })
         .collect();
     let tabs = VIEWS
@@ -235,17 +260,27 @@ pub struct CasePage {
     choices: Vec<Choice>,
     /// What was typed into the message, kept when the step was refused.
     typed: String,
+    note: String,
+    /// The deadline: when, whether it has passed, and a new one as typed.
+    due: Option<String>,
+    overdue: bool,
+    typed_due: String,
+    due_reason: String,
     /// Mistakes of a refused step: (field id, message).
     errors: Vec<(&'static str, String)>,
 }
 
-/// What the page shows besides the case: a refused step with what was typed.
+/// What the page shows besides the case: a refused change with what was typed.
 #[derive(Default)]
-struct Outcome {
-    conflict: bool,
-    chosen: String,
-    typed: String,
-    errors: Vec<(&'static str, String)>,
+pub(super) struct Outcome {
+    pub(super) conflict: bool,
+    pub(super) chosen: String,
+    pub(super) typed: String,
+    /// The internal note, the deadline and its reason as typed.
+    pub(super) note: String,
+    pub(super) due: String,
+    pub(super) due_reason: String,
+    pub(super) errors: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -272,7 +307,7 @@ pub async fn show(
     page(&state, chrome, &session, case, outcome).await
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     chrome: Chrome,
     session: &StaffSession,
@@ -300,16 +335,6 @@ async fn page(
             .collect();
         trust = submitted.row.trust_level.clone();
     }
-    let timeline = cases::timeline(conn, case.id, false)
-        .await?
-        .into_iter()
-        .map(|entry| Happened {
-            at: local_time(entry.at),
-            what: staff_entry_text(&chrome, &entry),
-            who: entry.actor,
-            public: entry.public,
-        })
-        .collect();
     let letters = with_files(conn, postbox::of_case(conn, case.id).await?).await?;
     let documents = paper::documents_of(conn, case.id)
         .await?
@@ -326,6 +351,20 @@ async fn page(
         .iter()
         .map(|d| (d.id, d.name.clone()))
         .collect();
+    let names_by_key = all_departments
+        .iter()
+        .map(|d| (d.key.as_str(), d.name.as_str()))
+        .collect();
+    let timeline = cases::timeline(conn, case.id, false)
+        .await?
+        .into_iter()
+        .map(|entry| Happened {
+            at: local_time(entry.at),
+            what: staff_entry_text(&chrome, &entry, &names_by_key),
+            who: entry.actor,
+            public: entry.public,
+        })
+        .collect();
     let others = all_departments
         .into_iter()
         .filter(|d| Some(d.id) != case.department_id)
@@ -340,6 +379,7 @@ async fn page(
             key: t.key.clone(),
         })
         .collect();
+    let overdue = deadlines::is_overdue(&case, chrono::Utc::now());
     Ok(CasePage {
         staff: StaffNav::of(&session.actor, tenant),
         department: department_of(&chrome, &names, &case),
@@ -362,14 +402,23 @@ async fn page(
         conflict: outcome.conflict,
         choices,
         typed: outcome.typed,
+        note: outcome.note,
+        due: case.due_at.map(german_day),
+        overdue,
+        typed_due: outcome.due,
+        due_reason: outcome.due_reason,
         errors: outcome.errors,
         chrome,
     })
 }
 
-/// A timeline entry as staff read it: with the department it went to and why, or the
-/// letter filed.
-fn staff_entry_text(chrome: &Chrome, entry: &cases::TimelineEntry) -> String {
+/// A timeline entry as staff read it: with the department it went to (by name) and why
+/// (the routing rule, the reason given), or the letter filed.
+fn staff_entry_text(
+    chrome: &Chrome,
+    entry: &cases::TimelineEntry,
+    department_names: &std::collections::HashMap<&str, &str>,
+) -> String {
     let text = entry_text(chrome, entry);
     let detail = |key: &str| {
         entry
@@ -378,9 +427,21 @@ fn staff_entry_text(chrome: &Chrome, entry: &cases::TimelineEntry) -> String {
             .and_then(|v| v.as_str())
             .filter(|v| !v.is_empty())
     };
-    let said: Vec<&str> = ["department", "file", "reason"]
+    let department = detail("department").map(|key| {
+        department_names
+            .get(key)
+            .map_or_else(|| key.to_owned(), |name| (*name).to_owned())
+    });
+    let rule = detail("rule").map(|label| chrome.t.fmt("case-routed-by-rule", &[("rule", label)]));
+    let said: Vec<String> = department
         .into_iter()
-        .filter_map(detail)
+        .chain(rule)
+        .chain(
+            ["due", "file", "reason", "text"]
+                .into_iter()
+                .filter_map(detail)
+                .map(str::to_owned),
+        )
         .collect();
     if said.is_empty() {
         text
@@ -392,7 +453,7 @@ fn staff_entry_text(chrome: &Chrome, entry: &cases::TimelineEntry) -> String {
 /// The case with this reference if the person may see it (404 otherwise: its existence
 /// is not confirmed either). For changes; opening the page goes through
 /// `cases::open_for_staff`, which writes the audit entry.
-async fn seen_case(
+pub(super) async fn seen_case(
     state: &AppState,
     chrome: &Chrome,
     session: &StaffSession,
@@ -406,12 +467,12 @@ async fn seen_case(
 
 #[derive(Deserialize)]
 pub struct Versioned {
-    version: Option<String>,
+    pub(super) version: Option<String>,
 }
 
 impl Versioned {
     /// A missing or garbled version counts as an outdated page (no version is 0).
-    fn shown(&self) -> i32 {
+    pub(super) fn shown(&self) -> i32 {
         self.version
             .as_deref()
             .and_then(|v| v.parse().ok())
@@ -496,7 +557,7 @@ pub async fn step(
                 conflict: true,
                 chosen,
                 typed: form.nachricht,
-                errors: Vec::new(),
+                ..Outcome::default()
             };
             let page = page(&state, chrome, &session, case, outcome).await?;
             return Ok((StatusCode::CONFLICT, page).into_response());
@@ -509,10 +570,10 @@ pub async fn step(
         Refusal::MessageMissing => ("nachricht", "cases-step-message-missing"),
     };
     let outcome = Outcome {
-        conflict: false,
         chosen,
         typed: form.nachricht,
         errors: vec![(field, chrome.t.get(key).to_owned())],
+        ..Outcome::default()
     };
     let page = page(&state, chrome, &session, case, outcome).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -546,10 +607,8 @@ pub async fn hand_over(
     .shown();
     let to = departments::by_key(state.db.conn(), chrome.tenant.id, &form.fachdienst).await?;
     let refused = |key: &str, field: &'static str| Outcome {
-        conflict: false,
-        chosen: String::new(),
-        typed: String::new(),
         errors: vec![(field, chrome.t.get(key).to_owned())],
+        ..Outcome::default()
     };
     let outcome = match to {
         None => refused("cases-hand-over-department-missing", "fachdienst"),

@@ -9,14 +9,14 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::catalog::{self, Offer};
-use rathaus_core::policy::{self, Permission};
+use rathaus_core::policy::Permission;
 use rathaus_core::trust::TrustLevel;
 use rathaus_forms::present::german_amount;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::StaffNav;
 use super::session::StaffSession;
+use super::{StaffNav, admin_only};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::form::Field;
@@ -35,14 +35,6 @@ pub fn routes() -> Routes {
         .post("/verwaltung/leistungen/{key}", admin, save)
         .get(FORMS, admin, forms)
         .post(FORMS, admin, upload)
-}
-
-fn allowed(chrome: &Chrome, session: &StaffSession) -> Result<(), PageError> {
-    Ok(policy::require(
-        &session.actor,
-        chrome.tenant.id,
-        Permission::ManageTenant,
-    )?)
 }
 
 pub struct Row {
@@ -76,7 +68,7 @@ pub async fn list(
     session: StaffSession,
     Query(query): Query<ListQuery>,
 ) -> Result<ListPage, PageError> {
-    allowed(&chrome, &session)?;
+    admin_only(&chrome, &session)?;
     let conn = state.db.conn();
     let needle = query.q.trim().to_lowercase();
     let mut rows = Vec::new();
@@ -136,6 +128,7 @@ const EDITABLE: &[(&str, &str, &str)] = &[
     ("fees", "staff-catalog-fees", "text"),
     ("fee_cents", "staff-catalog-fee-amount", "text"),
     ("processing_time", "staff-catalog-processing-time", "text"),
+    ("deadline_days", "staff-catalog-deadline-days", "text"),
     ("form", "staff-catalog-form", "select"),
     ("min_trust", "staff-catalog-min-trust", "select"),
 ];
@@ -235,7 +228,7 @@ pub async fn edit(
     Path(key): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Result<EditPage, PageError> {
-    allowed(&chrome, &session)?;
+    admin_only(&chrome, &session)?;
     let done = saved
         .gespeichert
         .map(|_| chrome.t.get("staff-catalog-saved").to_owned());
@@ -252,7 +245,7 @@ pub async fn save(
     Path(key): Path<String>,
     Form(sent): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    allowed(&chrome, &session)?;
+    admin_only(&chrome, &session)?;
     let value = |name: &str| {
         sent.iter()
             .find(|(n, _)| n == name)
@@ -278,6 +271,16 @@ pub async fn save(
                 Ok(cents) => Value::from(cents),
                 Err(_) => {
                     errors.push((name, chrome.t.get("staff-catalog-fee-invalid").to_owned()));
+                    Value::String(text)
+                }
+            },
+            "deadline_days" => match text.parse::<u32>() {
+                Ok(days @ 1..=3650) => Value::from(days),
+                _ => {
+                    errors.push((
+                        name,
+                        chrome.t.get("staff-catalog-deadline-invalid").to_owned(),
+                    ));
                     Value::String(text)
                 }
             },
@@ -389,7 +392,7 @@ pub async fn forms(
     chrome: Chrome,
     session: StaffSession,
 ) -> Result<FormsPage, PageError> {
-    allowed(&chrome, &session)?;
+    admin_only(&chrome, &session)?;
     forms_page(&state, chrome, &session).await
 }
 
@@ -402,7 +405,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     // The permission first: someone without it learns nothing about the upload.
-    allowed(&chrome, &session)?;
+    admin_only(&chrome, &session)?;
     let mut multipart = Multipart::from_request(request, &state)
         .await
         .map_err(|e| PageError::BadRequest(e.body_text()))?;

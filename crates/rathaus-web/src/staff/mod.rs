@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod case_planning;
 mod cases;
 mod catalog;
 mod departments;
@@ -8,6 +9,7 @@ mod directory;
 mod mailroom;
 mod passkeys;
 mod password;
+mod routing;
 mod second_factor;
 mod session;
 mod sso;
@@ -117,6 +119,7 @@ pub fn routes() -> Routes {
         .merge(catalog::routes())
         .merge(cases::routes())
         .merge(mailroom::routes())
+        .merge(routing::routes())
 }
 
 /// What the staff navigation needs to know about the person.
@@ -142,6 +145,15 @@ impl StaffNav {
             can_route_mail: policy::require(actor, tenant_id, Permission::RouteMail).is_ok(),
         })
     }
+}
+
+/// Pages of the town's own setup (catalog, forms, routing rules) are for its admins.
+fn admin_only(chrome: &Chrome, session: &StaffSession) -> Result<(), PageError> {
+    Ok(policy::require(
+        &session.actor,
+        chrome.tenant.id,
+        Permission::ManageTenant,
+    )?)
 }
 
 /// "Locked until 15:42" in the person's language and Berlin time.

@@ -387,6 +387,8 @@ async fn case_of_citizen_a(
         service_key: "bewohnerparkausweis",
         title: "Bewohnerparkausweis",
         department: traffic.as_ref(),
+        rule: None,
+        due_at: None,
         citizen_id: Some(citizen),
         applicant_name: "Matrix",
     };

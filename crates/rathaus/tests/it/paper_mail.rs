@@ -333,7 +333,9 @@ on_both_backends!(
         );
         assert_eq!(app.get_as(&vera, &case_path).await.status(), 404);
         let timeline = text_of(&app, &post, &case_path).await;
-        assert!(timeline.contains("buergerbuero – Meldebescheinigung prüft das Bürgerbüro"));
+        assert!(
+            timeline.contains("Zugeordnet: Bürgerbüro – Meldebescheinigung prüft das Bürgerbüro")
+        );
         app.stop().await;
     }
 );

@@ -22,6 +22,9 @@ use crate::postbox;
 use crate::tenants::Tenant;
 use crate::workflow;
 
+pub mod deadlines;
+pub mod notes;
+
 type Department = rathaus_store::entities::department::Model;
 
 /// The state of a case just received.
@@ -38,6 +41,10 @@ pub struct NewCase<'a> {
     pub title: &'a str,
     /// None: the mailroom decides.
     pub department: Option<&'a Department>,
+    /// The label of the routing rule that chose the department, if one did.
+    pub rule: Option<&'a str>,
+    /// When it must be decided (the service's deadline), if it has one.
+    pub due_at: Option<DateTime<Utc>>,
     pub citizen_id: Option<Uuid>,
     pub applicant_name: &'a str,
 }
@@ -61,13 +68,15 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-        due_at: Set(None),
+        due_at: Set(new.due_at),
     }
     .insert(conn)
     .await?;
     record(conn, id, Entry::public("received", "System")).await?;
     let routed = match new.department {
-        Some(department) => serde_json::json!({ "department": department.key }),
+        Some(department) => {
+            serde_json::json!({ "department": department.key, "rule": new.rule })
+        }
         None => {
             serde_json::json!({ "department": null, "reason": "no department for this service" })
         }
@@ -203,6 +212,10 @@ pub enum View {
     New,
     /// Assigned to the person looking.
     Mine,
+    /// The department waits for the applicant (documents asked for).
+    Waiting,
+    /// Past its deadline and not decided yet.
+    Overdue,
     /// Everything the person may see.
     All,
 }
@@ -236,6 +249,8 @@ pub async fn inbox(
             .filter(case::Column::State.eq(RECEIVED))
             .filter(case::Column::AssigneeId.is_null()),
         View::Mine => query.filter(case::Column::AssigneeId.eq(actor.id)),
+        View::Waiting => query.filter(case::Column::State.is_in(deadlines::waiting_states())),
+        View::Overdue => deadlines::overdue(query, Utc::now()),
         View::All => query,
     };
     if let Some(words) = search.map(str::trim).filter(|w| !w.is_empty()) {
@@ -306,6 +321,28 @@ pub async fn unrouted(
         .await?)
 }
 
+/// Writes `update` to the case if it is still at `version`, moving it to the next version
+/// (optimistic locking): a case changed meanwhile by someone else is a conflict and
+/// nothing is written.
+async fn change(
+    conn: &impl ConnectionTrait,
+    case: &Case,
+    version: i32,
+    update: sea_orm::UpdateMany<case::Entity>,
+) -> Result<()> {
+    let changed = update
+        .col_expr(case::Column::Version, (version + 1).into())
+        .col_expr(case::Column::UpdatedAt, Utc::now().into())
+        .filter(case::Column::Id.eq(case.id))
+        .filter(case::Column::Version.eq(version))
+        .exec(conn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(CoreError::Conflict(format!("case {}", case.reference)));
+    }
+    Ok(())
+}
+
 /// Gives the case to a department: the mailroom routes what found none, the people
 /// working on a case hand it over to another. A hand-over says why (`reason`); the case
 /// arrives not taken by anyone. Refused when a case changed since `version`.
@@ -327,18 +364,10 @@ pub async fn hand_over(
         return Ok(Err(Refusal::MessageMissing));
     }
     let txn = db.begin_write().await?;
-    let changed = case::Entity::update_many()
+    let update = case::Entity::update_many()
         .col_expr(case::Column::DepartmentId, to.id.into())
-        .col_expr(case::Column::AssigneeId, Option::<Uuid>::None.into())
-        .col_expr(case::Column::Version, (version + 1).into())
-        .col_expr(case::Column::UpdatedAt, Utc::now().into())
-        .filter(case::Column::Id.eq(case.id))
-        .filter(case::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Err(CoreError::Conflict(format!("case {}", case.reference)));
-    }
+        .col_expr(case::Column::AssigneeId, Option::<Uuid>::None.into());
+    change(&txn, case, version, update).await?;
     let details = serde_json::json!({ "department": to.key, "reason": reason });
     record(
         &txn,
@@ -384,18 +413,8 @@ pub async fn claim(
 ) -> Result<()> {
     policy::require_case(actor, case)?;
     let txn = db.begin_write().await?;
-    let now = Utc::now();
-    let changed = case::Entity::update_many()
-        .col_expr(case::Column::AssigneeId, actor.id.into())
-        .col_expr(case::Column::Version, (version + 1).into())
-        .col_expr(case::Column::UpdatedAt, now.into())
-        .filter(case::Column::Id.eq(case.id))
-        .filter(case::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Err(CoreError::Conflict(format!("case {}", case.reference)));
-    }
+    let update = case::Entity::update_many().col_expr(case::Column::AssigneeId, actor.id.into());
+    change(&txn, case, version, update).await?;
     record(
         &txn,
         case.id,
@@ -483,17 +502,9 @@ pub async fn take(
         return Ok(Err(Refusal::MessageMissing));
     }
     let txn = db.begin_write().await?;
-    let changed = case::Entity::update_many()
-        .col_expr(case::Column::State, transition.to.clone().into())
-        .col_expr(case::Column::Version, (step.version + 1).into())
-        .col_expr(case::Column::UpdatedAt, Utc::now().into())
-        .filter(case::Column::Id.eq(case.id))
-        .filter(case::Column::Version.eq(step.version))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Err(CoreError::Conflict(format!("case {}", case.reference)));
-    }
+    let update =
+        case::Entity::update_many().col_expr(case::Column::State, transition.to.clone().into());
+    change(&txn, case, step.version, update).await?;
     let entry = Entry::public("state_changed", actor.name.clone())
         .details(serde_json::json!({ "state": transition.to, "transition": transition.key }));
     record(&txn, case.id, entry).await?;

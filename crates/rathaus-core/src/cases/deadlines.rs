@@ -1,0 +1,148 @@
+//! Deadlines (Fristen) of cases. A case gets the deadline of its service when it arrives
+//! (`deadline_days` in the catalog: what the law or the town promises, such as the three
+//! months of § 42a VwVfG); staff can set another one with a reason. A case past its
+//! deadline that is neither decided nor closed is overdue, and the inbox lists it so.
+//! A deadline ends at midnight in the town hall's time.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rathaus_store::Db;
+use rathaus_store::entities::case;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+
+use super::{Case, Entry, change, record};
+use crate::actor::{Actor, Origin};
+use crate::audit::{self, Event};
+use crate::error::Result;
+use crate::policy;
+use crate::time::{end_of_day, local_day};
+use crate::workflow;
+
+/// The states in which the department waits for the applicant.
+pub fn waiting_states() -> Vec<String> {
+    states_where(|s| s.waiting_for_applicant)
+}
+
+/// The states in which a deadline no longer matters: decided or closed.
+fn done_states() -> Vec<String> {
+    states_where(|s| s.decided || s.closed)
+}
+
+fn states_where(test: impl Fn(&workflow::State) -> bool) -> Vec<String> {
+    workflow::standard()
+        .states
+        .iter()
+        .filter(|s| test(s))
+        .map(|s| s.key.clone())
+        .collect()
+}
+
+/// When a case received at `received` must be decided, for a service that gives
+/// `deadline_days`.
+pub fn due_from(deadline_days: Option<u32>, received: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let days = deadline_days?;
+    Some(end_of_day(
+        local_day(received) + Duration::days(i64::from(days)),
+    ))
+}
+
+/// Narrows `query` to the cases overdue at `now`.
+pub fn overdue(query: Select<case::Entity>, now: DateTime<Utc>) -> Select<case::Entity> {
+    query
+        .filter(case::Column::DueAt.lt(now))
+        .filter(case::Column::State.is_not_in(done_states()))
+}
+
+/// Whether the case is overdue at `now`.
+pub fn is_overdue(case: &Case, now: DateTime<Utc>) -> bool {
+    case.due_at.is_some_and(|due| due < now) && !done_states().contains(&case.state)
+}
+
+/// Why a deadline was not set (nothing changed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Changing a deadline says why.
+    ReasonMissing,
+    /// A deadline lies ahead: today at the earliest.
+    InThePast,
+}
+
+/// Sets the case's deadline to the end of `due` (audited, internal in the timeline).
+/// A case changed since `version` is a conflict.
+pub async fn set(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    version: i32,
+    due: NaiveDate,
+    reason: &str,
+) -> Result<std::result::Result<(), Refusal>> {
+    policy::require_case(actor, case)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Ok(Err(Refusal::ReasonMissing));
+    }
+    if due < local_day(Utc::now()) {
+        return Ok(Err(Refusal::InThePast));
+    }
+    let txn = db.begin_write().await?;
+    let update = case::Entity::update_many().col_expr(case::Column::DueAt, end_of_day(due).into());
+    change(&txn, case, version, update).await?;
+    let details = serde_json::json!({
+        "due": due.format("%d.%m.%Y").to_string(),
+        "reason": reason,
+    });
+    let entry = Entry::internal("deadline_set", actor.name.clone()).details(details.clone());
+    record(&txn, case.id, entry).await?;
+    let event = Event::new("case.deadline_set", "case")
+        .object(case.id)
+        .details(serde_json::json!({ "due": due.to_string() }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_counts_whole_days_in_berlin() {
+        // Received late on 30 Nov (already 1 Dec in Berlin): 14 days from 1 Dec.
+        let received = "2026-11-30T23:30:00Z".parse().unwrap();
+        let due = due_from(Some(14), received).unwrap();
+        assert_eq!(
+            local_day(due),
+            NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()
+        );
+        assert_eq!(due_from(None, received), None);
+    }
+
+    #[test]
+    fn decided_cases_are_never_overdue() {
+        let now: DateTime<Utc> = "2026-12-20T10:00:00Z".parse().unwrap();
+        let mut case = Case {
+            id: uuid::Uuid::nil(),
+            tenant_id: uuid::Uuid::nil(),
+            reference: "MS-2026-AAAAA".into(),
+            submission_id: None,
+            service_key: String::new(),
+            title: String::new(),
+            department_id: None,
+            state: "in_pruefung".into(),
+            assignee_id: None,
+            citizen_id: None,
+            applicant_name: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            due_at: Some(now - Duration::days(1)),
+        };
+        assert!(is_overdue(&case, now));
+        case.state = "bewilligt".into();
+        assert!(!is_overdue(&case, now));
+        case.state = "in_pruefung".into();
+        case.due_at = None;
+        assert!(!is_overdue(&case, now));
+    }
+}

@@ -1,0 +1,109 @@
+//! Planning on a case's page: its deadline (set anew with a reason) and internal notes
+//! for colleagues. A refused entry shows the page again with what was typed and why.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::cases::{deadlines, notes};
+use rathaus_core::error::CoreError;
+use serde::Deserialize;
+
+use super::cases::{INBOX, Outcome, Versioned, page, seen_case};
+use super::session::StaffSession;
+use crate::chrome::Chrome;
+use crate::error::PageError;
+use crate::request_origin::RequestOrigin;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct DeadlineForm {
+    version: Option<String>,
+    #[serde(default)]
+    frist: String,
+    #[serde(default)]
+    frist_grund: String,
+}
+
+/// Sets the case's deadline to the day given, with a reason.
+pub async fn set_deadline(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<DeadlineForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let back = format!("{INBOX}/{}", case.reference);
+    let version = Versioned {
+        version: form.version.clone(),
+    }
+    .shown();
+    let refusal = match rathaus_forms::values::date(&form.frist) {
+        Err(_) => ("frist", "cases-deadline-not-a-date"),
+        Ok(day) => {
+            let set = deadlines::set(
+                &state.db,
+                &session.actor,
+                &origin,
+                &case,
+                version,
+                day,
+                &form.frist_grund,
+            )
+            .await;
+            match set {
+                Ok(Ok(())) => return Ok(Redirect::to(&back).into_response()),
+                Ok(Err(deadlines::Refusal::InThePast)) => ("frist", "cases-deadline-in-the-past"),
+                Ok(Err(deadlines::Refusal::ReasonMissing)) => {
+                    ("frist_grund", "cases-deadline-reason-missing")
+                }
+                Err(CoreError::Conflict(_)) => {
+                    return Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response());
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let (field, key) = refusal;
+    let outcome = Outcome {
+        due: form.frist,
+        due_reason: form.frist_grund,
+        errors: vec![(field, chrome.t.get(key).to_owned())],
+        ..Outcome::default()
+    };
+    let page = page(&state, chrome, &session, case, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    notiz: String,
+}
+
+/// Adds an internal note; it never reaches the applicant.
+pub async fn add_note(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let back = format!("{INBOX}/{}#verlauf", case.reference);
+    let key = match notes::add(&state.db, &session.actor, &origin, &case, &form.notiz).await? {
+        Ok(()) => return Ok(Redirect::to(&back).into_response()),
+        Err(notes::Refusal::Empty) => "cases-note-empty",
+        Err(notes::Refusal::TooLong) => "cases-note-too-long",
+    };
+    let outcome = Outcome {
+        note: form.notiz,
+        errors: vec![("notiz", chrome.t.get(key).to_owned())],
+        ..Outcome::default()
+    };
+    let page = page(&state, chrome, &session, case, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}

@@ -1,0 +1,196 @@
+//! Deadlines, the inbox views by deadline and state, and internal notes, on both
+//! databases: a case gets its service's deadline on arrival, is listed as overdue once it
+//! has passed, gets a new deadline only with a date ahead and a reason, is listed as
+//! waiting while documents are asked for; notes stay internal and are audited without
+//! their text.
+
+use chrono::{Duration, Utc};
+use rathaus_core::time::local_day;
+use rathaus_store::entities::case;
+use rathaus_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+use crate::accounts::start;
+use crate::assistant::citizen;
+use crate::harness::TestApp;
+use crate::on_both_backends;
+use crate::staff::{CASEWORKER, session};
+use crate::submissions::{parking_permit, step};
+
+async fn the_case(app: &TestApp) -> case::Model {
+    let mut all = case::Entity::find().all(app.db().conn()).await.unwrap();
+    assert_eq!(all.len(), 1);
+    all.remove(0)
+}
+
+async fn inbox(app: &TestApp, cookie: &str, view: &str) -> String {
+    let page = app
+        .get_as(cookie, &format!("/verwaltung/vorgaenge?ansicht={view}"))
+        .await;
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
+on_both_backends!(deadlines_views_and_internal_notes, |backend| async move {
+    let (app, smtp) = start(backend).await;
+    let erika = citizen(&app, &smtp, "erika@example.org").await;
+    let base = parking_permit(&app, &erika).await;
+    let confirmation = step(&app, &erika, &format!("{base}/absenden"), &[]).await;
+    let arrived = the_case(&app).await;
+    let reference = arrived.reference.clone();
+    // The catalog gives the parking permit 14 days.
+    let due = arrived.due_at.expect("a deadline from the catalog");
+    assert_eq!(local_day(due), local_day(Utc::now()) + Duration::days(14));
+
+    let vera = session(&app, CASEWORKER).await;
+    let case_path = format!("/verwaltung/vorgaenge/{reference}");
+    let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+    let shown = local_day(due).format("%d.%m.%Y").to_string();
+    assert!(page.contains(&shown), "the deadline is shown");
+    assert!(
+        !inbox(&app, &vera, "ueberfaellig")
+            .await
+            .contains(&reference)
+    );
+
+    // Time passes: the deadline is yesterday.
+    let mut late = arrived.clone().into_active_model();
+    late.due_at = Set(Some(Utc::now() - Duration::days(1)));
+    late.update(app.db().conn()).await.unwrap();
+    let overdue = inbox(&app, &vera, "ueberfaellig").await;
+    assert!(
+        overdue.contains(&reference) && overdue.contains("überfällig"),
+        "{overdue}"
+    );
+    assert!(!inbox(&app, &vera, "wartend").await.contains(&reference));
+
+    // A new deadline: a date ahead and a reason, else a clear message and no change.
+    let deadline = format!("{case_path}/frist");
+    let ahead = (local_day(Utc::now()) + Duration::days(30))
+        .format("%d.%m.%Y")
+        .to_string();
+    let yesterday = (local_day(Utc::now()) - Duration::days(1))
+        .format("%d.%m.%Y")
+        .to_string();
+    for (fields, message) in [
+        (
+            [
+                ("version", "1"),
+                ("frist", "bald"),
+                ("frist_grund", "Gutachten"),
+            ],
+            "als Datum",
+        ),
+        (
+            [
+                ("version", "1"),
+                ("frist", yesterday.as_str()),
+                ("frist_grund", "Gutachten"),
+            ],
+            "nicht in der Vergangenheit",
+        ),
+        (
+            [
+                ("version", "1"),
+                ("frist", ahead.as_str()),
+                ("frist_grund", " "),
+            ],
+            "warum sich die Frist ändert",
+        ),
+    ] {
+        let refused = app.post_as(&vera, &deadline, &fields).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains(message), "{message}");
+    }
+    assert_eq!(the_case(&app).await.version, 1, "nothing changed");
+    let set = [
+        ("version", "1"),
+        ("frist", ahead.as_str()),
+        ("frist_grund", "Das Gutachten der Polizei steht aus."),
+    ];
+    let moved = app.post_as(&vera, &deadline, &set).await;
+    assert_eq!(moved.status(), 303);
+    let stale = app.post_as(&vera, &deadline, &set).await;
+    assert!(
+        stale.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("?konflikt=1"),
+        "a page from before the change is outdated"
+    );
+    let changed = the_case(&app).await;
+    assert_eq!(changed.version, 2);
+    assert_eq!(
+        local_day(changed.due_at.unwrap())
+            .format("%d.%m.%Y")
+            .to_string(),
+        ahead
+    );
+    assert!(
+        !inbox(&app, &vera, "ueberfaellig")
+            .await
+            .contains(&reference)
+    );
+    let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "Frist geändert: {ahead} – Das Gutachten der Polizei steht aus."
+        )),
+        "the timeline says when and why"
+    );
+
+    // Internal notes: not empty, not endless, never seen by the applicant.
+    let note = format!("{case_path}/notiz");
+    let empty = app.post_as(&vera, &note, &[("notiz", "  ")]).await;
+    assert_eq!(empty.status(), 422);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("Schreiben Sie eine Notiz")
+    );
+    let endless = "x".repeat(5001);
+    let long = app
+        .post_as(&vera, &note, &[("notiz", endless.as_str())])
+        .await;
+    assert_eq!(long.status(), 422);
+    let text = "Halterin telefonisch erreicht, Nachweis kommt per Post.";
+    let noted = app.post_as(&vera, &note, &[("notiz", text)]).await;
+    assert_eq!(noted.status(), 303);
+    assert_eq!(the_case(&app).await.version, 2, "a note outdates no page");
+    let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+    assert!(page.contains(&format!("Interne Notiz: {text}")));
+    let applicant = app
+        .get_as(&erika, &confirmation)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!applicant.contains(text) && !applicant.contains("Frist geändert"));
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'case.note'")
+            .await
+            .as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+            app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE CAST(details AS TEXT) LIKE '%telefonisch%'")
+                .await
+                .as_deref(),
+            Some("0"),
+            "the audit log says that a note was written, not what"
+        );
+
+    // Documents asked for: the case waits for the applicant.
+    let ask = [
+        ("version", "2"),
+        ("schritt", "nachfordern"),
+        ("nachricht", "Bitte senden Sie uns den Fahrzeugschein."),
+    ];
+    let asked = app
+        .post_as(&vera, &format!("{case_path}/schritt"), &ask)
+        .await;
+    assert_eq!(asked.status(), 303);
+    assert!(inbox(&app, &vera, "wartend").await.contains(&reference));
+    app.stop().await;
+});
