@@ -346,6 +346,10 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
     await vera.click(`a:has-text("${reference}")`);
     assert.match(await vera.textContent('main'), /SG-AB 123|Kennzeichen/);
     await accessible(vera, 'case', true);
+    // An internal note for colleagues; the applicant never sees it.
+    await vera.fill('#notiz', 'Halterin hat angerufen, Fahrzeugschein folgt.');
+    await vera.click('button:has-text("Notiz speichern")');
+    assert.match(await vera.textContent('main'), /Interne Notiz: Halterin hat angerufen, Fahrzeugschein folgt\./);
     await vera.click('button:has-text("Vorgang übernehmen")');
     await takeStep(vera, 'nachfordern', '');
     assert.match(await vera.textContent('#fehler'), /Schreiben Sie der antragstellenden Person/);
@@ -355,6 +359,7 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
     // The applicant reads it in the postbox and answers with the document.
     await page.goto(`${base}${own}`);
     assert.match(await page.textContent('main'), /Unterlagen nachgefordert[\s\S]*Fahrzeugschein/);
+    assert.doesNotMatch(await page.textContent('main'), /Halterin hat angerufen/);
     await accessible(page, 'case with a request', false);
     await page.fill('#nachricht', 'Anbei der Fahrzeugschein.');
     await page.setInputFiles('#dateien', join(files, 'nachweis.pdf'));
@@ -403,6 +408,18 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
     await accessible(page, 'my applications', false);
     await page.click(`a:has-text("Bewohnerparkausweis")`);
     assert.match(await page.textContent('main'), /Ihr Bewohnerparkausweis ist bewilligt/);
+
+    // A request by phone is taken down by hand; a missing name is announced first.
+    await vera.goto(`${staff.base}/verwaltung/vorgaenge/neu`);
+    await vera.selectOption('#leistung', 'bewohnerparkausweis');
+    await vera.selectOption('#kanal', 'telefon');
+    await vera.click('button:has-text("Vorgang anlegen")');
+    assert.match(await vera.textContent('#fehler'), /Namen der antragstellenden Person/);
+    await accessible(vera, 'new case with a mistake', true);
+    await vera.fill('#name', 'Max Muster');
+    await vera.click('button:has-text("Vorgang anlegen")');
+    assert.match(await vera.textContent('main'), /Von Hand angelegt: Telefon/);
+    await accessible(vera, 'case made by hand', true);
   } finally {
     await citizen.context.close();
     await staff.context.close();

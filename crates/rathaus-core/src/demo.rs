@@ -97,7 +97,7 @@ pub struct DemoStaff {
     pub totp_secret: &'static str,
 }
 
-pub const DEMO_STAFF: [DemoStaff; 4] = [
+pub const DEMO_STAFF: [DemoStaff; 5] = [
     DemoStaff {
         email: "admin@musterstadt.example",
         password: "Demo-Admin-2026",
@@ -129,6 +129,14 @@ pub const DEMO_STAFF: [DemoStaff; 4] = [
         role: "mailroom",
         departments: &[],
         totp_secret: "DEMOPOSTSTELLEMUSTERSTADTZWEIFAK",
+    },
+    DemoStaff {
+        email: "leitung.verkehr@musterstadt.example",
+        password: "Demo-Leitung-2026",
+        name: "Lena Leitung",
+        role: "department_lead",
+        departments: &["strassenverkehr"],
+        totp_secret: "DEMOLEITUNGMUSTERSTADTZWEIFAKTOR",
     },
 ];
 

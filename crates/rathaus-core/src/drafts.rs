@@ -273,8 +273,8 @@ pub async fn attach(
     if earlier.len() >= MAX_FILES || total > MAX_TOTAL_BYTES {
         return Ok(Err(UploadProblem::Full));
     }
-    let media_type = match uploads::check(&bytes, accept) {
-        Ok(media_type) => media_type,
+    let (media_type, bytes) = match uploads::check(bytes, accept) {
+        Ok(taken) => (taken.media_type, taken.bytes),
         Err(problem) => return Ok(Err(problem)),
     };
     // The blob first: a crash before the row leaves an unreferenced blob, never a row

@@ -22,6 +22,8 @@ use crate::postbox;
 use crate::tenants::Tenant;
 use crate::workflow;
 
+pub mod assignment;
+pub mod by_hand;
 pub mod deadlines;
 pub mod notes;
 

@@ -86,6 +86,8 @@ pub fn upload(t: &Texts, label: &str, file_name: &str, problem: &UploadProblem) 
             &[("file", file_name), ("max", &megabytes(*max_bytes as i64))],
         ),
         UploadProblem::Full => t.fmt("upload-draft-full", &[("file", file_name)]),
+        UploadProblem::ActiveContent => t.fmt("upload-active-content", &[("file", file_name)]),
+        UploadProblem::Bomb => t.fmt("upload-bomb", &[("file", file_name)]),
         UploadProblem::WrongType { accepted } => t.fmt(
             "upload-wrong-type",
             &[

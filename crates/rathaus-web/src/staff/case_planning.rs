@@ -1,12 +1,14 @@
-//! Planning on a case's page: its deadline (set anew with a reason) and internal notes
-//! for colleagues. A refused entry shows the page again with what was typed and why.
+//! Planning on a case's page: who works on it (assigned by a department lead), its
+//! deadline (set anew with a reason) and internal notes for colleagues. A refused entry
+//! shows the page again with what was typed and why.
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::cases::{deadlines, notes};
+use rathaus_core::cases::{assignment, deadlines, notes};
 use rathaus_core::error::CoreError;
+use rathaus_core::policy::{self, Permission};
 use serde::Deserialize;
 
 use super::cases::{INBOX, Outcome, Versioned, page, seen_case};
@@ -102,6 +104,50 @@ pub async fn add_note(
     let outcome = Outcome {
         note: form.notiz,
         errors: vec![("notiz", chrome.t.get(key).to_owned())],
+        ..Outcome::default()
+    };
+    let page = page(&state, chrome, &session, case, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    version: Option<String>,
+    #[serde(default)]
+    an: String,
+}
+
+/// Assigns the case to a colleague of its department.
+pub async fn assign(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, PageError> {
+    // Who may not assign learns nothing about the case.
+    policy::require(&session.actor, chrome.tenant.id, Permission::AssignCases)?;
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let back = format!("{INBOX}/{}", case.reference);
+    let version = Versioned {
+        version: form.version.clone(),
+    }
+    .shown();
+    // Not a person, or not one of the case's department: the page asks again.
+    if let Ok(to) = uuid::Uuid::parse_str(&form.an) {
+        let actor = &session.actor;
+        match assignment::assign(&state.db, actor, &origin, &case, version, to).await {
+            Ok(Ok(())) => return Ok(Redirect::to(&back).into_response()),
+            Ok(Err(assignment::Refusal::NotAColleague)) => {}
+            Err(CoreError::Conflict(_)) => {
+                return Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response());
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let outcome = Outcome {
+        errors: vec![("an", chrome.t.get("cases-assign-choose").to_owned())],
         ..Outcome::default()
     };
     let page = page(&state, chrome, &session, case, outcome).await?;

@@ -10,21 +10,23 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::cases::{self, Case, Refusal, View, deadlines};
+use rathaus_core::cases::{self, Case, Refusal, View, assignment, deadlines};
 use rathaus_core::mailroom::paper;
+use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
 use rathaus_core::{departments, postbox, submissions};
 use serde::Deserialize;
 
 use super::session::StaffSession;
-use super::{StaffNav, case_planning};
+use super::{StaffNav, by_hand, case_planning};
 use crate::applications::{Letter, entry_text, sent_answers, state_label, with_files};
 use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::paging::Pages;
 use crate::request_origin::RequestOrigin;
-use crate::routes::{Access::Staff, Routes};
+use crate::routes::Access::{Staff, StaffWith};
+use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) const INBOX: &str = "/verwaltung/vorgaenge";
@@ -33,6 +35,8 @@ const PER_PAGE: usize = 25;
 pub fn routes() -> Routes {
     Routes::default()
         .get(INBOX, Staff, inbox)
+        .get(by_hand::PAGE, Staff, by_hand::form)
+        .post(by_hand::PAGE, Staff, by_hand::create)
         .get("/verwaltung/vorgaenge/{reference}", Staff, show)
         .post(
             "/verwaltung/vorgaenge/{reference}/uebernehmen",
@@ -54,6 +58,11 @@ pub fn routes() -> Routes {
             "/verwaltung/vorgaenge/{reference}/notiz",
             Staff,
             case_planning::add_note,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/zuweisen",
+            StaffWith(Permission::AssignCases),
+            case_planning::assign,
         )
         .get(
             "/verwaltung/vorgaenge/{reference}/dateien/{file}",
@@ -266,6 +275,8 @@ pub struct CasePage {
     overdue: bool,
     typed_due: String,
     due_reason: String,
+    /// Colleagues the case can be assigned to (id, name); empty for those who may not.
+    colleagues: Vec<(String, String)>,
     /// Mistakes of a refused step: (field id, message).
     errors: Vec<(&'static str, String)>,
 }
@@ -380,6 +391,17 @@ pub(super) async fn page(
         })
         .collect();
     let overdue = deadlines::is_overdue(&case, chrono::Utc::now());
+    let may_assign =
+        rathaus_core::policy::require(&session.actor, tenant, Permission::AssignCases).is_ok();
+    let colleagues = if may_assign {
+        assignment::colleagues(conn, &case)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CasePage {
         staff: StaffNav::of(&session.actor, tenant),
         department: department_of(&chrome, &names, &case),
@@ -407,6 +429,7 @@ pub(super) async fn page(
         overdue,
         typed_due: outcome.due,
         due_reason: outcome.due_reason,
+        colleagues,
         errors: outcome.errors,
         chrome,
     })
@@ -433,11 +456,13 @@ fn staff_entry_text(
             .map_or_else(|| key.to_owned(), |name| (*name).to_owned())
     });
     let rule = detail("rule").map(|label| chrome.t.fmt("case-routed-by-rule", &[("rule", label)]));
+    let channel = detail("channel").map(|c| chrome.t.get(&format!("cases-channel-{c}")).to_owned());
     let said: Vec<String> = department
         .into_iter()
         .chain(rule)
+        .chain(channel)
         .chain(
-            ["due", "file", "reason", "text"]
+            ["to", "due", "file", "reason", "text"]
                 .into_iter()
                 .filter_map(detail)
                 .map(str::to_owned),

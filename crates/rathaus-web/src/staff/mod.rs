@@ -1,6 +1,7 @@
 //! The staff area (`/verwaltung`): login, the audit log and the job queue. Who may see
 //! what is decided in `rathaus_core::policy`; these handlers only show the answer.
 
+mod by_hand;
 mod case_planning;
 mod cases;
 mod catalog;

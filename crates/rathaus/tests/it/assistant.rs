@@ -41,7 +41,7 @@ async fn drafts_in_db(app: &TestApp) -> Vec<draft::Model> {
     draft::Entity::find().all(app.db().conn()).await.unwrap()
 }
 
-async fn files_in_db(app: &TestApp) -> Vec<draft_file::Model> {
+pub(crate) async fn files_in_db(app: &TestApp) -> Vec<draft_file::Model> {
     draft_file::Entity::find()
         .all(app.db().conn())
         .await

@@ -139,11 +139,25 @@ fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
                     Outcome::NotFound
                 }
             }
+            // The permission is checked first: its lack says nothing about the case.
+            (Access::StaffWith(permission), Visitor::Staff(role)) => {
+                let actor = &people.staff_member(role).2;
+                if policy::require(actor, people.tenant, permission).is_err() {
+                    Outcome::Forbidden
+                } else if policy::may_see_case(actor, &people.case) {
+                    Outcome::Served
+                } else {
+                    Outcome::NotFound
+                }
+            }
             _ => Outcome::ToLogin,
         };
     }
-    if route.path == "/verwaltung/vorgaenge"
-        && let Visitor::Staff(role) = visitor
+    // The inbox and new cases are for those with case work, whatever their permissions.
+    if matches!(
+        route.path,
+        "/verwaltung/vorgaenge" | "/verwaltung/vorgaenge/neu"
+    ) && let Visitor::Staff(role) = visitor
     {
         let actor = &people.staff_member(role).2;
         return match policy::case_scope(actor, people.tenant) {

@@ -2,24 +2,37 @@
 //! databases: a case gets its service's deadline on arrival, is listed as overdue once it
 //! has passed, gets a new deadline only with a date ahead and a reason, is listed as
 //! waiting while documents are asked for; notes stay internal and are audited without
-//! their text.
+//! their text; department leads assign a case to a colleague of its department.
 
 use chrono::{Duration, Utc};
 use rathaus_core::time::local_day;
-use rathaus_store::entities::case;
-use rathaus_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use rathaus_store::entities::{case, staff_user};
+use rathaus_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
 use crate::accounts::start;
 use crate::assistant::citizen;
 use crate::harness::TestApp;
 use crate::on_both_backends;
-use crate::staff::{CASEWORKER, session};
+use crate::staff::{CASEWORKER, DEPARTMENT_LEAD, session};
 use crate::submissions::{parking_permit, step};
 
 async fn the_case(app: &TestApp) -> case::Model {
     let mut all = case::Entity::find().all(app.db().conn()).await.unwrap();
     assert_eq!(all.len(), 1);
     all.remove(0)
+}
+
+async fn staff_id(app: &TestApp, email: &str) -> String {
+    staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
 }
 
 async fn inbox(app: &TestApp, cookie: &str, view: &str) -> String {
@@ -181,9 +194,63 @@ on_both_backends!(deadlines_views_and_internal_notes, |backend| async move {
             "the audit log says that a note was written, not what"
         );
 
+    // A department lead assigns the case to a colleague of its department.
+    let assign = format!("{case_path}/zuweisen");
+    let vera_id = staff_id(&app, "verkehr@musterstadt.example").await;
+    let post_id = staff_id(&app, "post@musterstadt.example").await;
+    let by_vera = app
+        .post_as(
+            &vera,
+            &assign,
+            &[("version", "2"), ("an", vera_id.as_str())],
+        )
+        .await;
+    assert_eq!(by_vera.status(), 403, "caseworkers do not assign");
+    assert!(!page.contains("/zuweisen"), "nor are they offered to");
+    let lena = session(&app, DEPARTMENT_LEAD).await;
+    let lead_page = app.get_as(&lena, &case_path).await.text().await.unwrap();
+    assert!(lead_page.contains(&format!(
+        "<option value=\"{vera_id}\">Vera Verkehr</option>"
+    )));
+    assert!(
+        !lead_page.contains(&post_id),
+        "the mailroom is not of the department"
+    );
+    for stranger in [post_id.as_str(), "kein-mensch"] {
+        let refused = app
+            .post_as(&lena, &assign, &[("version", "2"), ("an", stranger)])
+            .await;
+        assert_eq!(refused.status(), 422);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("Wählen Sie eine Person aus dem Fachdienst")
+        );
+    }
+    let assigned = app
+        .post_as(
+            &lena,
+            &assign,
+            &[("version", "2"), ("an", vera_id.as_str())],
+        )
+        .await;
+    assert_eq!(assigned.status(), 303);
+    assert_eq!(
+        the_case(&app).await.assignee_id.map(|id| id.to_string()),
+        Some(vera_id.clone())
+    );
+    assert!(inbox(&app, &vera, "meine").await.contains(&reference));
+    let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+    assert!(
+        page.contains("Zugewiesen: Vera Verkehr – Lena Leitung"),
+        "who assigned whom"
+    );
+
     // Documents asked for: the case waits for the applicant.
     let ask = [
-        ("version", "2"),
+        ("version", "3"),
         ("schritt", "nachfordern"),
         ("nachricht", "Bitte senden Sie uns den Fahrzeugschein."),
     ];

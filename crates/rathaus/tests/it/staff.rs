@@ -101,6 +101,7 @@ pub(crate) const ADMIN: usize = 0;
 const AUDITOR: usize = 1;
 pub(crate) const CASEWORKER: usize = 2;
 pub(crate) const MAILROOM: usize = 3;
+pub(crate) const DEPARTMENT_LEAD: usize = 4;
 
 on_both_backends!(the_staff_area_needs_a_login, |backend| async move {
     let app = TestApp::start(backend).await;

@@ -40,9 +40,9 @@ pub(crate) async fn step(
     location.unwrap()
 }
 
-/// Erika's parking permit filled in up to the check page, with a proof for a company
-/// car; returns the draft's base path.
-pub(crate) async fn parking_permit(app: &TestApp, erika: &str) -> String {
+/// Erika's parking permit with the first step (the person) done; returns the draft's
+/// base path.
+pub(crate) async fn parking_permit_person(app: &TestApp, erika: &str) -> String {
     let first = begin(app, erika, "bewohnerparkausweis").await;
     let base = first.trim_end_matches("/schritt/person").to_owned();
     let person = [
@@ -56,6 +56,13 @@ pub(crate) async fn parking_permit(app: &TestApp, erika: &str) -> String {
         ("hauptwohnsitz", "ja"),
     ];
     step(app, erika, &first, &person).await;
+    base
+}
+
+/// Erika's parking permit filled in up to the check page, with a proof for a company
+/// car; returns the draft's base path.
+pub(crate) async fn parking_permit(app: &TestApp, erika: &str) -> String {
+    let base = parking_permit_person(app, erika).await;
     let vehicle = format!("{base}/schritt/fahrzeug");
     let fields = [("kennzeichen", "sg-ab 123"), ("halter", "firma")];
     let proof = ("nachweis_nutzung", "Bescheinigung.pdf", PDF);

@@ -1,6 +1,13 @@
-//! Checking an uploaded file before anything is stored: not empty, not too large, and of
-//! an accepted type as its content says (not its name). Used for the files of drafts and
-//! of postbox messages.
+//! Checking an uploaded file before anything is stored: not empty, not too large, of an
+//! accepted type as its content says (not its name), not active (scripts in PDFs, see
+//! `pdf`), no decompression bomb, and images without the place they were taken
+//! (`images`). Used for the files of drafts, of postbox messages and of scanned letters.
+//! An archive (a "zip bomb") is none of the accepted types and refused as such.
+
+mod images;
+mod pdf;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 
 use rathaus_forms::media;
 use rathaus_store::BlobStore;
@@ -19,6 +26,18 @@ pub enum UploadProblem {
     },
     /// The draft or message holds as many files or bytes as one may.
     Full,
+    /// A PDF with scripts or program starts.
+    ActiveContent,
+    /// Unpacks to far more than it is: a picture of too many pixels, a PDF whose
+    /// compressed parts inflate without end.
+    Bomb,
+}
+
+/// An upload taken: its type, and its bytes as they are to be stored (images without
+/// their metadata).
+pub struct Checked {
+    pub media_type: &'static str,
+    pub bytes: Bytes,
 }
 
 /// What a file field accepts.
@@ -27,8 +46,8 @@ pub struct Accept<'a> {
     pub max_bytes: u64,
 }
 
-/// The media type of an acceptable upload, or why it is not acceptable.
-pub fn check(bytes: &[u8], accept: &Accept<'_>) -> Result<&'static str, UploadProblem> {
+/// An acceptable upload ready to store, or why it is not acceptable.
+pub fn check(bytes: Bytes, accept: &Accept<'_>) -> Result<Checked, UploadProblem> {
     if bytes.is_empty() {
         return Err(UploadProblem::Empty);
     }
@@ -37,11 +56,24 @@ pub fn check(bytes: &[u8], accept: &Accept<'_>) -> Result<&'static str, UploadPr
             max_bytes: accept.max_bytes,
         });
     }
-    media::sniff(bytes)
+    let media_type = media::sniff(&bytes)
         .filter(|t| accept.media_types.iter().any(|a| a == t))
         .ok_or_else(|| UploadProblem::WrongType {
             accepted: accept.media_types.to_vec(),
-        })
+        })?;
+    if media_type == "application/pdf" {
+        match pdf::inspect(&bytes) {
+            pdf::Finding::Clean => {}
+            pdf::Finding::Active(_) => return Err(UploadProblem::ActiveContent),
+            pdf::Finding::Unpacks => return Err(UploadProblem::Bomb),
+        }
+    } else if images::too_many_pixels(&bytes) {
+        return Err(UploadProblem::Bomb);
+    }
+    Ok(Checked {
+        media_type,
+        bytes: images::without_metadata(media_type, bytes),
+    })
 }
 
 /// Files accepted together: clean name, type by content, where the bytes are stored.
@@ -62,14 +94,14 @@ pub async fn check_and_store(
     }
     let mut checked = Vec::new();
     for (name, bytes) in files {
-        match check(&bytes, accept) {
-            Ok(media_type) => checked.push((clean_file_name(&name), media_type, bytes)),
+        match check(bytes, accept) {
+            Ok(taken) => checked.push((clean_file_name(&name), taken)),
             Err(problem) => return Ok(Err((name, problem))),
         }
     }
     let mut stored = Vec::new();
-    for (name, media_type, bytes) in checked {
-        stored.push((name, media_type, blobs.put(bytes).await?));
+    for (name, taken) in checked {
+        stored.push((name, taken.media_type, blobs.put(taken.bytes).await?));
     }
     Ok(Ok(stored))
 }
