@@ -21,6 +21,7 @@ pub mod mailroom;
 pub mod organisations;
 pub mod passkeys;
 pub mod passwords;
+pub mod plain_pdf;
 pub mod policy;
 pub mod postbox;
 pub mod prefill;

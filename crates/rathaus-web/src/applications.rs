@@ -25,6 +25,11 @@ pub fn routes() -> Routes {
         .get("/konto/antraege/{reference}", Citizen, one)
         .post("/konto/antraege/{reference}/nachricht", Citizen, reply)
         .get(
+            "/konto/antraege/{reference}/kopie.pdf",
+            Citizen,
+            crate::application_copy::copy,
+        )
+        .get(
             "/antragsstatus/{reference}/{secret}",
             Public,
             by_status_link,

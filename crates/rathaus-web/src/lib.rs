@@ -4,6 +4,7 @@
 
 mod account;
 mod api;
+mod application_copy;
 mod applications;
 pub mod assets;
 mod assistant;
