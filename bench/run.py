@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
 
-Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs auth
-passwords forms search assistant ocr)
+Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs
+submissions auth passwords forms search assistant ocr)
 Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
 """
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -33,6 +34,7 @@ PASSWORD_BENCH = os.path.join(TARGET, "release", "password-cost")
 OCR_BENCH = os.path.join(TARGET, "release", "ocr-pages")
 FORM_BENCH = os.path.join(TARGET, "release", "form-step")
 HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
+SUBMISSIONS_BENCH = os.path.join(TARGET, "release", "submissions")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
 # `--only search,assistant`: just these groups (the demo's first start always runs).
@@ -319,21 +321,46 @@ def throughput(data):
     stop(proc)
 
 
+@contextlib.contextmanager
+def fresh_pg():
+    """A new, empty PostgreSQL database for one bench, dropped afterwards; yields its URL."""
+    db = f"rathaus_bench_{os.getpid()}"
+    subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {db}"], check=True)
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+    finally:
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=True)
+
+
 def jobs(data):
     n = "20000" if QUICK else "100000"
     out = subprocess.run([JOBS_BENCH, f"sqlite://{os.path.join(data, 'jobs.db')}", n, "2"],
                          capture_output=True, text=True, check=True).stdout.strip()
     rate = re.search(r"= (\d+) jobs/s", out).group(1)
     row("Job queue, SQLite: no-op jobs enqueue → claim → done", "≥ 5,000 jobs/s", f"{int(rate):,} jobs/s", f"({out.split(':')[0]})")
-    db = f"rathaus_bench_{os.getpid()}"
-    subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {db}"], check=True)
-    try:
-        pg_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+    with fresh_pg() as pg_url:
         out = subprocess.run([JOBS_BENCH, pg_url, n, "2"], capture_output=True, text=True, check=True).stdout.strip()
         rate = re.search(r"= (\d+) jobs/s", out).group(1)
         row("Job queue, PostgreSQL: no-op jobs enqueue → claim → done", "≥ 5,000 jobs/s", f"{int(rate):,} jobs/s", f"({out.split(':')[0]})")
-    finally:
-        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=True)
+
+
+def submissions(data):
+    n = "500" if QUICK else "2000"
+    for name, target, url in [
+        ("SQLite", "≥ 500/s", f"sqlite://{os.path.join(data, 'submissions.db')}?mode=rwc"),
+        ("PostgreSQL", "≥ 300/s", None),
+    ]:
+        def run(url):
+            out = subprocess.run([SUBMISSIONS_BENCH, url, n, "8"], capture_output=True, text=True, check=True).stdout
+            return json.loads(out.strip().splitlines()[-1])
+        if url:
+            got = run(url)
+        else:
+            with fresh_pg() as pg_url:
+                got = run(pg_url)
+        row(f"Submissions, {name}: 5 fields + 200 KB attachment, committed (8 at once)", target,
+            f"{got['sent_per_s']:,}/s", f"(send p50 {got['send_p50_ms']} ms, p99 {got['send_p99_ms']} ms; "
+            f"filling in with the upload {got['filled_in_per_s']:,}/s; {n} submissions)")
 
 
 def letter_pdf(lines):
@@ -401,6 +428,7 @@ def main():
             ("memory", lambda: idle_memory(data)),
             ("throughput", lambda: throughput(demo)),
             ("jobs", lambda: jobs(data)),
+            ("submissions", lambda: submissions(data)),
             ("auth", lambda: auth_overhead(demo)),
             ("passwords", password_cost),
             ("forms", form_step),

@@ -222,20 +222,41 @@ pub enum View {
     All,
 }
 
+/// The order of an inbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Most recently changed first.
+    #[default]
+    Changed,
+    /// Oldest received first (first come, first served).
+    Received,
+    /// Nearest deadline first; cases without one last.
+    Due,
+}
+
+/// What an inbox lists: a view, narrowed by words, service and state.
+#[derive(Clone, Copy, Debug)]
+pub struct Listing<'a> {
+    pub view: View,
+    pub search: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub order: Order,
+}
+
 /// One page of an inbox.
 pub struct Page {
     pub total: u64,
     pub cases: Vec<Case>,
 }
 
-/// The cases `actor` may see in `view`, most recently changed first; with `search`
-/// only those whose reference, title, applicant, answers or scanned letters contain it.
+/// The cases `actor` may see in the listing's view, in its order; with a search only
+/// those whose reference, title, applicant, answers or scanned letters contain it.
 pub async fn inbox(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     tenant_id: Uuid,
-    view: View,
-    search: Option<&str>,
+    listing: Listing<'_>,
     offset: u64,
     limit: u64,
 ) -> Result<Page> {
@@ -246,7 +267,7 @@ pub async fn inbox(
             query = query.filter(case::Column::DepartmentId.is_in(ids));
         }
     }
-    query = match view {
+    query = match listing.view {
         View::New => query
             .filter(case::Column::State.eq(RECEIVED))
             .filter(case::Column::AssigneeId.is_null()),
@@ -255,12 +276,26 @@ pub async fn inbox(
         View::Overdue => deadlines::overdue(query, Utc::now()),
         View::All => query,
     };
-    if let Some(words) = search.map(str::trim).filter(|w| !w.is_empty()) {
+    if let Some(words) = listing.search.map(str::trim).filter(|w| !w.is_empty()) {
         query = query.filter(containing(words));
     }
+    if let Some(service) = listing.service {
+        query = query.filter(case::Column::ServiceKey.eq(service));
+    }
+    if let Some(state) = listing.state {
+        query = query.filter(case::Column::State.eq(state));
+    }
     let total = query.clone().count(conn).await?;
+    query = match listing.order {
+        Order::Changed => query.order_by_desc(case::Column::UpdatedAt),
+        Order::Received => query.order_by_asc(case::Column::CreatedAt),
+        Order::Due => query.order_by_with_nulls(
+            case::Column::DueAt,
+            sea_orm::Order::Asc,
+            sea_orm::sea_query::NullOrdering::Last,
+        ),
+    };
     let cases = query
-        .order_by_desc(case::Column::UpdatedAt)
         .order_by_desc(case::Column::Id)
         .offset(offset)
         .limit(limit)

@@ -1,7 +1,6 @@
-//! Case work (Vorgangsbearbeitung): the department inbox (new, mine, waiting for the
-//! applicant, overdue, all) and a case
-//! with what was sent, the files, the whole timeline and the messages. The mailroom
-//! sees every case of the town, caseworkers those of their departments
+//! Case work (Vorgangsbearbeitung): a case with what was sent, the files, the whole
+//! timeline and the messages, and the steps taken on it (the inbox is `inbox`). The
+//! mailroom sees every case of the town, caseworkers those of their departments
 //! (`rathaus_core::policy::case_scope`); every opened case is in the audit log.
 
 use askama::Template;
@@ -10,7 +9,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::cases::{self, Case, Refusal, View, assignment, deadlines};
+use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines};
 use rathaus_core::mailroom::paper;
 use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
@@ -18,23 +17,21 @@ use rathaus_core::{departments, postbox, submissions};
 use serde::Deserialize;
 
 use super::session::StaffSession;
-use super::{StaffNav, by_hand, case_planning};
+use super::{StaffNav, by_hand, case_planning, inbox};
 use crate::applications::{Letter, entry_text, sent_answers, state_label, with_files};
 use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
-use crate::paging::Pages;
 use crate::request_origin::RequestOrigin;
 use crate::routes::Access::{Staff, StaffWith};
 use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) const INBOX: &str = "/verwaltung/vorgaenge";
-const PER_PAGE: usize = 25;
 
 pub fn routes() -> Routes {
     Routes::default()
-        .get(INBOX, Staff, inbox)
+        .get(INBOX, Staff, inbox::inbox)
         .get(by_hand::PAGE, Staff, by_hand::form)
         .post(by_hand::PAGE, Staff, by_hand::create)
         .get("/verwaltung/vorgaenge/{reference}", Staff, show)
@@ -71,55 +68,8 @@ pub fn routes() -> Routes {
         )
 }
 
-#[derive(Deserialize)]
-pub struct InboxQuery {
-    ansicht: Option<String>,
-    seite: Option<String>,
-    q: Option<String>,
-}
-
-pub struct Tab {
-    pub label: String,
-    pub href: String,
-    pub current: bool,
-}
-
-pub struct Row {
-    pub reference: String,
-    pub title: String,
-    pub applicant: String,
-    pub state: String,
-    pub department: String,
-    pub received: String,
-    pub changed: String,
-    pub due: String,
-    pub overdue: bool,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "staff/cases.html")]
-pub struct InboxPage {
-    chrome: Chrome,
-    staff: Option<StaffNav>,
-    tabs: Vec<Tab>,
-    /// The view shown (kept by the search form).
-    view: String,
-    search: String,
-    count: String,
-    rows: Vec<Row>,
-    pages: Pages,
-}
-
-const VIEWS: [(&str, View, &str); 5] = [
-    ("neu", View::New, "cases-view-new"),
-    ("meine", View::Mine, "cases-view-mine"),
-    ("wartend", View::Waiting, "cases-view-waiting"),
-    ("ueberfaellig", View::Overdue, "cases-view-overdue"),
-    ("alle", View::All, "cases-view-all"),
-];
-
 /// A deadline as people read it: "24.12.2026".
-fn german_day(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn german_day(at: chrono::DateTime<chrono::Utc>) -> String {
     rathaus_core::time::local_day(at)
         .format("%d.%m.%Y")
         .to_string()
@@ -137,7 +87,7 @@ pub(crate) async fn department_names(
         .collect())
 }
 
-fn department_of(
+pub(super) fn department_of(
     chrome: &Chrome,
     names: &std::collections::HashMap<uuid::Uuid, String>,
     case: &Case,
@@ -145,77 +95,6 @@ fn department_of(
     case.department_id
         .and_then(|id| names.get(&id).cloned())
         .unwrap_or_else(|| chrome.t.get("cases-in-mailroom").to_owned())
-}
-
-pub async fn inbox(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    session: StaffSession,
-    Query(query): Query<InboxQuery>,
-) -> Result<InboxPage, PageError> {
-    let key = query.ansicht.as_deref().unwrap_or("neu");
-    let (key, view, _) = VIEWS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .copied()
-        .unwrap_or(VIEWS[0]);
-    let wanted: usize = query.seite.and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
-    let offset = ((wanted - 1).saturating_mul(PER_PAGE)) as u64;
-    let conn = state.db.conn();
-    let tenant = chrome.tenant.id;
-    let search = query.q.unwrap_or_default().trim().to_owned();
-    let words = Some(search.as_str()).filter(|s| !s.is_empty());
-    let actor = &session.actor;
-    let limit = PER_PAGE as u64;
-    let mut found = cases::inbox(conn, actor, tenant, view, words, offset, limit).await?;
-    let link = |page: usize| {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("ansicht", key)
-            .append_pair("q", &search)
-            .append_pair("seite", &page.to_string())
-            .finish();
-        format!("{INBOX}?{query}")
-    };
-    let pages = Pages::of(found.total as usize, PER_PAGE, wanted, link);
-    if pages.current != wanted {
-        let offset = ((pages.current - 1) * PER_PAGE) as u64;
-        found = cases::inbox(conn, actor, tenant, view, words, offset, limit).await?;
-    }
-    let names = department_names(&state, &chrome).await?;
-    let now = chrono::Utc::now();
-    let rows = found
-        .cases
-        .iter()
-        .map(|case| Row {
-            reference: case.reference.clone(),
-            title: case.title.clone(),
-            applicant: case.applicant_name.clone(),
-            state: state_label(&chrome, &case.state),
-            department: department_of(&chrome, &names, case),
-            received: local_time(case.created_at),
-            changed: local_time(case.updated_at),
-            due: case.due_at.map(german_day).unwrap_or_default(),
-            overdue: deadlines::is_overdue(case, now),
-        })
-        .collect();
-    let tabs = VIEWS
-        .iter()
-        .map(|(k, _, label)| Tab {
-            label: chrome.t.get(label).to_owned(),
-            href: format!("{INBOX}?ansicht={k}"),
-            current: *k == key,
-        })
-        .collect();
-    Ok(InboxPage {
-        staff: StaffNav::of(&session.actor, tenant),
-        count: chrome.t.count("cases-count", found.total as usize),
-        tabs,
-        view: key.to_owned(),
-        search,
-        rows,
-        pages,
-        chrome,
-    })
 }
 
 /// A step of the workflow possible from the case's state.

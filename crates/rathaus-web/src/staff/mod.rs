@@ -7,6 +7,7 @@ mod cases;
 mod catalog;
 mod departments;
 mod directory;
+mod inbox;
 mod mailroom;
 mod passkeys;
 mod password;

@@ -5,7 +5,9 @@
 //! internal.
 
 use rathaus_store::entities::{case, citizen};
-use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use rathaus_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
 use crate::accounts::start;
 use crate::assistant::citizen as confirmed_citizen;
@@ -130,6 +132,49 @@ on_both_backends!(
         assert!(
             made.iter()
                 .any(|c| c.applicant_name == "Max Muster" && c.citizen_id.is_none())
+        );
+
+        // The inbox filters by service and state and sorts by arrival or deadline.
+        let erikas = made
+            .iter()
+            .find(|c| c.applicant_name == "Erika Mustermann")
+            .unwrap();
+        let maxs = made
+            .iter()
+            .find(|c| c.applicant_name == "Max Muster")
+            .unwrap();
+        let mut sooner = maxs.clone().into_active_model();
+        sooner.due_at = Set(Some(chrono::Utc::now() + chrono::Duration::days(2)));
+        sooner.update(app.db().conn()).await.unwrap();
+        let inbox = "/verwaltung/vorgaenge?ansicht=alle&";
+        let mut listed = Vec::new();
+        for query in [
+            "sortierung=eingang",
+            "sortierung=frist",
+            "leistung=bewohnerparkausweis&status=eingegangen",
+            "status=bewilligt",
+        ] {
+            let page = app.get_as(&post, &format!("{inbox}{query}")).await;
+            assert_eq!(page.status(), 200);
+            listed.push(page.text().await.unwrap());
+        }
+        let first_of = |page: &str| match (page.find(&erikas.reference), page.find(&maxs.reference))
+        {
+            (Some(e), Some(m)) if e < m => "erika",
+            (Some(_), Some(_)) => "max",
+            _ => "not both",
+        };
+        assert_eq!(first_of(&listed[0]), "erika", "oldest first");
+        assert_eq!(first_of(&listed[1]), "max", "nearest deadline first");
+        assert_ne!(first_of(&listed[2]), "not both", "both listed");
+        let decided = &listed[3];
+        assert!(!decided.contains(&erikas.reference) && !decided.contains(&maxs.reference));
+        assert!(
+            decided
+                .split("ansicht=neu")
+                .nth(1)
+                .is_some_and(|rest| rest[..40].contains("status=bewilligt")),
+            "the tabs keep the filter"
         );
         assert_eq!(
             app.scalar(
