@@ -129,6 +129,24 @@ async fn add_member(
     Ok(())
 }
 
+/// The citizen as applicant: with the organisations they belong to.
+pub async fn applicant(
+    conn: &impl ConnectionTrait,
+    citizen_id: Uuid,
+) -> Result<crate::policy::Applicant> {
+    let organisations = organisation_member::Entity::find()
+        .filter(organisation_member::Column::CitizenId.eq(citizen_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.organisation_id)
+        .collect();
+    Ok(crate::policy::Applicant {
+        citizen_id,
+        organisations,
+    })
+}
+
 /// The organisations `account` belongs to, with its role in each.
 pub async fn of_member(db: &Db, account: &Citizen) -> Result<Vec<(Organisation, String)>> {
     let memberships = organisation_member::Entity::find()

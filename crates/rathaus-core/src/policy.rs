@@ -137,8 +137,20 @@ fn denial(permission: Permission) -> &'static str {
 
 /// Whether a citizen is the applicant of a case (and so sees its status, messages and
 /// what was sent). Staff access to cases is decided by department and role.
-pub fn is_applicant(case: &rathaus_store::entities::case::Model, citizen_id: Uuid) -> bool {
-    case.citizen_id == Some(citizen_id)
+/// A citizen as applicant: themselves and the organisations they are a member of.
+#[derive(Clone, Debug)]
+pub struct Applicant {
+    pub citizen_id: Uuid,
+    pub organisations: Vec<Uuid>,
+}
+
+/// Whether the case is the applicant's own, or one made for an organisation they belong
+/// to (every member acts for it).
+pub fn is_applicant(case: &rathaus_store::entities::case::Model, applicant: &Applicant) -> bool {
+    case.citizen_id == Some(applicant.citizen_id)
+        || case
+            .organisation_id
+            .is_some_and(|o| applicant.organisations.contains(&o))
 }
 
 /// Whether `secret` opens the status page of an anonymous submission. Only hashes are

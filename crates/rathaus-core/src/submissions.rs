@@ -212,6 +212,7 @@ async fn write(
                 Reason::Catalog | Reason::Nobody => None,
             },
             citizen_id,
+            organisation_id,
             applicant_name,
         },
     )

@@ -1,15 +1,16 @@
 //! A copy of an application as PDF (`/konto/antraege/{reference}/kopie.pdf`): what was
 //! sent, in words as the check page showed it, with the reference and the time, for
-//! the applicant's own files. Only the applicant gets it.
+//! the applicant's own files. Only the applicant gets it (and, for an application made
+//! for an organisation, its members).
 
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rathaus_core::plain_pdf::{self, Document};
-use rathaus_core::{cases, policy, submissions};
+use rathaus_core::submissions;
 
 use crate::account::CitizenSession;
-use crate::applications::sent_answers;
+use crate::applications::{own_case, sent_answers};
 use crate::assistant::local_time;
 use crate::chrome::Chrome;
 use crate::error::PageError;
@@ -22,10 +23,7 @@ pub async fn copy(
     Path(reference): Path<String>,
 ) -> Result<Response, PageError> {
     let conn = state.db.conn();
-    let case = cases::by_reference(conn, chrome.tenant.id, &reference)
-        .await?
-        .filter(|c| policy::is_applicant(c, session.citizen.id))
-        .ok_or(PageError::NotFound)?;
+    let case = own_case(&state, &chrome, &session, &reference).await?;
     let submitted = match case.submission_id {
         Some(id) => submissions::read(conn, chrome.tenant.id, id).await?,
         None => None,

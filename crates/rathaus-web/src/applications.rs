@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use rathaus_core::cases::{self, Case, TimelineEntry};
 use rathaus_core::postbox::{self, Message};
 use rathaus_core::submissions::{self, Submitted};
-use rathaus_core::{policy, workflow};
+use rathaus_core::{organisations, policy, workflow};
 use serde::Deserialize;
 
 use crate::account::CitizenSession;
@@ -69,13 +69,30 @@ pub(crate) fn entry_text(chrome: &Chrome, entry: &TimelineEntry) -> String {
     }
 }
 
+/// The case with this reference if the citizen applied for it, themselves or for one of
+/// their organisations; for everyone else it does not exist.
+pub(crate) async fn own_case(
+    state: &AppState,
+    chrome: &Chrome,
+    session: &CitizenSession,
+    reference: &str,
+) -> Result<Case, PageError> {
+    let conn = state.db.conn();
+    let applicant = organisations::applicant(conn, session.citizen.id).await?;
+    cases::by_reference(conn, chrome.tenant.id, reference)
+        .await?
+        .filter(|c| policy::is_applicant(c, &applicant))
+        .ok_or(PageError::NotFound)
+}
+
 pub async fn mine(
     State(state): State<AppState>,
     chrome: Chrome,
     session: CitizenSession,
 ) -> Result<ListPage, PageError> {
     let conn = state.db.conn();
-    let cases = cases::of_applicant(conn, chrome.tenant.id, session.citizen.id).await?;
+    let applicant = organisations::applicant(conn, session.citizen.id).await?;
+    let cases = cases::of_applicant(conn, chrome.tenant.id, &applicant).await?;
     let ids: Vec<uuid::Uuid> = cases.iter().map(|c| c.id).collect();
     let unread = postbox::unread_by_case(conn, &ids).await?;
     let rows = cases
@@ -207,10 +224,7 @@ pub async fn one(
     Query(sent): Query<Sent>,
 ) -> Result<CasePage, PageError> {
     let conn = state.db.conn();
-    let case = cases::by_reference(conn, chrome.tenant.id, &reference)
-        .await?
-        .filter(|c| policy::is_applicant(c, session.citizen.id))
-        .ok_or(PageError::NotFound)?;
+    let case = own_case(&state, &chrome, &session, &reference).await?;
     let letters = postbox::of_case(conn, case.id).await?;
     postbox::mark_read_by_applicant(conn, case.id).await?;
     let answer = Answer {
@@ -341,10 +355,7 @@ pub async fn reply(
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::{IntoResponse, Redirect};
     let conn = state.db.conn();
-    let case = cases::by_reference(conn, chrome.tenant.id, &reference)
-        .await?
-        .filter(|c| policy::is_applicant(c, session.citizen.id))
-        .ok_or(PageError::NotFound)?;
+    let case = own_case(&state, &chrome, &session, &reference).await?;
     let (pairs, uploads) = read_page(request, &state).await?;
     let text = pairs
         .iter()

@@ -106,6 +106,7 @@ pub async fn open_case(
             department: Some(request.department),
             rule: None,
             citizen_id: account.as_ref().map(|a| a.id),
+            organisation_id: None,
             applicant_name: name,
             due_at: deadlines::due_from(request.service.deadline_days, now),
         },

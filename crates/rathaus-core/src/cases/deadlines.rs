@@ -137,6 +137,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             due_at: Some(now - Duration::days(1)),
+            organisation_id: None,
         };
         assert!(is_overdue(&case, now));
         case.state = "bewilligt".into();

@@ -48,6 +48,8 @@ pub struct NewCase<'a> {
     /// When it must be decided (the service's deadline), if it has one.
     pub due_at: Option<DateTime<Utc>>,
     pub citizen_id: Option<Uuid>,
+    /// The organisation applied for, whose members all see the case.
+    pub organisation_id: Option<Uuid>,
     pub applicant_name: &'a str,
 }
 
@@ -71,6 +73,7 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
         created_at: Set(now),
         updated_at: Set(now),
         due_at: Set(new.due_at),
+        organisation_id: Set(new.organisation_id),
     }
     .insert(conn)
     .await?;
@@ -180,15 +183,19 @@ pub async fn timeline(
         .collect()
 }
 
-/// The cases of an applicant, most recent first.
+/// The cases of an applicant — their own and those of the organisations they belong
+/// to — most recent first.
 pub async fn of_applicant(
     conn: &impl ConnectionTrait,
     tenant_id: Uuid,
-    citizen_id: Uuid,
+    applicant: &policy::Applicant,
 ) -> Result<Vec<Case>> {
+    let theirs = Condition::any()
+        .add(case::Column::CitizenId.eq(applicant.citizen_id))
+        .add(case::Column::OrganisationId.is_in(applicant.organisations.clone()));
     Ok(case::Entity::find()
         .filter(case::Column::TenantId.eq(tenant_id))
-        .filter(case::Column::CitizenId.eq(citizen_id))
+        .filter(theirs)
         .order_by_desc(case::Column::CreatedAt)
         .all(conn)
         .await?)

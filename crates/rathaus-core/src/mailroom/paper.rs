@@ -312,6 +312,7 @@ pub async fn file(
                 rule: None,
                 due_at: None,
                 citizen_id: None,
+                organisation_id: None,
                 applicant_name: sender,
             };
             (cases::open(&txn, new).await?, reference)

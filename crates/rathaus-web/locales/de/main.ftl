@@ -389,6 +389,7 @@ problem-iban-length = Eine IBAN aus diesem Land hat { $expected } Zeichen. Prüf
 problem-postcode = „{ $label }“: Eine Postleitzahl hat fünf Ziffern, zum Beispiel 42651.
 problem-registration-number = „{ $label }“ muss ein Kennzeichen sein, zum Beispiel SG-AB 123.
 review-title = Prüfen Sie Ihre Angaben
+review-for-organisation = Sie stellen diesen Antrag für { $organisation }. Alle Mitglieder der Organisation sehen ihn unter „Meine Anträge“.
 review-summary-title = Zusammenfassung Ihrer Angaben
 review-incomplete = Diese Schritte sind noch nicht vollständig
 review-no-answer = Keine Angabe

@@ -389,6 +389,7 @@ problem-iban-length = An IBAN from this country has { $expected } characters. Ch
 problem-postcode = “{ $label }”: a German postcode has five digits, for example 42651.
 problem-registration-number = “{ $label }” must be a registration number, for example SG-AB 123.
 review-title = Check your answers
+review-for-organisation = You make this application for { $organisation }. Every member of the organisation sees it under "My applications".
 review-summary-title = Summary of your answers
 review-incomplete = These steps are not complete yet
 review-no-answer = Not given

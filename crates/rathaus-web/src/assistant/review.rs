@@ -49,6 +49,8 @@ pub struct ReviewPage {
     chrome: Chrome,
     form_title: String,
     service_name: String,
+    /// The organisation the application is made for, if the person acts for one.
+    for_organisation: Option<String>,
     sections: Vec<Section>,
     /// Computed values with a label: (label, value).
     totals: Vec<(String, String)>,
@@ -163,6 +165,7 @@ fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool)
     ReviewPage {
         form_title: form.definition.title.get(lang).to_owned(),
         service_name: filling.service.name.clone(),
+        for_organisation: visitor.acting_for.as_ref().map(|o| o.name.clone()),
         sections,
         totals,
         incomplete,

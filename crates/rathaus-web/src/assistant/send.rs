@@ -65,6 +65,11 @@ pub async fn send(
             }
         },
     );
+    // Made for an organisation: it is the applicant, represented by the person.
+    let applicant_name = match &visitor.acting_for {
+        Some(organisation) => format!("{} ({applicant_name})", organisation.name),
+        None => applicant_name,
+    };
     let status_url = format!("{}/konto/antraege", link_base(&state, &chrome, &headers)?);
     let application = Application {
         draft: &filling.draft,
@@ -74,7 +79,7 @@ pub async fn send(
         applicant_name: &applicant_name,
         email: visitor.citizen.as_ref().map(|c| c.email.as_str()),
         trust: visitor.trust,
-        organisation_id: None,
+        organisation_id: visitor.acting_for.as_ref().map(|o| o.id),
         status_url: &status_url,
     };
     let actor = visitor.actor(tenant.id);

@@ -20,6 +20,8 @@ pub struct Visitor {
     pub trust: TrustLevel,
     /// The anonymous drafts' token, if the browser has one.
     pub browser: Option<String>,
+    /// The organisation the logged-in person acts for, if they chose one.
+    pub acting_for: Option<rathaus_core::organisations::Organisation>,
 }
 
 impl Visitor {
@@ -62,10 +64,13 @@ impl FromRequestParts<AppState> for Visitor {
         let headers: &HeaderMap = &parts.headers;
         let mut citizen = None;
         let mut trust = TrustLevel::Basis;
+        let mut acting_for = None;
         if let Some(token) = CITIZEN.read(headers, secure) {
             citizen = citizens::session_citizen(&state.db, tenant.id, token).await?;
-            if citizen.is_some() {
+            if let Some(account) = &citizen {
                 trust = sessions::trust_level(state.db.conn(), token).await?;
+                acting_for =
+                    rathaus_core::organisations::acting_for(&state.db, account, token).await?;
             }
         }
         let browser = DRAFT_BROWSER
@@ -81,6 +86,7 @@ impl FromRequestParts<AppState> for Visitor {
             citizen,
             trust,
             browser,
+            acting_for,
         })
     }
 }

@@ -4,14 +4,13 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::cases::{assignment, deadlines, notes};
 use rathaus_core::error::CoreError;
 use rathaus_core::policy::{self, Permission};
 use serde::Deserialize;
 
-use super::cases::{INBOX, Outcome, Versioned, page, seen_case};
+use super::cases::{INBOX, Outcome, conflict, refused, seen_case, shown_version};
 use super::session::StaffSession;
 use crate::chrome::Chrome;
 use crate::error::PageError;
@@ -38,10 +37,7 @@ pub async fn set_deadline(
 ) -> Result<Response, PageError> {
     let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
-    let version = Versioned {
-        version: form.version.clone(),
-    }
-    .shown();
+    let version = shown_version(form.version.as_deref());
     let refusal = match rathaus_forms::values::date(&form.frist) {
         Err(_) => ("frist", "cases-deadline-not-a-date"),
         Ok(day) => {
@@ -62,7 +58,7 @@ pub async fn set_deadline(
                     ("frist_grund", "cases-deadline-reason-missing")
                 }
                 Err(CoreError::Conflict(_)) => {
-                    return Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response());
+                    return Ok(conflict(&case));
                 }
                 Err(other) => return Err(other.into()),
             }
@@ -75,8 +71,7 @@ pub async fn set_deadline(
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
-    let page = page(&state, chrome, &session, case, outcome).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    refused(&state, chrome, &session, case, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -106,8 +101,7 @@ pub async fn add_note(
         errors: vec![("notiz", chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
-    let page = page(&state, chrome, &session, case, outcome).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    refused(&state, chrome, &session, case, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -130,10 +124,7 @@ pub async fn assign(
     policy::require(&session.actor, chrome.tenant.id, Permission::AssignCases)?;
     let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
-    let version = Versioned {
-        version: form.version.clone(),
-    }
-    .shown();
+    let version = shown_version(form.version.as_deref());
     // Not a person, or not one of the case's department: the page asks again.
     if let Ok(to) = uuid::Uuid::parse_str(&form.an) {
         let actor = &session.actor;
@@ -141,7 +132,7 @@ pub async fn assign(
             Ok(Ok(())) => return Ok(Redirect::to(&back).into_response()),
             Ok(Err(assignment::Refusal::NotAColleague)) => {}
             Err(CoreError::Conflict(_)) => {
-                return Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response());
+                return Ok(conflict(&case));
             }
             Err(other) => return Err(other.into()),
         }
@@ -150,6 +141,5 @@ pub async fn assign(
         errors: vec![("an", chrome.t.get("cases-assign-choose").to_owned())],
         ..Outcome::default()
     };
-    let page = page(&state, chrome, &session, case, outcome).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    refused(&state, chrome, &session, case, outcome).await
 }

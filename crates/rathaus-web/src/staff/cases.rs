@@ -371,17 +371,30 @@ pub(super) async fn seen_case(
 
 #[derive(Deserialize)]
 pub struct Versioned {
-    pub(super) version: Option<String>,
+    version: Option<String>,
 }
 
-impl Versioned {
-    /// A missing or garbled version counts as an outdated page (no version is 0).
-    pub(super) fn shown(&self) -> i32 {
-        self.version
-            .as_deref()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    }
+/// The version of the case the page showed. A missing or garbled version counts as an
+/// outdated page (no version is 0).
+pub(super) fn shown_version(version: Option<&str>) -> i32 {
+    version.and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// Back to the case's page, which says that someone changed the case meanwhile.
+pub(super) fn conflict(case: &Case) -> Response {
+    Redirect::to(&format!("{INBOX}/{}?konflikt=1", case.reference)).into_response()
+}
+
+/// The case's page again, saying why a change was refused, with what was typed.
+pub(super) async fn refused(
+    state: &AppState,
+    chrome: Chrome,
+    session: &StaffSession,
+    case: Case,
+    outcome: Outcome,
+) -> Result<Response, PageError> {
+    let page = page(state, chrome, session, case, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 pub async fn claim(
@@ -394,11 +407,17 @@ pub async fn claim(
 ) -> Result<Response, PageError> {
     let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
-    match cases::claim(&state.db, &session.actor, &origin, &case, form.shown()).await {
+    match cases::claim(
+        &state.db,
+        &session.actor,
+        &origin,
+        &case,
+        shown_version(form.version.as_deref()),
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to(&back).into_response()),
-        Err(rathaus_core::error::CoreError::Conflict(_)) => {
-            Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response())
-        }
+        Err(rathaus_core::error::CoreError::Conflict(_)) => Ok(conflict(&case)),
         Err(other) => Err(other.into()),
     }
 }
@@ -425,10 +444,7 @@ pub async fn step(
     let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
     let chosen = form.schritt.clone().unwrap_or_default();
-    let version = Versioned {
-        version: form.version.clone(),
-    }
-    .shown();
+    let version = shown_version(form.version.as_deref());
     let subject = format!(
         "{}: {}",
         chrome.t.get(&format!("case-step-subject-{chosen}")),
@@ -479,8 +495,7 @@ pub async fn step(
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
-    let page = page(&state, chrome, &session, case, outcome).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    refused(&state, chrome, &session, case, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -505,17 +520,14 @@ pub async fn hand_over(
 ) -> Result<Response, PageError> {
     let case = seen_case(&state, &chrome, &session, &reference).await?;
     let back = format!("{INBOX}/{}", case.reference);
-    let version = Versioned {
-        version: form.version.clone(),
-    }
-    .shown();
+    let version = shown_version(form.version.as_deref());
     let to = departments::by_key(state.db.conn(), chrome.tenant.id, &form.fachdienst).await?;
-    let refused = |key: &str, field: &'static str| Outcome {
+    let refusal = |key: &str, field: &'static str| Outcome {
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
     let outcome = match to {
-        None => refused("cases-hand-over-department-missing", "fachdienst"),
+        None => refusal("cases-hand-over-department-missing", "fachdienst"),
         Some(to) => {
             let actor = &session.actor;
             match cases::hand_over(&state.db, actor, &origin, &case, &to, &form.grund, version)
@@ -533,16 +545,15 @@ pub async fn hand_over(
                     };
                     return Ok(Redirect::to(&to).into_response());
                 }
-                Ok(Err(_)) => refused("cases-hand-over-reason-missing", "grund"),
+                Ok(Err(_)) => refusal("cases-hand-over-reason-missing", "grund"),
                 Err(rathaus_core::error::CoreError::Conflict(_)) => {
-                    return Ok(Redirect::to(&format!("{back}?konflikt=1")).into_response());
+                    return Ok(conflict(&case));
                 }
                 Err(other) => return Err(other.into()),
             }
         }
     };
-    let page = page(&state, chrome, &session, case, outcome).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    refused(&state, chrome, &session, case, outcome).await
 }
 
 /// A file of the case, shown in the browser, audited.

@@ -410,6 +410,7 @@ async fn case_of_citizen_a(
         rule: None,
         due_at: None,
         citizen_id: Some(citizen),
+        organisation_id: None,
         applicant_name: "Matrix",
     };
     cases::open(db.conn(), new).await.unwrap();

@@ -233,3 +233,121 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    an_application_made_for_the_organisation_is_seen_by_its_members,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        // Anna applies with her profile (the assistant prefills it), Ben is a member,
+        // Otto is not.
+        let anna = crate::assistant::citizen(&app, &smtp, "anna@korn.example").await;
+        let ben = crate::assistant::citizen(&app, &smtp, "ben@korn.example").await;
+        let otto = crate::assistant::citizen(&app, &smtp, "otto@example.org").await;
+        let page = create(&app, &anna).await;
+        let id = page.rsplit('/').next().unwrap().to_owned();
+        let ben_person = ("ben@korn.example", ben.as_str());
+        invite_and_join(
+            &app,
+            &smtp,
+            (&page, &anna),
+            ben_person,
+            &[("email", "ben@korn.example")],
+        )
+        .await;
+        let act = app
+            .post_as(&anna, "/konto/handeln-fuer", &[("organisation", &id)])
+            .await;
+        assert_eq!(act.status(), 303);
+
+        let base = crate::submissions::parking_permit(&app, &anna).await;
+        let check = app
+            .get_as(&anna, &format!("{base}/pruefen"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            check.contains("Sie stellen diesen Antrag für Bäckerei Korn GmbH"),
+            "said before sending"
+        );
+        let sent = crate::submissions::step(&app, &anna, &format!("{base}/absenden"), &[]).await;
+        let own = sent.trim_end_matches("?gesendet=1").to_owned();
+        let reference = own.trim_start_matches("/konto/antraege/").to_owned();
+        let case = rathaus_core::cases::by_reference(
+            app.db().conn(),
+            citizen_tenant(&app, "anna@korn.example").await,
+            &reference,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            case.organisation_id.map(|o| o.to_string()),
+            Some(id.clone())
+        );
+        assert_eq!(
+            case.citizen_id,
+            Some(citizen_id(&app, "anna@korn.example").await)
+        );
+        assert!(
+            case.applicant_name.starts_with("Bäckerei Korn GmbH ("),
+            "{}",
+            case.applicant_name
+        );
+
+        // Ben sees it in his applications, opens it with its messages and its copy.
+        let list = app
+            .get_as(&ben, "/konto/antraege")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains(&reference), "listed for the member");
+        let opened = app.get_as(&ben, &own).await;
+        assert_eq!(opened.status(), 200);
+        assert!(opened.text().await.unwrap().contains("Eingangsbestätigung"));
+        assert_eq!(
+            app.get_as(&ben, &format!("{own}/kopie.pdf")).await.status(),
+            200
+        );
+        // Otto does not.
+        assert!(
+            !app.get_as(&otto, "/konto/antraege")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains(&reference)
+        );
+        assert_eq!(app.get_as(&otto, &own).await.status(), 404);
+        assert_eq!(
+            app.get_as(&otto, &format!("{own}/kopie.pdf"))
+                .await
+                .status(),
+            404
+        );
+
+        // Anna's own applications (not for the business) stay hers alone.
+        let alone = app
+            .post_as(&anna, "/konto/handeln-fuer", &[("organisation", "")])
+            .await;
+        assert_eq!(alone.status(), 303);
+        let base = crate::submissions::parking_permit(&app, &anna).await;
+        let sent = crate::submissions::step(&app, &anna, &format!("{base}/absenden"), &[]).await;
+        let private = sent.trim_end_matches("?gesendet=1").to_owned();
+        assert_eq!(app.get_as(&anna, &private).await.status(), 200);
+        assert_eq!(
+            app.get_as(&ben, &private).await.status(),
+            404,
+            "not the business's"
+        );
+        app.stop().await;
+    }
+);
+
+async fn citizen_tenant(app: &TestApp, email: &str) -> uuid::Uuid {
+    use rathaus_store::entities::citizen;
+    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = citizen::Entity::find().filter(citizen::Column::Email.eq(email));
+    found.one(app.db().conn()).await.unwrap().unwrap().tenant_id
+}
