@@ -177,7 +177,15 @@ on_both_backends!(
             letter.ocr_note
         );
         let cases = case::Entity::find().all(app.db().conn()).await.unwrap();
-        assert_eq!(letter.proposed_case_id, Some(cases[0].id), "{text}");
+        assert_eq!(
+            letter.proposed_case_id,
+            Some(cases[0].id),
+            "{text} / {:?}",
+            cases
+                .iter()
+                .map(|c| c.reference.clone())
+                .collect::<Vec<_>>()
+        );
         let treasury =
             rathaus_core::departments::by_key(app.db().conn(), cases[0].tenant_id, "stadtkasse")
                 .await
