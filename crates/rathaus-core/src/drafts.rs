@@ -273,7 +273,7 @@ pub async fn attach(
     if earlier.len() >= MAX_FILES || total > MAX_TOTAL_BYTES {
         return Ok(Err(UploadProblem::Full));
     }
-    let (media_type, bytes) = match uploads::check(bytes, accept) {
+    let (media_type, bytes) = match uploads::check_apart(bytes, accept).await {
         Ok(taken) => (taken.media_type, taken.bytes),
         Err(problem) => return Ok(Err(problem)),
     };

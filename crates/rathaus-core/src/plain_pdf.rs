@@ -27,9 +27,14 @@ pub struct Document<'a> {
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;
 const MARGIN: f32 = 56.0;
-/// Characters per line of body text: Helvetica at 10 pt averages about 5 pt a
-/// character, so this stays inside the margins even with wide letters.
-const CHARS_PER_LINE: usize = 88;
+/// Characters per line of body text (10 pt): Helvetica's widest common letters (capitals
+/// such as M and W) take up to 8 pt, most about 5.5; 76 keeps even a line of capitals
+/// close to the margin. Larger text gets proportionally fewer.
+const CHARS_PER_LINE: usize = 76;
+
+fn chars_at(size: f32) -> usize {
+    (CHARS_PER_LINE as f32 * 10.0 / size) as usize
+}
 
 enum Line {
     Title(String),
@@ -104,17 +109,20 @@ pub fn render(document: &Document<'_>) -> Vec<u8> {
 }
 
 fn lines(document: &Document<'_>) -> Vec<Line> {
-    let mut lines = vec![Line::Title(document.title.to_owned())];
+    let mut lines: Vec<Line> = wrapped(document.title, chars_at(18.0))
+        .map(Line::Title)
+        .collect();
     for lead in document.lead {
-        lines.extend(wrapped(lead).map(Line::Text));
+        lines.extend(wrapped(lead, CHARS_PER_LINE).map(Line::Text));
     }
     for section in document.sections {
         lines.push(Line::Gap);
-        lines.push(Line::Heading(section.title.clone()));
+        lines.extend(wrapped(&section.title, chars_at(13.0)).map(Line::Heading));
         for (label, values) in &section.rows {
-            lines.push(Line::Label(label.clone()));
+            // Bold is wider: a tenth fewer characters.
+            lines.extend(wrapped(label, CHARS_PER_LINE * 9 / 10).map(Line::Label));
             for value in values {
-                lines.extend(wrapped(value).map(Line::Text));
+                lines.extend(wrapped(value, CHARS_PER_LINE).map(Line::Text));
             }
             lines.push(Line::Gap);
         }
@@ -122,23 +130,23 @@ fn lines(document: &Document<'_>) -> Vec<Line> {
     lines
 }
 
-/// Lines of at most [`CHARS_PER_LINE`] characters, broken between words where there
-/// are words (and inside a word only when it is longer than a line).
-fn wrapped(text: &str) -> impl Iterator<Item = String> {
+/// Lines of at most `width` characters, broken between words where there are words (and
+/// inside a word only when it is longer than a line).
+fn wrapped(text: &str, width: usize) -> impl Iterator<Item = String> {
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
         for word in paragraph.split_whitespace() {
             let mut word: Vec<char> = word.chars().collect();
-            while word.len() > CHARS_PER_LINE {
+            while word.len() > width {
                 if !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
                 }
-                lines.push(word.drain(..CHARS_PER_LINE).collect());
+                lines.push(word.drain(..width).collect());
             }
             let word: String = word.into_iter().collect();
             let needed = line.chars().count() + 1 + word.chars().count();
-            if !line.is_empty() && needed > CHARS_PER_LINE {
+            if !line.is_empty() && needed > width {
                 lines.push(std::mem::take(&mut line));
             }
             if !line.is_empty() {
@@ -151,16 +159,22 @@ fn wrapped(text: &str) -> impl Iterator<Item = String> {
     lines.into_iter()
 }
 
-/// The lines on each page; a label stays with the first line of its value.
+/// The lines on each page; a heading or label stays with the two lines after it.
 fn paginate(lines: &[Line]) -> Vec<Vec<&Line>> {
     let usable = HEIGHT - 2.0 * MARGIN - 20.0;
     let mut pages: Vec<Vec<&Line>> = vec![Vec::new()];
     let mut used = 0.0;
     for (i, line) in lines.iter().enumerate() {
         let (_, _, height) = line.style();
-        let keep_with_next = matches!(line, Line::Label(_) | Line::Heading(_))
-            .then(|| lines.get(i + 1).map_or(0.0, |next| next.style().2))
-            .unwrap_or(0.0);
+        let keep_with_next: f32 = if matches!(line, Line::Label(_) | Line::Heading(_)) {
+            lines[i + 1..]
+                .iter()
+                .take(2)
+                .map(|next| next.style().2)
+                .sum()
+        } else {
+            0.0
+        };
         if used + height + keep_with_next > usable && !pages.last().expect("a page").is_empty() {
             pages.push(Vec::new());
             used = 0.0;
@@ -250,7 +264,7 @@ mod tests {
     #[test]
     fn long_values_are_wrapped_between_words() {
         let text = "wort ".repeat(40);
-        let lines: Vec<String> = wrapped(&text).collect();
+        let lines: Vec<String> = wrapped(&text, CHARS_PER_LINE).collect();
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| l.chars().count() <= CHARS_PER_LINE));
         assert_eq!(
@@ -258,8 +272,21 @@ mod tests {
             40,
             "no word lost"
         );
-        let unbroken: Vec<String> = wrapped(&"x".repeat(200)).collect();
+        let unbroken: Vec<String> = wrapped(&"x".repeat(200), CHARS_PER_LINE).collect();
         assert_eq!(unbroken.len(), 3);
+        let title = "Antrag auf Erteilung einer Ausnahmegenehmigung ".repeat(3);
+        let document = Document {
+            title: &title,
+            lead: &[],
+            sections: &[],
+            footer: "",
+            page_of: "",
+        };
+        let titles = super::lines(&document)
+            .iter()
+            .filter(|l| matches!(l, Line::Title(t) if t.chars().count() <= chars_at(18.0)))
+            .count();
+        assert!(titles >= 3, "a long title is wrapped too: {titles} lines");
     }
 
     #[test]

@@ -47,12 +47,16 @@ pub fn normalise(typed: &str) -> String {
     typed.trim().to_uppercase()
 }
 
+/// The most references looked up for one text (the database's parameters are limited).
+const MAX_CANDIDATES: usize = 500;
+
 /// The references with this prefix in a text read from paper (OCR), in order, each
 /// once, each followed by the near-misses worth trying. Recognition puts spaces around
 /// dashes or reads them as other dashes (tolerated); it also adds a character or mixes
 /// up look-alike ones (S/5, Z/2, B/8, G/6, J read as I, D as O): for a code of six characters every way of
-/// leaving one out is tried, for a code of five each look-alike swapped. A well-formed
-/// reference comes first; the caller takes the first that names a case.
+/// leaving one out is tried, for a code of five each look-alike swapped; then the same
+/// once more (two mistakes). A well-formed reference comes first; the caller takes the
+/// first that names a case.
 pub fn find_in(text: &str, prefix: &str) -> Vec<String> {
     let chars: Vec<char> = text
         .chars()
@@ -89,12 +93,17 @@ pub fn find_in(text: &str, prefix: &str) -> Vec<String> {
             .next()
             .is_some_and(|c| c.bytes().all(|b| ALPHABET.contains(&b)))
     };
+    let mut seen = std::collections::HashSet::new();
     for reference in exact
         .into_iter()
         .chain(near.into_iter().filter(in_alphabet))
     {
-        if !found.contains(&reference) {
+        if seen.insert(reference.clone()) {
             found.push(reference);
+        }
+        // Enough for one letter; a page full of code-like strings gives no more.
+        if found.len() == MAX_CANDIDATES {
+            break;
         }
     }
     found

@@ -53,6 +53,7 @@ pub async fn of_tenant(conn: &impl ConnectionTrait, tenant_id: Uuid) -> Result<V
         .filter(routing_rule::Column::TenantId.eq(tenant_id))
         .order_by_asc(routing_rule::Column::ServiceKey)
         .order_by_asc(routing_rule::Column::Position)
+        .order_by_asc(routing_rule::Column::Id)
         .all(conn)
         .await?)
 }
@@ -66,6 +67,7 @@ async fn of_service(
         .filter(routing_rule::Column::TenantId.eq(tenant_id))
         .filter(routing_rule::Column::ServiceKey.eq(service_key))
         .order_by_asc(routing_rule::Column::Position)
+        .order_by_asc(routing_rule::Column::Id)
         .all(conn)
         .await?)
 }

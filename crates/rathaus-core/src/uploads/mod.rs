@@ -28,6 +28,8 @@ pub enum UploadProblem {
     Full,
     /// A PDF with scripts or program starts.
     ActiveContent,
+    /// A PDF whose compressed parts cannot be read, so not checked.
+    Unreadable,
     /// Unpacks to far more than it is: a picture of too many pixels, a PDF whose
     /// compressed parts inflate without end.
     Bomb,
@@ -66,6 +68,7 @@ pub fn check(bytes: Bytes, accept: &Accept<'_>) -> Result<Checked, UploadProblem
             pdf::Finding::Clean => {}
             pdf::Finding::Active(_) => return Err(UploadProblem::ActiveContent),
             pdf::Finding::Unpacks => return Err(UploadProblem::Bomb),
+            pdf::Finding::Unreadable => return Err(UploadProblem::Unreadable),
         }
     } else if images::too_many_pixels(&bytes) {
         return Err(UploadProblem::Bomb);
@@ -74,6 +77,22 @@ pub fn check(bytes: Bytes, accept: &Accept<'_>) -> Result<Checked, UploadProblem
         media_type,
         bytes: images::without_metadata(media_type, bytes),
     })
+}
+
+/// [`check`] on a thread of its own: inflating and scanning a large file takes a while
+/// and must not hold up the requests around it.
+pub async fn check_apart(bytes: Bytes, accept: &Accept<'_>) -> Result<Checked, UploadProblem> {
+    let media_types = accept.media_types.to_vec();
+    let max_bytes = accept.max_bytes;
+    tokio::task::spawn_blocking(move || {
+        let accept = Accept {
+            media_types: &media_types,
+            max_bytes,
+        };
+        check(bytes, &accept)
+    })
+    .await
+    .expect("checking an upload does not panic")
 }
 
 /// Files accepted together: clean name, type by content, where the bytes are stored.
@@ -94,7 +113,7 @@ pub async fn check_and_store(
     }
     let mut checked = Vec::new();
     for (name, bytes) in files {
-        match check(bytes, accept) {
+        match check_apart(bytes, accept).await {
             Ok(taken) => checked.push((clean_file_name(&name), taken)),
             Err(problem) => return Ok(Err((name, problem))),
         }

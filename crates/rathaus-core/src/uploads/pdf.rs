@@ -5,13 +5,20 @@
 //! names decoded, since both are common ways to hide them. Embedded files as such stay
 //! allowed: e-invoices (ZUGFeRD) carry their XML that way.
 //!
+//! XFA forms are refused too: their scripts sit in XML and carry no such name.
+//!
 //! An object stream that inflates beyond a limit is refused as well: that is a
-//! decompression bomb, not a document.
+//! decompression bomb, not a document. One that cannot be inflated (damaged, or packed
+//! in another way) cannot be checked, and is refused as unreadable rather than let
+//! through.
 
 use std::io::Read;
 
 /// Names that make a PDF active.
-const ACTIVE: [&str; 4] = ["JavaScript", "JS", "Launch", "RichMedia"];
+const ACTIVE: [&str; 5] = ["JavaScript", "JS", "Launch", "RichMedia", "XFA"];
+
+/// How far before a `stream` keyword its dictionary is looked for.
+const DICTIONARY_WINDOW: usize = 4096;
 
 /// The most an object stream may inflate to, and all of them together.
 const MAX_UNPACKED: u64 = 16 * 1024 * 1024;
@@ -24,6 +31,8 @@ pub enum Finding {
     Active(&'static str),
     /// An object stream inflates beyond the limit.
     Unpacks,
+    /// An object stream that cannot be inflated, so not checked.
+    Unreadable,
 }
 
 /// What the PDF `bytes` hold.
@@ -35,40 +44,49 @@ pub fn inspect(bytes: &[u8]) -> Finding {
     for compressed in object_streams(bytes) {
         let limit = MAX_UNPACKED.min(budget);
         let mut unpacked = Vec::new();
-        let read = flate2::read::ZlibDecoder::new(compressed)
-            .take(limit + 1)
-            .read_to_end(&mut unpacked);
-        if read.is_err() {
-            // Not deflated (or damaged): nothing readable to hide a name in.
-            continue;
-        }
+        // Inflated as raw deflate after the two-byte zlib header: readers ignore the
+        // checksum at the end, so a wrong one must not hide the content.
+        let read = match compressed {
+            [method, _, deflated @ ..] if method & 0x0F == 8 => {
+                flate2::read::DeflateDecoder::new(deflated)
+                    .take(limit + 1)
+                    .read_to_end(&mut unpacked)
+            }
+            _ => Err(std::io::ErrorKind::InvalidData.into()),
+        };
         if unpacked.len() as u64 > limit {
             return Finding::Unpacks;
         }
-        budget -= unpacked.len() as u64;
+        // What was inflated before a damage is looked at too: readers show it.
         if let Some(name) = active_name(&unpacked) {
             return Finding::Active(name);
         }
+        if read.is_err() {
+            return Finding::Unreadable;
+        }
+        budget -= unpacked.len() as u64;
     }
     Finding::Clean
 }
 
 /// The first active name in `bytes`.
 fn active_name(bytes: &[u8]) -> Option<&'static str> {
+    names(bytes).find_map(|name| ACTIVE.iter().copied().find(|a| a.as_bytes() == name))
+}
+
+/// Every name in `bytes`, with its escapes decoded.
+fn names(bytes: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
     let mut i = 0;
-    while let Some(slash) = bytes[i..].iter().position(|b| *b == b'/') {
+    std::iter::from_fn(move || {
+        let slash = bytes[i..].iter().position(|b| *b == b'/')?;
         let start = i + slash + 1;
         let end = bytes[start..]
             .iter()
             .position(|b| ends_name(*b))
             .map_or(bytes.len(), |n| start + n);
-        let name = decode_name(&bytes[start..end]);
-        if let Some(active) = ACTIVE.iter().find(|a| a.as_bytes() == name.as_slice()) {
-            return Some(active);
-        }
         i = end;
-    }
-    None
+        Some(decode_name(&bytes[start..end]))
+    })
 }
 
 /// Whitespace and delimiters end a name (PDF 32000-1, 7.2.2).
@@ -105,7 +123,7 @@ fn decode_name(raw: &[u8]) -> Vec<u8> {
     name
 }
 
-/// The data of every stream whose dictionary says `/Type /ObjStm`.
+/// The data of every stream whose dictionary says `/Type /ObjStm` (also escaped).
 fn object_streams(bytes: &[u8]) -> Vec<&[u8]> {
     let mut found = Vec::new();
     let mut i = 0;
@@ -125,9 +143,9 @@ fn object_streams(bytes: &[u8]) -> Vec<&[u8]> {
         else {
             break;
         };
-        let dictionary_start = rfind(&bytes[..at], b"obj").unwrap_or(0);
-        let dictionary = &bytes[dictionary_start..at];
-        if find(dictionary, b"/ObjStm").is_some() {
+        let window = &bytes[at.saturating_sub(DICTIONARY_WINDOW)..at];
+        let dictionary = &window[rfind(window, b"obj").unwrap_or(0)..];
+        if names(dictionary).any(|name| name == b"ObjStm") {
             found.push(&bytes[data_start..data_end]);
         }
         i = data_end;
@@ -174,6 +192,26 @@ mod tests {
             "not visible uncompressed"
         );
         assert_eq!(inspect(&packed), Finding::Active("JavaScript"));
+    }
+
+    #[test]
+    fn escaped_damaged_and_xfa_documents_are_not_let_through() {
+        let plain = with_object_stream(b"3 0 << /S /JavaScript >>");
+        let at = find(&plain, b"/ObjStm").unwrap();
+        let escaped_type = [&plain[..at], b"/Obj#53tm", &plain[at + 7..]].concat();
+        assert_eq!(inspect(&escaped_type), Finding::Active("JavaScript"));
+        let mut damaged = with_object_stream(b"3 0 << /S /JS (x) >>");
+        let end = find(&damaged, b"\nendstream").unwrap();
+        damaged[end - 2] ^= 0xFF; // the checksum at the end
+        assert_eq!(
+            inspect(&damaged),
+            Finding::Active("JS"),
+            "read up to the damage"
+        );
+        let unreadable = b"%PDF-1.7\n2 0 obj << /Type /ObjStm /Filter /ASCIIHexDecode >>\nstream\n3C3C2F53202F4A533E3E\nendstream\nendobj";
+        assert_eq!(inspect(unreadable), Finding::Unreadable);
+        let xfa = b"%PDF-1.7\n1 0 obj << /AcroForm << /XFA 5 0 R >> >> endobj";
+        assert_eq!(inspect(xfa), Finding::Active("XFA"));
     }
 
     #[test]

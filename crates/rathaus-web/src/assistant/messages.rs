@@ -88,6 +88,7 @@ pub fn upload(t: &Texts, label: &str, file_name: &str, problem: &UploadProblem) 
         UploadProblem::Full => t.fmt("upload-draft-full", &[("file", file_name)]),
         UploadProblem::ActiveContent => t.fmt("upload-active-content", &[("file", file_name)]),
         UploadProblem::Bomb => t.fmt("upload-bomb", &[("file", file_name)]),
+        UploadProblem::Unreadable => t.fmt("upload-unreadable", &[("file", file_name)]),
         UploadProblem::WrongType { accepted } => t.fmt(
             "upload-wrong-type",
             &[

@@ -71,7 +71,7 @@ pub async fn set_deadline(
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
-    refused(&state, chrome, &session, case, outcome).await
+    refused(&state, chrome, (&session, &origin), case, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -101,7 +101,7 @@ pub async fn add_note(
         errors: vec![("notiz", chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
-    refused(&state, chrome, &session, case, outcome).await
+    refused(&state, chrome, (&session, &origin), case, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -141,5 +141,5 @@ pub async fn assign(
         errors: vec![("an", chrome.t.get("cases-assign-choose").to_owned())],
         ..Outcome::default()
     };
-    refused(&state, chrome, &session, case, outcome).await
+    refused(&state, chrome, (&session, &origin), case, outcome).await
 }

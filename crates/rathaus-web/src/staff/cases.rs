@@ -9,6 +9,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::actor::Origin;
+use rathaus_core::audit::{self, Event};
 use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines};
 use rathaus_core::mailroom::paper;
 use rathaus_core::policy::Permission;
@@ -385,14 +387,17 @@ pub(super) fn conflict(case: &Case) -> Response {
     Redirect::to(&format!("{INBOX}/{}?konflikt=1", case.reference)).into_response()
 }
 
-/// The case's page again, saying why a change was refused, with what was typed.
+/// The case's page again, saying why a change was refused, with what was typed. It
+/// shows the whole case, so it is audited like opening it.
 pub(super) async fn refused(
     state: &AppState,
     chrome: Chrome,
-    session: &StaffSession,
+    (session, origin): (&StaffSession, &Origin),
     case: Case,
     outcome: Outcome,
 ) -> Result<Response, PageError> {
+    let event = Event::new("case.viewed", "case").object(case.id);
+    audit::record_now(&state.db, &session.actor, origin, event).await?;
     let page = page(state, chrome, session, case, outcome).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
@@ -495,7 +500,7 @@ pub async fn step(
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
-    refused(&state, chrome, &session, case, outcome).await
+    refused(&state, chrome, (&session, &origin), case, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -553,7 +558,7 @@ pub async fn hand_over(
             }
         }
     };
-    refused(&state, chrome, &session, case, outcome).await
+    refused(&state, chrome, (&session, &origin), case, outcome).await
 }
 
 /// A file of the case, shown in the browser, audited.

@@ -11,9 +11,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::audit::{self, Event};
 use rathaus_core::catalog::Service;
 use rathaus_core::mailroom::routing::{self, Added, NewRule, Reason, Routed};
-use rathaus_core::policy::Permission;
+use rathaus_core::policy::{self, Permission};
 use rathaus_core::{cases, departments, submissions};
 use rathaus_forms::expr::Type;
 use serde::Deserialize;
@@ -305,6 +306,7 @@ pub async fn trial(
     State(state): State<AppState>,
     chrome: Chrome,
     session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<TrialPage, PageError> {
     admin_only(&chrome, &session)?;
@@ -333,13 +335,21 @@ pub async fn trial(
     };
     if !page.reference.is_empty() {
         let reference = page.reference.to_uppercase();
-        let received = match cases::by_reference(conn, tenant, &reference).await? {
+        // Only a case the person may see: the answer says something about its content.
+        let seen = cases::by_reference(conn, tenant, &reference)
+            .await?
+            .filter(|case| policy::may_see_case(&session.actor, case));
+        let received = match &seen {
             Some(case) => match case.submission_id {
                 Some(id) => submissions::read(conn, tenant, id).await?,
                 None => None,
             },
             None => None,
         };
+        if let Some(case) = &seen {
+            let event = Event::new("case.routing_tried", "case").object(case.id);
+            audit::record_now(&state.db, &session.actor, &origin, event).await?;
+        }
         let service = received
             .as_ref()
             .and_then(|r| services.iter().find(|s| s.key == r.row.service_key));

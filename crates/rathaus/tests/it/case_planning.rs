@@ -52,7 +52,10 @@ on_both_backends!(deadlines_views_and_internal_notes, |backend| async move {
     let reference = arrived.reference.clone();
     // The catalog gives the parking permit 14 days.
     let due = arrived.due_at.expect("a deadline from the catalog");
-    assert_eq!(local_day(due), local_day(Utc::now()) + Duration::days(14));
+    assert_eq!(
+        local_day(due),
+        local_day(arrived.created_at) + Duration::days(14)
+    );
 
     let vera = session(&app, CASEWORKER).await;
     let case_path = format!("/verwaltung/vorgaenge/{reference}");

@@ -5,7 +5,9 @@
 //! rule, and reordering and deleting rules change where the same application would go.
 
 use rathaus_store::entities::{case, case_event, routing_rule};
-use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use rathaus_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 
 use crate::accounts::start;
 use crate::assistant::citizen;
@@ -50,6 +52,19 @@ on_both_backends!(
     routing_rules_decide_the_department_and_can_be_tried_first,
     |backend| async move {
         let (app, smtp) = start(backend).await;
+        // The admin also sorts the mail: trials by reference need a case one may see.
+        let admin_row = rathaus_store::entities::staff_user::Entity::find()
+            .filter(
+                rathaus_store::entities::staff_user::Column::Email
+                    .eq(rathaus_core::demo::DEMO_STAFF[ADMIN].email),
+            )
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        let mut both = admin_row.into_active_model();
+        both.roles = rathaus_store::sea_orm::Set("admin,mailroom".to_owned());
+        both.update(app.db().conn()).await.unwrap();
         let admin = session(&app, ADMIN).await;
         let caseworker = session(&app, CASEWORKER).await;
         assert_eq!(app.get_as(&caseworker, PAGE).await.status(), 403);
@@ -224,6 +239,13 @@ on_both_backends!(
             app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action LIKE 'routing_rule.%'").await.as_deref(),
             Some("5"),
             "two added, one raised, two removed"
+        );
+        assert_eq!(
+            app.scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'case.routing_tried'")
+                .await
+                .as_deref(),
+            Some("3"),
+            "every trial with an application is in the audit log"
         );
         // The case stays where it was routed: rules decide on arrival only.
         let case = case::Entity::find_by_id(case.id)
