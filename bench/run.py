@@ -2,7 +2,7 @@
 """Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
 
 Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs
-submissions auth passwords forms search assistant ocr)
+submissions inbox auth passwords forms search assistant ocr)
 Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
@@ -35,6 +35,7 @@ OCR_BENCH = os.path.join(TARGET, "release", "ocr-pages")
 FORM_BENCH = os.path.join(TARGET, "release", "form-step")
 HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
 SUBMISSIONS_BENCH = os.path.join(TARGET, "release", "submissions")
+INBOX_BENCH = os.path.join(TARGET, "release", "inbox")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
 # `--only search,assistant`: just these groups (the demo's first start always runs).
@@ -363,6 +364,42 @@ def submissions(data):
             f"filling in with the upload {got['filled_in_per_s']:,}/s; {n} submissions)")
 
 
+INBOX_FIGURES = [
+    ("caseworker_new", "Inbox first page: caseworker, view \"neu\"", "p99 < 20 ms"),
+    ("caseworker_all", "Inbox first page: caseworker, all of the department", "p99 < 20 ms"),
+    ("caseworker_mine", "Inbox first page: caseworker, \"meine\"", "p99 < 20 ms"),
+    ("caseworker_overdue", "Inbox first page: caseworker, overdue", "p99 < 20 ms"),
+    ("mailroom_all", "Inbox first page: mailroom, all cases of the town", "p99 < 20 ms"),
+    ("search_name_caseworker", "Search: caseworker, first and last name", "p99 < 100 ms"),
+    ("search_reference_caseworker", "Search: caseworker, reference", "p99 < 100 ms"),
+    ("search_name_mailroom", "Search: mailroom, last and first name, whole town", "p99 < 100 ms"),
+    ("search_street_mailroom", "Search: mailroom, street and a digit (thousands found)", "record"),
+]
+
+
+def inbox(data):
+    """The department inbox over a generated town (1,000,000 cases, 100 departments)."""
+    n = "100000" if QUICK else "1000000"
+    for name, url in [("SQLite", f"sqlite://{os.path.join(data, 'inbox.db')}?mode=rwc"), ("PostgreSQL", None)]:
+        def run(url):
+            out = subprocess.run([INBOX_BENCH, url, n, "100", "300"], capture_output=True, text=True, check=True).stdout
+            return [json.loads(line) for line in out.strip().splitlines()]
+        if url:
+            lines = run(url)
+        else:
+            with fresh_pg() as pg_url:
+                lines = run(pg_url)
+        figures = {line["figure"]: line for line in lines if "figure" in line}
+        made = next((line for line in lines if "generated" in line), None)
+        if made:
+            row(f"Inbox data generator, {name}", "record", f"{made['per_s']:,} cases/s",
+                f"({made['generated']:,} cases with search text in {made['seconds']} s)")
+        for key, label, target in INBOX_FIGURES:
+            got = figures[key]
+            row(f"{label}, {name}, {int(n):,} cases", target, f"p99 {got['p99_ms']} ms",
+                f"(p50 {got['p50_ms']} ms; {got['mean_total']:,} found on average)")
+
+
 def letter_pdf(lines):
     """A one-page A4 letter in Helvetica, as an office program writes it."""
     ops = ["BT /F1 12 Tf 72 770 Td 16 TL"]
@@ -429,6 +466,7 @@ def main():
             ("throughput", lambda: throughput(demo)),
             ("jobs", lambda: jobs(data)),
             ("submissions", lambda: submissions(data)),
+            ("inbox", lambda: inbox(data)),
             ("auth", lambda: auth_overhead(demo)),
             ("passwords", password_cost),
             ("forms", form_step),

@@ -125,7 +125,8 @@ impl Registry {
 }
 
 /// Housekeeping: finished jobs after a week, ended sessions, failed logins that no
-/// longer count, expired drafts and the files only they used. Every worker runs it
+/// longer count, expired drafts and the files only they used; fresh statistics for the
+/// database's query planner. Every worker runs it
 /// hourly; it can also be queued as a job.
 pub const CLEANUP: &str = "maintenance.cleanup";
 
@@ -151,6 +152,7 @@ impl Cleanup {
         let sessions = crate::sessions::purge_expired(db.conn()).await?;
         let failures = crate::login_guard::purge_old(db).await?;
         let drafts = crate::drafts::purge_expired(db, &self.blobs).await?;
+        db.refresh_statistics().await?;
         info!(jobs, sessions, failures, drafts, "cleanup done");
         Ok(())
     }

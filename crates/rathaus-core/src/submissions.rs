@@ -214,6 +214,7 @@ async fn write(
             citizen_id,
             organisation_id,
             applicant_name,
+            answers: Some(&draft.answers),
         },
     )
     .await?;

@@ -69,6 +69,9 @@ impl Db {
                 options
                     .max_connections(8)
                     .min_connections(1)
+                    // A connection reads the planner's statistics when it opens; renewed
+                    // hourly, it sees what the hourly housekeeping refreshed.
+                    .max_lifetime(Duration::from_secs(3600))
                     .map_sqlx_sqlite_opts(|o| {
                         o.create_if_missing(true)
                             .journal_mode(SqliteJournalMode::Wal)
@@ -107,7 +110,26 @@ impl Db {
         }
         let pending = Migrator::get_pending_migrations(&self.conn).await?.len();
         Migrator::up(&self.conn, None).await?;
+        self.refresh_statistics().await?;
         Ok(pending)
+    }
+
+    /// Brings the statistics the query planner works from up to date where tables grew
+    /// or shrank a lot. SQLite keeps none unless asked: without them it guesses, and
+    /// once guessed that listing a whole town's cases is cheaper than looking up the
+    /// few a search found. Cheap when nothing changed; run after migrations and by the
+    /// hourly housekeeping. (SQLite's other connections use new statistics once they
+    /// are renewed, within the hour.)
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        let sql = match self.backend {
+            // Every table, not only those this connection used; with SQLite's own
+            // limit on how much of each table is read.
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+            // Samples a bounded number of rows per table.
+            Backend::Postgres => "ANALYZE",
+        };
+        self.conn.execute_unprepared(sql).await?;
+        Ok(())
     }
 
     pub async fn schema_state(&self) -> Result<SchemaState> {

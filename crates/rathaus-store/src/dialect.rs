@@ -1,6 +1,7 @@
 //! The few places where SQLite and PostgreSQL need different SQL. Everything else is
 //! written once through sea-orm / sea-query; keep backend differences in this module.
 
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use crate::error::Result;
@@ -93,4 +94,109 @@ pub(crate) fn drop_service_search_index_sql(backend: DbBackend) -> &'static [&'s
         DbBackend::Postgres => &["DROP INDEX IF EXISTS services_search"],
         _ => &["DROP TABLE IF EXISTS services_fts"],
     }
+}
+
+/// The substring index over `case_search.text` (migration 23), and the search text of
+/// the cases that existed before it: reference, title, applicant, the answers as
+/// stored and the text of letters filed into the case.
+pub(crate) fn case_search_index_sql(backend: DbBackend) -> &'static [&'static str] {
+    match backend {
+        DbBackend::Postgres => &[
+            // A trusted extension since PostgreSQL 13: the database owner may create it.
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX case_search_text ON case_search USING GIN (text gin_trgm_ops)",
+            "INSERT INTO case_search (case_id, tenant_id, text) \
+             SELECT c.id, c.tenant_id, lower(concat_ws(chr(10), c.reference, c.title, \
+                c.applicant_name, s.answers, \
+                (SELECT string_agg(m.text, chr(10)) FROM mail_items m WHERE m.case_id = c.id))) \
+             FROM cases c LEFT JOIN submissions s ON s.id = c.submission_id",
+        ],
+        _ => &[
+            // External content: the text is kept once, in case_search; the triggers keep
+            // the index in step with it.
+            "CREATE VIRTUAL TABLE case_search_fts USING fts5(text, content = 'case_search', \
+             content_rowid = 'id', tokenize = 'trigram')",
+            "CREATE TRIGGER case_search_added AFTER INSERT ON case_search BEGIN \
+             INSERT INTO case_search_fts (rowid, text) VALUES (new.id, new.text); END",
+            "CREATE TRIGGER case_search_removed AFTER DELETE ON case_search BEGIN \
+             INSERT INTO case_search_fts (case_search_fts, rowid, text) \
+             VALUES ('delete', old.id, old.text); END",
+            "CREATE TRIGGER case_search_changed AFTER UPDATE ON case_search BEGIN \
+             INSERT INTO case_search_fts (case_search_fts, rowid, text) \
+             VALUES ('delete', old.id, old.text); \
+             INSERT INTO case_search_fts (rowid, text) VALUES (new.id, new.text); END",
+            "INSERT INTO case_search (case_id, tenant_id, text) \
+             SELECT c.id, c.tenant_id, lower(c.reference || char(10) || c.title || char(10) \
+                || c.applicant_name || char(10) || coalesce(s.answers, '') || char(10) \
+                || coalesce((SELECT group_concat(m.text, char(10)) FROM mail_items m \
+                             WHERE m.case_id = c.id), '')) \
+             FROM cases c LEFT JOIN submissions s ON s.id = c.submission_id",
+        ],
+    }
+}
+
+pub(crate) fn drop_case_search_index_sql(backend: DbBackend) -> &'static [&'static str] {
+    match backend {
+        DbBackend::Postgres => &["DROP INDEX IF EXISTS case_search_text"],
+        _ => &[
+            "DROP TRIGGER IF EXISTS case_search_added",
+            "DROP TRIGGER IF EXISTS case_search_removed",
+            "DROP TRIGGER IF EXISTS case_search_changed",
+            "DROP TABLE IF EXISTS case_search_fts",
+        ],
+    }
+}
+
+/// SQLite's trigram index finds only words of three characters or more; shorter ones
+/// are looked for row by row.
+const TRIGRAM: usize = 3;
+
+/// The ids of the tenant's cases whose search text contains each of `words` (already
+/// in lower case), anywhere: "müll" finds "Müller".
+pub fn cases_containing(
+    backend: DbBackend,
+    tenant_id: uuid::Uuid,
+    words: &[String],
+) -> SelectStatement {
+    let mut query = Query::select()
+        .column("case_id")
+        .from("case_search")
+        .and_where(Expr::col("tenant_id").eq(tenant_id))
+        .to_owned();
+    let (indexed, short): (Vec<&String>, Vec<&String>) = match backend {
+        // pg_trgm serves LIKE directly (and scans for words under three characters).
+        DbBackend::Postgres => (Vec::new(), words.iter().collect()),
+        _ => words.iter().partition(|w| w.chars().count() >= TRIGRAM),
+    };
+    if !indexed.is_empty() {
+        // FTS5 query syntax: each word a quoted string, all of them required.
+        let phrase = indexed
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let found = Query::select()
+            .expr(Expr::cust("rowid"))
+            .from("case_search_fts")
+            .and_where(Expr::cust_with_values("case_search_fts MATCH ?", [phrase]))
+            .to_owned();
+        query.and_where(Expr::col("id").in_subquery(found));
+    }
+    for word in short {
+        let pattern = LikeExpr::new(format!("%{}%", escape_like(word))).escape('\\');
+        query.and_where(Expr::col("text").like(pattern));
+    }
+    query
+}
+
+/// `%`, `_` and the escape character itself taken literally in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

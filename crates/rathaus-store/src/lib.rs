@@ -17,3 +17,4 @@ pub use blob::{BlobRef, BlobStore};
 pub use db::{Backend, Db, SchemaState};
 pub use error::StoreError;
 pub use sea_orm;
+pub use sea_orm_migration;

@@ -109,6 +109,7 @@ pub async fn open_case(
             organisation_id: None,
             applicant_name: name,
             due_at: deadlines::due_from(request.service.deadline_days, now),
+            answers: None,
         },
     )
     .await?;

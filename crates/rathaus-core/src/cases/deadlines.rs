@@ -22,9 +22,9 @@ pub fn waiting_states() -> Vec<String> {
     states_where(|s| s.waiting_for_applicant)
 }
 
-/// The states in which a deadline no longer matters: decided or closed.
-fn done_states() -> Vec<String> {
-    states_where(|s| s.decided || s.closed)
+/// The states in which a deadline still matters: neither decided nor closed.
+fn open_states() -> Vec<String> {
+    states_where(|s| !s.decided && !s.closed)
 }
 
 fn states_where(test: impl Fn(&workflow::State) -> bool) -> Vec<String> {
@@ -49,12 +49,14 @@ pub fn due_from(deadline_days: Option<u32>, received: DateTime<Utc>) -> Option<D
 pub fn overdue(query: Select<case::Entity>, now: DateTime<Utc>) -> Select<case::Entity> {
     query
         .filter(case::Column::DueAt.lt(now))
-        .filter(case::Column::State.is_not_in(done_states()))
+        // Named, not "not done": an index over the state then finds the few open cases
+        // among a department's many closed ones.
+        .filter(case::Column::State.is_in(open_states()))
 }
 
 /// Whether the case is overdue at `now`.
 pub fn is_overdue(case: &Case, now: DateTime<Utc>) -> bool {
-    case.due_at.is_some_and(|due| due < now) && !done_states().contains(&case.state)
+    case.due_at.is_some_and(|due| due < now) && open_states().contains(&case.state)
 }
 
 /// Why a deadline was not set (nothing changed).

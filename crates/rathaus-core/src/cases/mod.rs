@@ -3,11 +3,10 @@
 //! applicant's status history; the others (routing, internal notes) only staff see.
 
 use chrono::{DateTime, Utc};
+use rathaus_forms::fill::Answers;
 use rathaus_store::Db;
-use rathaus_store::entities::{
-    case, case_event, citizen, mail_item, staff_user, submission, submission_file,
-};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use rathaus_store::entities::{case, case_event, citizen, mail_item, staff_user, submission_file};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -26,6 +25,7 @@ pub mod assignment;
 pub mod by_hand;
 pub mod deadlines;
 pub mod notes;
+pub mod search;
 
 type Department = rathaus_store::entities::department::Model;
 
@@ -51,6 +51,8 @@ pub struct NewCase<'a> {
     /// The organisation applied for, whose members all see the case.
     pub organisation_id: Option<Uuid>,
     pub applicant_name: &'a str,
+    /// What was applied for, for the search; `None` for cases without a form.
+    pub answers: Option<&'a Answers>,
 }
 
 /// Opens a case in the caller's transaction, with the first entries of its timeline.
@@ -77,6 +79,8 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
     }
     .insert(conn)
     .await?;
+    let text = search::text_of(new.reference, new.title, new.applicant_name, new.answers);
+    search::write(conn, id, new.tenant_id, text).await?;
     record(conn, id, Entry::public("received", "System")).await?;
     let routed = match new.department {
         Some(department) => {
@@ -251,14 +255,21 @@ pub struct Listing<'a> {
     pub order: Order,
 }
 
+/// Counting stops here: a count over a whole town's cases would cost more than the
+/// page itself, and nobody pages through more; the inbox asks to narrow it down.
+pub const COUNTED: u64 = 1000;
+
 /// One page of an inbox.
 pub struct Page {
+    /// How many cases the listing has, at most [`COUNTED`].
     pub total: u64,
+    /// There are more than [`COUNTED`].
+    pub more: bool,
     pub cases: Vec<Case>,
 }
 
 /// The cases `actor` may see in the listing's view, in its order; with a search only
-/// those whose reference, title, applicant, answers or scanned letters contain it.
+/// those found by its words (see [`search`]).
 pub async fn inbox(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -284,7 +295,7 @@ pub async fn inbox(
         View::All => query,
     };
     if let Some(words) = listing.search.map(str::trim).filter(|w| !w.is_empty()) {
-        query = query.filter(containing(words));
+        query = query.filter(search::matching(conn, tenant_id, words));
     }
     if let Some(service) = listing.service {
         query = query.filter(case::Column::ServiceKey.eq(service));
@@ -292,7 +303,14 @@ pub async fn inbox(
     if let Some(state) = listing.state {
         query = query.filter(case::Column::State.eq(state));
     }
-    let total = query.clone().count(conn).await?;
+    // Only the ids, so that an index alone can answer.
+    let counted = query
+        .clone()
+        .select_only()
+        .column(case::Column::Id)
+        .limit(COUNTED + 1)
+        .count(conn)
+        .await?;
     query = match listing.order {
         Order::Changed => query.order_by_desc(case::Column::UpdatedAt),
         Order::Received => query.order_by_asc(case::Column::CreatedAt),
@@ -308,45 +326,11 @@ pub async fn inbox(
         .limit(limit)
         .all(conn)
         .await?;
-    Ok(Page { total, cases })
-}
-
-/// Cases whose reference, title, applicant, answers or scanned letters contain `words`
-/// (case-insensitive, as one phrase).
-fn containing(words: &str) -> Condition {
-    let pattern = format!("%{}%", escape_like(&words.to_lowercase()));
-    let like = |column: Expr| {
-        Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
-    };
-    let answers = Query::select()
-        .column(submission::Column::Id)
-        .from(submission::Entity)
-        .and_where(like(Expr::col(submission::Column::Answers)))
-        .to_owned();
-    let letters = Query::select()
-        .column(mail_item::Column::CaseId)
-        .from(mail_item::Entity)
-        .and_where(mail_item::Column::CaseId.is_not_null())
-        .and_where(like(Expr::col(mail_item::Column::Text)))
-        .to_owned();
-    Condition::any()
-        .add(case::Column::Reference.eq(crate::references::normalise(words)))
-        .add(like(Expr::col(case::Column::Title)))
-        .add(like(Expr::col(case::Column::ApplicantName)))
-        .add(case::Column::SubmissionId.in_subquery(answers))
-        .add(case::Column::Id.in_subquery(letters))
-}
-
-/// `%`, `_` and the escape character itself taken literally in a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
+    Ok(Page {
+        total: Ord::min(counted, COUNTED),
+        more: counted > COUNTED,
+        cases,
+    })
 }
 
 /// The cases of the tenant no department has yet (the mailroom routes them), oldest

@@ -314,6 +314,7 @@ pub async fn file(
                 citizen_id: None,
                 organisation_id: None,
                 applicant_name: sender,
+                answers: None,
             };
             (cases::open(&txn, new).await?, reference)
         }
@@ -330,6 +331,9 @@ pub async fn file(
         .await?;
     if filed.rows_affected == 0 {
         return Err(CoreError::Conflict(format!("mail item {}", item.id)));
+    }
+    if let Some(text) = &item.text {
+        cases::search::add(&txn, case_id, text).await?;
     }
     let entry = Entry::internal("document_filed", actor.name.clone())
         .details(serde_json::json!({ "file": item.file_name, "item": item.id }));

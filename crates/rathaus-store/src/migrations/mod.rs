@@ -25,6 +25,7 @@ mod m20261202_000019_postbox_files;
 mod m20261202_000020_paper_mail;
 mod m20261203_000021_routing_rules;
 mod m20261203_000022_organisation_cases;
+mod m20261203_000023_case_search;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_paper_mail::Migration),
             Box::new(m20261203_000021_routing_rules::Migration),
             Box::new(m20261203_000022_organisation_cases::Migration),
+            Box::new(m20261203_000023_case_search::Migration),
         ]
     }
 }

@@ -457,6 +457,7 @@ cases-count = { $count ->
     [one] 1 Vorgang
    *[other] { $count } Vorgänge
 }
+cases-count-more = Mehr als { $count } Vorgänge: grenzen Sie die Liste mit der Suche oder den Filtern ein.
 cases-applicant = Antragsteller:in
 cases-department = Fachdienst
 cases-received = Eingegangen am

@@ -457,6 +457,7 @@ cases-count = { $count ->
     [one] 1 case
    *[other] { $count } cases
 }
+cases-count-more = More than { $count } cases: narrow the list down with the search or the filters.
 cases-applicant = Applicant
 cases-department = Department
 cases-received = Received on

@@ -223,7 +223,11 @@ pub async fn inbox(
         .collect();
     Ok(InboxPage {
         staff: StaffNav::of(&session.actor, tenant),
-        count: t.count("cases-count", found.total as usize),
+        count: if found.more {
+            t.count("cases-count-more", found.total as usize)
+        } else {
+            t.count("cases-count", found.total as usize)
+        },
         tabs,
         view: key.to_owned(),
         services: choices(services, service.unwrap_or("")),

@@ -11,7 +11,7 @@ use crate::harness::TestDb;
 use crate::on_both_backends;
 
 /// A member of staff with one of the built-in roles and what it grants.
-fn staff(tenant: Uuid, role: &str) -> Actor {
+pub(crate) fn staff(tenant: Uuid, role: &str) -> Actor {
     let builtin = BUILT_IN_ROLES.iter().find(|r| r.key == role).unwrap();
     Actor {
         kind: ActorKind::Staff,

@@ -412,6 +412,7 @@ async fn case_of_citizen_a(
         citizen_id: Some(citizen),
         organisation_id: None,
         applicant_name: "Matrix",
+        answers: None,
     };
     cases::open(db.conn(), new).await.unwrap();
     cases::by_reference(db.conn(), tenant, "MS-2026-MTRX2")

@@ -310,19 +310,9 @@ on_both_backends!(
     |backend| async move {
         let (test_db, db) = TestDb::migrated(backend).await;
         rathaus_core::demo::ensure_seeded(&db).await.unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rathaus"))
-            .arg("serve")
-            .env("RATHAUS_DATABASE_URL", &test_db.url)
-            .env("RATHAUS_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RATHAUS_FALLBACK_TENANT", "musterstadt")
-            .env("RATHAUS_DATA_DIR", test_db.dir.path())
+        let (mut command, port) = crate::crash::serve(&test_db);
+        let mut child = command
             .env_remove("RATHAUS_LOG_FORMAT")
-            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
