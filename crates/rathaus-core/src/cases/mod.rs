@@ -24,6 +24,7 @@ use crate::workflow;
 pub mod assignment;
 pub mod by_hand;
 pub mod deadlines;
+pub mod joining;
 pub mod notes;
 pub mod search;
 

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::actor::Origin;
 use rathaus_core::audit::{self, Event};
-use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines};
+use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines, joining};
 use rathaus_core::mailroom::paper;
 use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
@@ -47,6 +47,11 @@ pub fn routes() -> Routes {
             "/verwaltung/vorgaenge/{reference}/abgeben",
             Staff,
             hand_over,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/zusammenfuehren",
+            Staff,
+            join,
         )
         .post(
             "/verwaltung/vorgaenge/{reference}/frist",
@@ -158,6 +163,11 @@ pub struct CasePage {
     due_reason: String,
     /// Colleagues the case can be assigned to (id, name); empty for those who may not.
     colleagues: Vec<(String, String)>,
+    /// Neither decided nor closed: it can be joined into another case.
+    joinable: bool,
+    /// The reference and reason typed for joining.
+    join_into: String,
+    join_reason: String,
     /// Mistakes of a refused step: (field id, message).
     errors: Vec<(&'static str, String)>,
 }
@@ -172,6 +182,8 @@ pub(super) struct Outcome {
     pub(super) note: String,
     pub(super) due: String,
     pub(super) due_reason: String,
+    pub(super) join_into: String,
+    pub(super) join_reason: String,
     pub(super) errors: Vec<(&'static str, String)>,
 }
 
@@ -272,6 +284,9 @@ pub(super) async fn page(
         })
         .collect();
     let overdue = deadlines::is_overdue(&case, chrono::Utc::now());
+    let joinable = workflow::standard()
+        .state(&case.state)
+        .is_some_and(|s| !s.decided && !s.closed);
     let may_assign =
         rathaus_core::policy::require(&session.actor, tenant, Permission::AssignCases).is_ok();
     let colleagues = if may_assign {
@@ -310,6 +325,9 @@ pub(super) async fn page(
         overdue,
         typed_due: outcome.due,
         due_reason: outcome.due_reason,
+        joinable,
+        join_into: outcome.join_into,
+        join_reason: outcome.join_reason,
         colleagues,
         errors: outcome.errors,
         chrome,
@@ -343,7 +361,7 @@ fn staff_entry_text(
         .chain(rule)
         .chain(channel)
         .chain(
-            ["to", "due", "file", "reason", "text"]
+            ["to", "case", "due", "file", "reason", "text"]
                 .into_iter()
                 .filter_map(detail)
                 .map(str::to_owned),
@@ -557,6 +575,63 @@ pub async fn hand_over(
                 Err(other) => return Err(other.into()),
             }
         }
+    };
+    refused(&state, chrome, (&session, &origin), case, outcome).await
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    version: Option<String>,
+    #[serde(default)]
+    vorgang: String,
+    #[serde(default)]
+    grund: String,
+}
+
+/// Joins the case into another one; afterwards the page of that one.
+pub async fn join(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<JoinForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let version = shown_version(form.version.as_deref());
+    let joined = joining::join(
+        &state.db,
+        &session.actor,
+        &origin,
+        &case,
+        version,
+        &form.vorgang,
+        &form.grund,
+    )
+    .await;
+    let (key, field) = match joined {
+        Ok(Ok(target)) => {
+            return Ok(Redirect::to(&format!("{INBOX}/{}", target.reference)).into_response());
+        }
+        Ok(Err(refusal)) => match refusal {
+            joining::Refusal::UnknownCase => ("cases-join-unknown", "zusammenfuehren_in"),
+            joining::Refusal::SameCase => ("cases-join-same", "zusammenfuehren_in"),
+            joining::Refusal::Finished => ("cases-join-finished", "zusammenfuehren_in"),
+            joining::Refusal::TargetFinished => {
+                ("cases-join-target-finished", "zusammenfuehren_in")
+            }
+            joining::Refusal::ReasonMissing => {
+                ("cases-join-reason-missing", "zusammenfuehren_grund")
+            }
+        },
+        Err(rathaus_core::error::CoreError::Conflict(_)) => return Ok(conflict(&case)),
+        Err(other) => return Err(other.into()),
+    };
+    let outcome = Outcome {
+        errors: vec![(field, chrome.t.get(key).to_owned())],
+        join_into: form.vorgang,
+        join_reason: form.grund,
+        ..Outcome::default()
     };
     refused(&state, chrome, (&session, &origin), case, outcome).await
 }

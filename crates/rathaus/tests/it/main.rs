@@ -20,6 +20,7 @@ mod cli;
 mod crash;
 mod external_login;
 mod jobs;
+mod joining;
 mod mail;
 mod organisations;
 mod paper_mail;
