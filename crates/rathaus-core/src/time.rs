@@ -22,6 +22,11 @@ pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The first second of `day` in the town hall's time.
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    end_of_day(day - chrono::Duration::days(1)) + chrono::Duration::seconds(1)
+}
+
 /// The day of `at` in the town hall's time.
 pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     local(at).date_naive()
@@ -38,5 +43,10 @@ mod tests {
         let summer = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
         assert_eq!(end_of_day(summer).to_rfc3339(), "2026-07-01T21:59:59+00:00");
         assert_eq!(local_day(end_of_day(winter)), winter);
+        assert_eq!(
+            start_of_day(winter).to_rfc3339(),
+            "2026-12-23T23:00:00+00:00"
+        );
+        assert_eq!(local_day(start_of_day(winter)), winter);
     }
 }

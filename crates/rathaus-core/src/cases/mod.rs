@@ -2,14 +2,14 @@
 //! with a timeline of everything that happened. Entries marked public are the
 //! applicant's status history; the others (routing, internal notes) only staff see.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rathaus_forms::fill::Answers;
 use rathaus_store::Db;
 use rathaus_store::entities::{case, case_event, citizen, mail_item, staff_user, submission_file};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -304,14 +304,7 @@ pub async fn inbox(
     if let Some(state) = listing.state {
         query = query.filter(case::Column::State.eq(state));
     }
-    // Only the ids, so that an index alone can answer.
-    let counted = query
-        .clone()
-        .select_only()
-        .column(case::Column::Id)
-        .limit(COUNTED + 1)
-        .count(conn)
-        .await?;
+    let counted = count_capped(conn, &query).await?;
     query = match listing.order {
         Order::Changed => query.order_by_desc(case::Column::UpdatedAt),
         Order::Received => query.order_by_asc(case::Column::CreatedAt),
@@ -324,6 +317,49 @@ pub async fn inbox(
     let cases = query
         .order_by_desc(case::Column::Id)
         .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(Page {
+        total: Ord::min(counted, COUNTED),
+        more: counted > COUNTED,
+        cases,
+    })
+}
+
+/// How many cases `query` finds, counting up to one more than [`COUNTED`].
+async fn count_capped(conn: &impl ConnectionTrait, query: &Select<case::Entity>) -> Result<u64> {
+    // Only the ids, so that an index alone can answer.
+    Ok(query
+        .clone()
+        .select_only()
+        .column(case::Column::Id)
+        .limit(COUNTED + 1)
+        .count(conn)
+        .await?)
+}
+
+/// The cases of the tenant received on `day` (in the town hall's time), the latest
+/// first, at most `limit`: the mailroom's view of the day, whatever came and wherever
+/// it went.
+pub async fn received_on(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    tenant_id: Uuid,
+    day: NaiveDate,
+    limit: u64,
+) -> Result<Page> {
+    policy::require(actor, tenant_id, policy::Permission::RouteMail)?;
+    let query = case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::CreatedAt.gte(crate::time::start_of_day(day)))
+        .filter(
+            case::Column::CreatedAt.lt(crate::time::start_of_day(day.succ_opt().unwrap_or(day))),
+        );
+    let counted = count_capped(conn, &query).await?;
+    let cases = query
+        .order_by_desc(case::Column::CreatedAt)
+        .order_by_desc(case::Column::Id)
         .limit(limit)
         .all(conn)
         .await?;

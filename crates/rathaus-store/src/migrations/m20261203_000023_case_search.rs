@@ -15,11 +15,13 @@ use crate::dialect;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The inbox lists by last change (the id breaks ties): the mailroom all cases of the
+/// The inbox lists by last change or arrival (the id breaks ties): the mailroom all cases of the
 /// tenant, a caseworker those of their departments, or those assigned to them; and the
 /// overdue ones.
 const INDEXES: &[(&str, &[&str])] = &[
     ("cases_changed", &["tenant_id", "updated_at", "id"]),
+    // Oldest first, and the mailroom's view of the day.
+    ("cases_received", &["tenant_id", "created_at", "id"]),
     (
         "cases_department_changed",
         &["tenant_id", "department_id", "updated_at", "id"],

@@ -46,6 +46,19 @@ pub struct Waiting {
     pub proposal: String,
 }
 
+/// A case that arrived today, and where it went.
+pub struct Arrived {
+    pub reference: String,
+    pub title: String,
+    pub department: String,
+    pub at: String,
+    /// "Online", "Brief" or "Von Hand".
+    pub channel: String,
+}
+
+/// Cases of the day listed at most.
+const TODAY_SHOWN: u64 = 100;
+
 /// An application no department was found for.
 pub struct Unrouted {
     pub reference: String,
@@ -60,6 +73,9 @@ pub struct OverviewPage {
     staff: Option<StaffNav>,
     waiting: Vec<Waiting>,
     unrouted: Vec<Unrouted>,
+    /// What arrived today ("12 Vorgänge"), and the latest of it.
+    today_count: String,
+    today: Vec<Arrived>,
     /// Said after scans were taken in or one was filed.
     done: Option<String>,
     errors: Vec<(&'static str, String)>,
@@ -89,6 +105,18 @@ pub async fn overview(
         _ => None,
     };
     overview_page(&state, chrome, &session, done, Vec::new()).await
+}
+
+/// How a case came in: an application sent online, a letter filed as a new case (it
+/// has no service), or a request taken down by hand.
+fn channel_of(case: &cases::Case) -> &'static str {
+    if case.submission_id.is_some() {
+        "mailroom-channel-online"
+    } else if case.service_key.is_empty() {
+        "mailroom-channel-letter"
+    } else {
+        "mailroom-channel-by-hand"
+    }
 }
 
 async fn overview_page(
@@ -124,10 +152,32 @@ async fn overview_page(
             title: case.title,
         })
         .collect();
+    let day = rathaus_core::time::local_day(chrono::Utc::now());
+    let arrived = cases::received_on(conn, &session.actor, tenant, day, TODAY_SHOWN).await?;
+    let today_count = if arrived.more {
+        chrome.t.count("cases-count-more", arrived.total as usize)
+    } else {
+        chrome.t.count("cases-count", arrived.total as usize)
+    };
+    let today = arrived
+        .cases
+        .iter()
+        .map(|case| Arrived {
+            reference: case.reference.clone(),
+            title: case.title.clone(),
+            department: super::cases::department_of(&chrome, &names, case),
+            at: rathaus_core::time::local(case.created_at)
+                .format("%H:%M")
+                .to_string(),
+            channel: chrome.t.get(channel_of(case)).to_owned(),
+        })
+        .collect();
     Ok(OverviewPage {
         staff: StaffNav::of(&session.actor, tenant),
         waiting,
         unrouted,
+        today_count,
+        today,
         done,
         errors,
         chrome,
