@@ -27,6 +27,7 @@ pub mod deadlines;
 pub mod joining;
 pub mod notes;
 pub mod search;
+pub mod splitting;
 
 type Department = rathaus_store::entities::department::Model;
 

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::actor::Origin;
 use rathaus_core::audit::{self, Event};
-use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines, joining};
+use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines, joining, splitting};
 use rathaus_core::mailroom::paper;
 use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
@@ -53,6 +53,7 @@ pub fn routes() -> Routes {
             Staff,
             join,
         )
+        .post("/verwaltung/vorgaenge/{reference}/aufteilen", Staff, split)
         .post(
             "/verwaltung/vorgaenge/{reference}/frist",
             Staff,
@@ -147,6 +148,8 @@ pub struct CasePage {
     documents: Vec<Document>,
     /// Departments it can be handed over to: (key, name).
     departments: Vec<(String, String)>,
+    /// Every department (a split can stay in one's own): (key, name).
+    all_departments: Vec<(String, String)>,
     /// Whether handing over needs a reason (it has a department already).
     routed: bool,
     timeline: Vec<Happened>,
@@ -168,6 +171,9 @@ pub struct CasePage {
     /// The reference and reason typed for joining.
     join_into: String,
     join_reason: String,
+    /// The title and reason typed for splitting.
+    split_title: String,
+    split_reason: String,
     /// Mistakes of a refused step: (field id, message).
     errors: Vec<(&'static str, String)>,
 }
@@ -184,6 +190,8 @@ pub(super) struct Outcome {
     pub(super) due_reason: String,
     pub(super) join_into: String,
     pub(super) join_reason: String,
+    pub(super) split_title: String,
+    pub(super) split_reason: String,
     pub(super) errors: Vec<(&'static str, String)>,
 }
 
@@ -269,11 +277,14 @@ pub(super) async fn page(
             public: entry.public,
         })
         .collect();
+    let key_and_name =
+        |d: &rathaus_store::entities::department::Model| (d.key.clone(), d.name.clone());
     let others = all_departments
-        .into_iter()
+        .iter()
         .filter(|d| Some(d.id) != case.department_id)
-        .map(|d| (d.key, d.name))
+        .map(key_and_name)
         .collect();
+    let all_departments = all_departments.iter().map(key_and_name).collect();
     let assignee = cases::assignee_name(conn, &case).await?;
     let choices = workflow::standard()
         .from(&case.state)
@@ -314,6 +325,7 @@ pub(super) async fn page(
         files,
         documents,
         departments: others,
+        all_departments,
         routed: case.department_id.is_some(),
         timeline,
         letters,
@@ -328,6 +340,8 @@ pub(super) async fn page(
         joinable,
         join_into: outcome.join_into,
         join_reason: outcome.join_reason,
+        split_title: outcome.split_title,
+        split_reason: outcome.split_reason,
         colleagues,
         errors: outcome.errors,
         chrome,
@@ -631,6 +645,59 @@ pub async fn join(
         errors: vec![(field, chrome.t.get(key).to_owned())],
         join_into: form.vorgang,
         join_reason: form.grund,
+        ..Outcome::default()
+    };
+    refused(&state, chrome, (&session, &origin), case, outcome).await
+}
+
+#[derive(Deserialize)]
+pub struct SplitForm {
+    #[serde(default)]
+    fachdienst: String,
+    #[serde(default)]
+    titel: String,
+    #[serde(default)]
+    grund: String,
+}
+
+/// Makes a further case of this one for a department; afterwards the page of this one,
+/// whose timeline names the new case.
+pub async fn split(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<SplitForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let to = departments::by_key(state.db.conn(), chrome.tenant.id, &form.fachdienst).await?;
+    let (key, field) = match to {
+        None => ("cases-split-department-missing", "aufteilen_fachdienst"),
+        Some(department) => {
+            let part = splitting::Part {
+                department: &department,
+                title: &form.titel,
+                reason: &form.grund,
+            };
+            let actor = &session.actor;
+            match splitting::split(&state.db, actor, &origin, &chrome.tenant, &case, part).await? {
+                Ok(_) => {
+                    return Ok(Redirect::to(&format!("{INBOX}/{}", case.reference)).into_response());
+                }
+                Err(splitting::Refusal::TitleMissing) => {
+                    ("cases-split-title-missing", "aufteilen_titel")
+                }
+                Err(splitting::Refusal::ReasonMissing) => {
+                    ("cases-split-reason-missing", "aufteilen_grund")
+                }
+            }
+        }
+    };
+    let outcome = Outcome {
+        errors: vec![(field, chrome.t.get(key).to_owned())],
+        split_title: form.titel,
+        split_reason: form.grund,
         ..Outcome::default()
     };
     refused(&state, chrome, (&session, &origin), case, outcome).await

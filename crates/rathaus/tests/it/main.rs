@@ -20,7 +20,7 @@ mod cli;
 mod crash;
 mod external_login;
 mod jobs;
-mod joining;
+mod joining_and_splitting;
 mod mail;
 mod organisations;
 mod paper_mail;

@@ -1,4 +1,7 @@
-//! Joining a case into another, on both databases: an applicant sends the parking
+//! Splitting a case and joining one into another, on both databases. Splitting: the
+//! traffic caseworker makes a second case of an application for the registry office,
+//! with the same applicant, answers and search words; refused without department, title
+//! or reason. Joining: an applicant sends the parking
 //! permit twice; the caseworker joins the second into the first with a reason. The
 //! second is closed as "Zusammengeführt" (the applicant reads that, not the reason),
 //! both timelines name the other, the change is audited; a case joins neither itself,
@@ -13,7 +16,7 @@ use crate::accounts::start;
 use crate::assistant::citizen;
 use crate::harness::TestApp;
 use crate::on_both_backends;
-use crate::staff::{CASEWORKER, session};
+use crate::staff::{CASEWORKER, MAILROOM, session};
 use crate::submissions::{parking_permit, step};
 
 async fn cases_in_order(app: &TestApp) -> Vec<case::Model> {
@@ -180,6 +183,109 @@ on_both_backends!(
             "a page from before the join is outdated"
         );
         assert_eq!(cases_in_order(&app).await[0].state, first.state);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    an_application_for_two_departments_is_split,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        send_permit(&app, &erika).await;
+        let original = cases_in_order(&app).await.remove(0);
+        let vera = session(&app, CASEWORKER).await;
+        let split = format!("/verwaltung/vorgaenge/{}/aufteilen", original.reference);
+        let title = "Meldebescheinigung für den Nachweis";
+        let reason = "Die Bescheinigung stellt das Bürgerbüro aus.";
+        for (department, what, why, message) in [
+            ("", title, reason, "Wählen Sie den Fachdienst"),
+            (
+                "buergerbuero",
+                " ",
+                reason,
+                "worum es im neuen Vorgang geht",
+            ),
+            ("buergerbuero", title, "", "Bitte geben Sie einen Grund an"),
+        ] {
+            let fields = [("fachdienst", department), ("titel", what), ("grund", why)];
+            let refused = app.post_as(&vera, &split, &fields).await;
+            assert_eq!(refused.status(), 422, "{message}");
+            assert!(refused.text().await.unwrap().contains(message), "{message}");
+        }
+        assert_eq!(cases_in_order(&app).await.len(), 1, "nothing made");
+
+        let fields = [
+            ("fachdienst", "buergerbuero"),
+            ("titel", title),
+            ("grund", reason),
+        ];
+        let made = app.post_as(&vera, &split, &fields).await;
+        assert_eq!(made.status(), 303);
+        let both = cases_in_order(&app).await;
+        assert_eq!(both.len(), 2);
+        let (kept, part) = (&both[0], &both[1]);
+        assert_eq!(kept.state, original.state, "the original goes on");
+        assert_ne!(part.reference, original.reference);
+        assert_eq!(part.title, title);
+        assert_eq!(
+            part.submission_id, original.submission_id,
+            "the same application"
+        );
+        assert_eq!(part.citizen_id, original.citizen_id);
+        assert_eq!(part.due_at, original.due_at);
+        let registry =
+            rathaus_core::departments::by_key(app.db().conn(), kept.tenant_id, "buergerbuero")
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(part.department_id, Some(registry.id));
+
+        let kept_page = page(
+            &app,
+            &vera,
+            &format!("/verwaltung/vorgaenge/{}", kept.reference),
+        )
+        .await;
+        let named = format!(
+            "Aufgeteilt, neuer Vorgang: Bürgerbüro – {} – {reason}",
+            part.reference
+        );
+        assert!(kept_page.contains(&named), "{kept_page}");
+        // The new case is the registry office's: the traffic caseworker does not see it, the
+        // mailroom does, with its origin and the application's words.
+        let hidden = app
+            .get_as(&vera, &format!("/verwaltung/vorgaenge/{}", part.reference))
+            .await;
+        assert_eq!(hidden.status(), 404);
+        let post = session(&app, MAILROOM).await;
+        let part_page = page(
+            &app,
+            &post,
+            &format!("/verwaltung/vorgaenge/{}", part.reference),
+        )
+        .await;
+        assert!(part_page.contains(&format!("Aufgeteilt aus: {} – {reason}", kept.reference)));
+        assert!(part_page.contains("SG-AB 123"), "what was sent is shown");
+        let found = page(
+            &app,
+            &post,
+            "/verwaltung/vorgaenge?ansicht=alle&q=sg-ab%20123",
+        )
+        .await;
+        assert!(
+            found.contains(&kept.reference) && found.contains(&part.reference),
+            "{found}"
+        );
+        // The applicant finds both.
+        let mine = page(&app, &erika, "/konto/antraege").await;
+        assert!(mine.contains(&kept.reference) && mine.contains(&part.reference));
+        let audited = audit_entry::Entity::find()
+            .filter(audit_entry::Column::Action.eq("case.split"))
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 1);
         app.stop().await;
     }
 );
