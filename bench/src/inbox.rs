@@ -300,6 +300,7 @@ fn case_number(
         updated_at: Set(updated),
         due_at: Set(Some(created + Duration::days(90))),
         organisation_id: Set(None),
+        deadline_paused_at: Set(None),
     };
     let search = case_search::ActiveModel {
         case_id: Set(id),

@@ -45,10 +45,36 @@ pub fn due_from(deadline_days: Option<u32>, received: DateTime<Utc>) -> Option<D
     ))
 }
 
-/// Narrows `query` to the cases overdue at `now`.
+/// What a step of the workflow does to the deadline: it rests while the department
+/// waits for the applicant (documents asked for), and when the case moves on it is
+/// later by the time it rested — the applicant's time does not count against the
+/// department.
+#[derive(Debug, PartialEq)]
+pub enum Clock {
+    Runs,
+    /// The case starts waiting now.
+    Rests(DateTime<Utc>),
+    /// The case stops waiting: the deadline it has now.
+    Resumes(Option<DateTime<Utc>>),
+}
+
+/// The clock after a step from the case's state to `to` at `now`.
+pub fn after_step(case: &Case, to: &str, now: DateTime<Utc>) -> Clock {
+    let waiting = waiting_states();
+    let was_waiting = waiting.contains(&case.state);
+    let waits = waiting.contains(&to.to_owned());
+    match (was_waiting, waits, case.deadline_paused_at) {
+        (false, true, _) => Clock::Rests(now),
+        (true, false, Some(since)) => Clock::Resumes(case.due_at.map(|due| due + (now - since))),
+        _ => Clock::Runs,
+    }
+}
+
+/// Narrows `query` to the cases overdue at `now` (a resting deadline is not overdue).
 pub fn overdue(query: Select<case::Entity>, now: DateTime<Utc>) -> Select<case::Entity> {
     query
         .filter(case::Column::DueAt.lt(now))
+        .filter(case::Column::DeadlinePausedAt.is_null())
         // Named, not "not done": an index over the state then finds the few open cases
         // among a department's many closed ones.
         .filter(case::Column::State.is_in(open_states()))
@@ -56,7 +82,9 @@ pub fn overdue(query: Select<case::Entity>, now: DateTime<Utc>) -> Select<case::
 
 /// Whether the case is overdue at `now`.
 pub fn is_overdue(case: &Case, now: DateTime<Utc>) -> bool {
-    case.due_at.is_some_and(|due| due < now) && open_states().contains(&case.state)
+    case.deadline_paused_at.is_none()
+        && case.due_at.is_some_and(|due| due < now)
+        && open_states().contains(&case.state)
 }
 
 /// Why a deadline was not set (nothing changed).
@@ -120,10 +148,8 @@ mod tests {
         assert_eq!(due_from(None, received), None);
     }
 
-    #[test]
-    fn decided_cases_are_never_overdue() {
-        let now: DateTime<Utc> = "2026-12-20T10:00:00Z".parse().unwrap();
-        let mut case = Case {
+    fn case_at(now: DateTime<Utc>) -> Case {
+        Case {
             id: uuid::Uuid::nil(),
             tenant_id: uuid::Uuid::nil(),
             reference: "MS-2026-AAAAA".into(),
@@ -140,12 +166,50 @@ mod tests {
             updated_at: now,
             due_at: Some(now - Duration::days(1)),
             organisation_id: None,
-        };
+            deadline_paused_at: None,
+        }
+    }
+
+    #[test]
+    fn decided_or_resting_cases_are_never_overdue() {
+        let now: DateTime<Utc> = "2026-12-20T10:00:00Z".parse().unwrap();
+        let mut case = case_at(now);
         assert!(is_overdue(&case, now));
+        case.deadline_paused_at = Some(now - Duration::days(2));
+        assert!(!is_overdue(&case, now));
+        case.deadline_paused_at = None;
         case.state = "bewilligt".into();
         assert!(!is_overdue(&case, now));
         case.state = "in_pruefung".into();
         case.due_at = None;
         assert!(!is_overdue(&case, now));
+    }
+
+    #[test]
+    fn the_clock_rests_while_waiting_and_moves_the_deadline_on() {
+        let now: DateTime<Utc> = "2026-12-20T10:00:00Z".parse().unwrap();
+        let mut case = case_at(now);
+        assert_eq!(
+            after_step(&case, "unterlagen_nachgefordert", now),
+            Clock::Rests(now)
+        );
+        assert_eq!(after_step(&case, "in_bearbeitung", now), Clock::Runs);
+        case.state = "unterlagen_nachgefordert".into();
+        case.deadline_paused_at = Some(now - Duration::days(5));
+        let due = case.due_at.unwrap();
+        assert_eq!(
+            after_step(&case, "in_bearbeitung", now),
+            Clock::Resumes(Some(due + Duration::days(5)))
+        );
+        // Refused while waiting also ends the rest (the deadline no longer matters then).
+        assert_eq!(
+            after_step(&case, "abgelehnt", now),
+            Clock::Resumes(Some(due + Duration::days(5)))
+        );
+        case.due_at = None;
+        assert_eq!(
+            after_step(&case, "in_bearbeitung", now),
+            Clock::Resumes(None)
+        );
     }
 }

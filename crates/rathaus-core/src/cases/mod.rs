@@ -78,6 +78,7 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
         updated_at: Set(now),
         due_at: Set(new.due_at),
         organisation_id: Set(new.organisation_id),
+        deadline_paused_at: Set(None),
     }
     .insert(conn)
     .await?;
@@ -568,12 +569,33 @@ pub async fn take(
         return Ok(Err(Refusal::MessageMissing));
     }
     let txn = db.begin_write().await?;
-    let update =
+    let mut update =
         case::Entity::update_many().col_expr(case::Column::State, transition.to.clone().into());
+    let clock = deadlines::after_step(case, &transition.to, Utc::now());
+    match clock {
+        deadlines::Clock::Runs => {}
+        deadlines::Clock::Rests(since) => {
+            update = update.col_expr(case::Column::DeadlinePausedAt, Some(since).into());
+        }
+        deadlines::Clock::Resumes(due) => {
+            update = update
+                .col_expr(
+                    case::Column::DeadlinePausedAt,
+                    Option::<DateTime<Utc>>::None.into(),
+                )
+                .col_expr(case::Column::DueAt, due.into());
+        }
+    }
     change(&txn, case, step.version, update).await?;
     let entry = Entry::public("state_changed", actor.name.clone())
         .details(serde_json::json!({ "state": transition.to, "transition": transition.key }));
     record(&txn, case.id, entry).await?;
+    if let deadlines::Clock::Resumes(Some(due)) = clock {
+        let day = crate::time::local_day(due).format("%d.%m.%Y").to_string();
+        let moved = Entry::internal("deadline_resumed", "System")
+            .details(serde_json::json!({ "due": day }));
+        record(&txn, case.id, moved).await?;
+    }
     if let Some((subject, text)) = message {
         let email = match case.citizen_id {
             Some(id) => citizen::Entity::find_by_id(id)

@@ -24,6 +24,8 @@ pub struct Model {
     pub due_at: Option<DateTimeUtc>,
     /// The organisation the application was made for: all its members see the case.
     pub organisation_id: Option<Uuid>,
+    /// Since when the deadline rests (the department waits for the applicant).
+    pub deadline_paused_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,7 @@ mod m20261202_000020_paper_mail;
 mod m20261203_000021_routing_rules;
 mod m20261203_000022_organisation_cases;
 mod m20261203_000023_case_search;
+mod m20261203_000024_deadline_pause;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_routing_rules::Migration),
             Box::new(m20261203_000022_organisation_cases::Migration),
             Box::new(m20261203_000023_case_search::Migration),
+            Box::new(m20261203_000024_deadline_pause::Migration),
         ]
     }
 }

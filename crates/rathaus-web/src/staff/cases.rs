@@ -162,6 +162,8 @@ pub struct CasePage {
     /// The deadline: when, whether it has passed, and a new one as typed.
     due: Option<String>,
     overdue: bool,
+    /// "ruht seit 01.12.2026, solange wir auf die antragstellende Person warten".
+    resting_since: Option<String>,
     typed_due: String,
     due_reason: String,
     /// Colleagues the case can be assigned to (id, name); empty for those who may not.
@@ -334,6 +336,11 @@ pub(super) async fn page(
         typed: outcome.typed,
         note: outcome.note,
         due: case.due_at.map(german_day),
+        resting_since: case.deadline_paused_at.map(|since| {
+            chrome
+                .t
+                .fmt("cases-deadline-rests-since", &[("day", &german_day(since))])
+        }),
         overdue,
         typed_due: outcome.due,
         due_reason: outcome.due_reason,

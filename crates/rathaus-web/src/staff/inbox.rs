@@ -68,6 +68,8 @@ pub struct Row {
     pub changed: String,
     pub due: String,
     pub overdue: bool,
+    /// The deadline rests while the applicant is asked for something.
+    pub resting: bool,
 }
 
 /// A choice of a filter: (value, label, chosen).
@@ -186,6 +188,7 @@ pub async fn inbox(
             changed: local_time(case.updated_at),
             due: case.due_at.map(german_day).unwrap_or_default(),
             overdue: deadlines::is_overdue(case, now),
+            resting: case.deadline_paused_at.is_some(),
         })
         .collect();
     let tabs = VIEWS

@@ -262,5 +262,40 @@ on_both_backends!(deadlines_views_and_internal_notes, |backend| async move {
         .await;
     assert_eq!(asked.status(), 303);
     assert!(inbox(&app, &vera, "wartend").await.contains(&reference));
+
+    // While it waits, the deadline rests: not overdue even when its day has passed.
+    let waiting = the_case(&app).await;
+    let since = waiting.deadline_paused_at.expect("the deadline rests");
+    let mut rested = waiting.clone().into_active_model();
+    // Three days ago it started waiting, and the deadline was yesterday.
+    rested.deadline_paused_at = Set(Some(since - Duration::days(3)));
+    rested.due_at = Set(Some(Utc::now() - Duration::days(1)));
+    rested.update(app.db().conn()).await.unwrap();
+    assert!(
+        !inbox(&app, &vera, "ueberfaellig")
+            .await
+            .contains(&reference)
+    );
+    let resting = inbox(&app, &vera, "wartend").await;
+    assert!(resting.contains("Frist ruht"), "{resting}");
+    let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+    assert!(page.contains("die Frist ruht seit"));
+
+    // The documents came: work goes on and the deadline is later by the time it rested.
+    let resume = [("version", "4"), ("schritt", "bearbeiten")];
+    let resumed = app
+        .post_as(&vera, &format!("{case_path}/schritt"), &resume)
+        .await;
+    assert_eq!(resumed.status(), 303);
+    let going = the_case(&app).await;
+    assert_eq!(going.deadline_paused_at, None);
+    let moved = going.due_at.unwrap() - (Utc::now() - Duration::days(1));
+    assert!(
+        moved > Duration::days(3) - Duration::minutes(1)
+            && moved < Duration::days(3) + Duration::minutes(1),
+        "three days later: {moved}"
+    );
+    let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+    assert!(page.contains("Frist läuft weiter, verlängert um die Wartezeit"));
     app.stop().await;
 });

@@ -11,7 +11,7 @@ use rathaus_forms::fill::{Address, Answer, Answers};
 use rathaus_store::Db;
 use rathaus_store::entities::{case, submission};
 use rathaus_store::migrations::Migrator;
-use rathaus_store::sea_orm::{ActiveModelTrait, Set};
+use rathaus_store::sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use rathaus_store::sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
@@ -273,7 +273,7 @@ on_both_backends!(
         .insert(db.conn())
         .await
         .unwrap();
-        case::ActiveModel {
+        case::Entity::insert(case::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(town.id),
             reference: Set("MS-2026-OLD22".into()),
@@ -290,8 +290,9 @@ on_both_backends!(
             updated_at: Set(now),
             due_at: Set(None),
             organisation_id: Set(None),
-        }
-        .insert(db.conn())
+            ..Default::default()
+        })
+        .exec(db.conn())
         .await
         .unwrap();
         db.migrate().await.unwrap();
