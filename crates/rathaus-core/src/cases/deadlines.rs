@@ -64,10 +64,21 @@ pub fn after_step(case: &Case, to: &str, now: DateTime<Utc>) -> Clock {
     let was_waiting = waiting.contains(&case.state);
     let waits = waiting.contains(&to.to_owned());
     match (was_waiting, waits, case.deadline_paused_at) {
-        (false, true, _) => Clock::Rests(now),
-        (true, false, Some(since)) => Clock::Resumes(case.due_at.map(|due| due + (now - since))),
+        (false, true, None) => Clock::Rests(now),
+        (true, false, Some(_)) => Clock::Resumes(due_if_resumed(case, now)),
         _ => Clock::Runs,
     }
+}
+
+/// The deadline of the case if its clock ran again at `now`: later by the days it
+/// rested, still ending at midnight in the town hall's time.
+pub fn due_if_resumed(case: &Case, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let due = case.due_at?;
+    let Some(since) = case.deadline_paused_at else {
+        return Some(due);
+    };
+    let rested = local_day(now) - local_day(since);
+    Some(end_of_day(local_day(due) + rested))
 }
 
 /// Narrows `query` to the cases overdue at `now` (a resting deadline is not overdue).
@@ -116,7 +127,12 @@ pub async fn set(
         return Ok(Err(Refusal::InThePast));
     }
     let txn = db.begin_write().await?;
-    let update = case::Entity::update_many().col_expr(case::Column::DueAt, end_of_day(due).into());
+    let mut update =
+        case::Entity::update_many().col_expr(case::Column::DueAt, end_of_day(due).into());
+    if case.deadline_paused_at.is_some() {
+        // The new date counts from today: the rest before it is not added on again.
+        update = update.col_expr(case::Column::DeadlinePausedAt, Some(Utc::now()).into());
+    }
     change(&txn, case, version, update).await?;
     let details = serde_json::json!({
         "due": due.format("%d.%m.%Y").to_string(),
@@ -195,17 +211,22 @@ mod tests {
         );
         assert_eq!(after_step(&case, "in_bearbeitung", now), Clock::Runs);
         case.state = "unterlagen_nachgefordert".into();
-        case.deadline_paused_at = Some(now - Duration::days(5));
-        let due = case.due_at.unwrap();
+        // Due 15.12.; resting from 30.11., 21:30 Berlin (20:30 UTC) until 20.12., 11:00:
+        // twenty days later, ending at midnight still.
+        case.due_at = Some(end_of_day(NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()));
+        case.deadline_paused_at = Some("2026-11-30T20:30:00Z".parse().unwrap());
+        let later = Some(end_of_day(NaiveDate::from_ymd_opt(2027, 1, 4).unwrap()));
         assert_eq!(
             after_step(&case, "in_bearbeitung", now),
-            Clock::Resumes(Some(due + Duration::days(5)))
+            Clock::Resumes(later)
+        );
+        // Asked again while resting: it goes on resting from the first time.
+        assert_eq!(
+            after_step(&case, "unterlagen_nachgefordert", now),
+            Clock::Runs
         );
         // Refused while waiting also ends the rest (the deadline no longer matters then).
-        assert_eq!(
-            after_step(&case, "abgelehnt", now),
-            Clock::Resumes(Some(due + Duration::days(5)))
-        );
+        assert_eq!(after_step(&case, "abgelehnt", now), Clock::Resumes(later));
         case.due_at = None;
         assert_eq!(
             after_step(&case, "in_bearbeitung", now),

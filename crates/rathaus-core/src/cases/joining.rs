@@ -9,7 +9,7 @@ use rathaus_store::entities::case;
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::Expr;
 
-use super::{Case, Entry, by_reference, change, record, touch};
+use super::{Case, Entry, by_reference, change, record};
 use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::error::Result;
@@ -35,7 +35,7 @@ pub enum Refusal {
 }
 
 /// Whether a case in `state` is decided or closed.
-fn finished(state: &str) -> bool {
+pub(super) fn finished(state: &str) -> bool {
     workflow::standard()
         .state(state)
         .is_none_or(|s| s.decided || s.closed)
@@ -75,9 +75,15 @@ pub async fn join(
         return Ok(Err(refusal));
     }
     let txn = db.begin_write().await?;
-    let update = case::Entity::update_many().col_expr(case::Column::State, Expr::value(JOINED));
+    let update = case::Entity::update_many()
+        .col_expr(case::Column::State, Expr::value(JOINED))
+        .col_expr(
+            case::Column::DeadlinePausedAt,
+            Option::<chrono::DateTime<chrono::Utc>>::None.into(),
+        );
     change(&txn, case, version, update).await?;
-    touch(&txn, target.id).await?;
+    // The other case as checked above, or a conflict: it may have been decided since.
+    change(&txn, &target, target.version, case::Entity::update_many()).await?;
     let by = actor.name.clone();
     // The applicant reads the new state; which case it went into only staff see, as it
     // may be someone else's.

@@ -78,6 +78,9 @@ pub(crate) async fn add(conn: &impl ConnectionTrait, case_id: Uuid, more: &str) 
     Ok(())
 }
 
+/// Words of a query looked for; more make no better search, only a longer query.
+const MOST_WORDS: usize = 10;
+
 /// The cases of the tenant found by `words`: each word somewhere in their search text
 /// (which begins with the reference), in any case and order.
 pub(crate) fn matching(
@@ -85,7 +88,12 @@ pub(crate) fn matching(
     tenant_id: Uuid,
     words: &str,
 ) -> sea_orm::sea_query::SimpleExpr {
-    let lowered: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
+    let mut lowered: Vec<String> = Vec::new();
+    for word in words.split_whitespace().map(str::to_lowercase) {
+        if !lowered.contains(&word) && lowered.len() < MOST_WORDS {
+            lowered.push(word);
+        }
+    }
     let found =
         rathaus_store::dialect::cases_containing(conn.get_database_backend(), tenant_id, &lowered);
     Expr::col((case::Entity, case::Column::Id)).in_subquery(found)

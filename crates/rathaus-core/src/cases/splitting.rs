@@ -19,6 +19,8 @@ use crate::tenants::Tenant;
 /// Why a case was not split (nothing changed).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
+    /// The case is decided or closed already.
+    Finished,
     /// What the new case is about is missing.
     TitleMissing,
     /// Staff say why (it is in both timelines).
@@ -50,6 +52,9 @@ pub async fn split(
         )));
     }
     let (title, reason) = (part.title.trim(), part.reason.trim());
+    if super::joining::finished(&case.state) {
+        return Ok(Err(Refusal::Finished));
+    }
     if title.is_empty() {
         return Ok(Err(Refusal::TitleMissing));
     }
@@ -66,7 +71,8 @@ pub async fn split(
         title,
         department: Some(part.department),
         rule: None,
-        due_at: case.due_at,
+        // Its clock runs: the days the original rested so far count for it too.
+        due_at: super::deadlines::due_if_resumed(case, chrono::Utc::now()),
         citizen_id: case.citizen_id,
         organisation_id: case.organisation_id,
         applicant_name: &case.applicant_name,

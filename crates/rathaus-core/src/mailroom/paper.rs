@@ -332,8 +332,13 @@ pub async fn file(
     if filed.rows_affected == 0 {
         return Err(CoreError::Conflict(format!("mail item {}", item.id)));
     }
-    if let Some(text) = &item.text {
-        cases::search::add(&txn, case_id, text).await?;
+    // Read again: recognition may have finished since the item was shown.
+    let text = mail_item::Entity::find_by_id(item.id)
+        .one(&txn)
+        .await?
+        .and_then(|filed| filed.text);
+    if let Some(text) = text {
+        cases::search::add(&txn, case_id, &text).await?;
     }
     let entry = Entry::internal("document_filed", actor.name.clone())
         .details(serde_json::json!({ "file": item.file_name, "item": item.id }));

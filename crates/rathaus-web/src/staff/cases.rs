@@ -173,7 +173,8 @@ pub struct CasePage {
     /// The reference and reason typed for joining.
     join_into: String,
     join_reason: String,
-    /// The title and reason typed for splitting.
+    /// The department, title and reason chosen for splitting.
+    split_department: String,
     split_title: String,
     split_reason: String,
     /// Mistakes of a refused step: (field id, message).
@@ -192,6 +193,7 @@ pub(super) struct Outcome {
     pub(super) due_reason: String,
     pub(super) join_into: String,
     pub(super) join_reason: String,
+    pub(super) split_department: String,
     pub(super) split_title: String,
     pub(super) split_reason: String,
     pub(super) errors: Vec<(&'static str, String)>,
@@ -347,6 +349,7 @@ pub(super) async fn page(
         joinable,
         join_into: outcome.join_into,
         join_reason: outcome.join_reason,
+        split_department: outcome.split_department,
         split_title: outcome.split_title,
         split_reason: outcome.split_reason,
         colleagues,
@@ -637,7 +640,8 @@ pub async fn join(
         Ok(Err(refusal)) => match refusal {
             joining::Refusal::UnknownCase => ("cases-join-unknown", "zusammenfuehren_in"),
             joining::Refusal::SameCase => ("cases-join-same", "zusammenfuehren_in"),
-            joining::Refusal::Finished => ("cases-join-finished", "zusammenfuehren_in"),
+            // The form is not shown for a finished case: the message points at its state.
+            joining::Refusal::Finished => ("cases-join-finished", "stand"),
             joining::Refusal::TargetFinished => {
                 ("cases-join-target-finished", "zusammenfuehren_in")
             }
@@ -692,6 +696,8 @@ pub async fn split(
                 Ok(_) => {
                     return Ok(Redirect::to(&format!("{INBOX}/{}", case.reference)).into_response());
                 }
+                // The form is not shown for a finished case: the message points at its state.
+                Err(splitting::Refusal::Finished) => ("cases-join-finished", "stand"),
                 Err(splitting::Refusal::TitleMissing) => {
                     ("cases-split-title-missing", "aufteilen_titel")
                 }
@@ -703,6 +709,7 @@ pub async fn split(
     };
     let outcome = Outcome {
         errors: vec![(field, chrome.t.get(key).to_owned())],
+        split_department: form.fachdienst,
         split_title: form.titel,
         split_reason: form.grund,
         ..Outcome::default()

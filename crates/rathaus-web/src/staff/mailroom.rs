@@ -155,7 +155,13 @@ async fn overview_page(
     let day = rathaus_core::time::local_day(chrono::Utc::now());
     let arrived = cases::received_on(conn, &session.actor, tenant, day, TODAY_SHOWN).await?;
     let today_count = if arrived.more {
-        chrome.t.count("cases-count-more", arrived.total as usize)
+        chrome
+            .t
+            .count("mailroom-today-more", arrived.total as usize)
+    } else if arrived.total > TODAY_SHOWN {
+        chrome
+            .t
+            .count("mailroom-today-latest", arrived.total as usize)
     } else {
         chrome.t.count("cases-count", arrived.total as usize)
     };

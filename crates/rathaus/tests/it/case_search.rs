@@ -232,6 +232,18 @@ on_both_backends!(words_find_the_cases_one_may_see, |backend| async move {
             .await
             .is_empty()
     );
+    // A query of thousands of words is cut to its first ten, not an error.
+    let endless: Vec<String> = (0..3000).map(|i| format!("w{i}")).collect();
+    assert!(
+        found(&db, &mailroom, town.id, &endless.join(" "))
+            .await
+            .is_empty()
+    );
+    let heide_first = format!("heide {}", "x ".repeat(3000));
+    assert_eq!(
+        found(&db, &mailroom, town.id, &heide_first).await,
+        ["MS-2026-CCCC4"]
+    );
 
     // A caseworker of the traffic department finds only its cases.
     let mut vera = staff(town.id, "caseworker");

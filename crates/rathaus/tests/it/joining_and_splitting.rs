@@ -10,7 +10,9 @@
 
 use rathaus_core::cases::{self, NewCase};
 use rathaus_store::entities::{audit_entry, case};
-use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use rathaus_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::accounts::start;
 use crate::assistant::citizen;
@@ -280,6 +282,21 @@ on_both_backends!(
         // The applicant finds both.
         let mine = page(&app, &erika, "/konto/antraege").await;
         assert!(mine.contains(&kept.reference) && mine.contains(&part.reference));
+        // A closed case is not split (a page from before it closed).
+        let mut closed: case::ActiveModel = part.clone().into();
+        closed.state = Set("abgeschlossen".into());
+        closed.update(app.db().conn()).await.unwrap();
+        let closed_split = format!("/verwaltung/vorgaenge/{}/aufteilen", part.reference);
+        let refused = app.post_as(&post, &closed_split, &fields).await;
+        assert_eq!(refused.status(), 422);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("schon entschieden oder geschlossen")
+        );
+        assert_eq!(cases_in_order(&app).await.len(), 2, "nothing made");
         let audited = audit_entry::Entity::find()
             .filter(audit_entry::Column::Action.eq("case.split"))
             .all(app.db().conn())
