@@ -110,7 +110,9 @@ impl Db {
         }
         let pending = Migrator::get_pending_migrations(&self.conn).await?.len();
         Migrator::up(&self.conn, None).await?;
-        self.refresh_statistics().await?;
+        if pending > 0 {
+            self.refresh_statistics().await?;
+        }
         Ok(pending)
     }
 

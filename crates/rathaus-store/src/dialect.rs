@@ -163,14 +163,15 @@ pub fn cases_containing(
         .from("case_search")
         .and_where(Expr::col("tenant_id").eq(tenant_id))
         .to_owned();
-    let (indexed, short): (Vec<&String>, Vec<&String>) = match backend {
+    // Words for SQLite's FTS5 index, and words looked for with LIKE.
+    let (matched, liked): (Vec<&String>, Vec<&String>) = match backend {
         // pg_trgm serves LIKE directly (and scans for words under three characters).
         DbBackend::Postgres => (Vec::new(), words.iter().collect()),
         _ => words.iter().partition(|w| w.chars().count() >= TRIGRAM),
     };
-    if !indexed.is_empty() {
+    if !matched.is_empty() {
         // FTS5 query syntax: each word a quoted string, all of them required.
-        let phrase = indexed
+        let phrase = matched
             .iter()
             .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
             .collect::<Vec<_>>()
@@ -182,7 +183,7 @@ pub fn cases_containing(
             .to_owned();
         query.and_where(Expr::col("id").in_subquery(found));
     }
-    for word in short {
+    for word in liked {
         let pattern = LikeExpr::new(format!("%{}%", escape_like(word))).escape('\\');
         query.and_where(Expr::col("text").like(pattern));
     }

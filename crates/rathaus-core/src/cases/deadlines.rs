@@ -27,6 +27,14 @@ fn open_states() -> Vec<String> {
     states_where(|s| !s.decided && !s.closed)
 }
 
+/// Whether a case in `state` is decided or closed: nothing more is done in it (no
+/// deadline, no joining or splitting).
+pub fn is_finished(state: &str) -> bool {
+    workflow::standard()
+        .state(state)
+        .is_none_or(|s| s.decided || s.closed)
+}
+
 fn states_where(test: impl Fn(&workflow::State) -> bool) -> Vec<String> {
     workflow::standard()
         .states
@@ -95,7 +103,7 @@ pub fn overdue(query: Select<case::Entity>, now: DateTime<Utc>) -> Select<case::
 pub fn is_overdue(case: &Case, now: DateTime<Utc>) -> bool {
     case.deadline_paused_at.is_none()
         && case.due_at.is_some_and(|due| due < now)
-        && open_states().contains(&case.state)
+        && !is_finished(&case.state)
 }
 
 /// Why a deadline was not set (nothing changed).

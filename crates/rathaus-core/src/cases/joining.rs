@@ -9,12 +9,12 @@ use rathaus_store::entities::case;
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::Expr;
 
+use super::deadlines::is_finished;
 use super::{Case, Entry, by_reference, change, record};
 use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::error::Result;
 use crate::policy;
-use crate::workflow;
 
 /// The state of a case joined into another (closed).
 pub const JOINED: &str = "zusammengefuehrt";
@@ -32,13 +32,6 @@ pub enum Refusal {
     TargetFinished,
     /// Staff say why (it is in both timelines).
     ReasonMissing,
-}
-
-/// Whether a case in `state` is decided or closed.
-pub(super) fn finished(state: &str) -> bool {
-    workflow::standard()
-        .state(state)
-        .is_none_or(|s| s.decided || s.closed)
 }
 
 /// Joins `case` (as shown at `version`) into the case with reference `into`, for a
@@ -62,9 +55,9 @@ pub async fn join(
     let reason = reason.trim();
     let refusal = if target.id == case.id {
         Some(Refusal::SameCase)
-    } else if finished(&case.state) {
+    } else if is_finished(&case.state) {
         Some(Refusal::Finished)
-    } else if finished(&target.state) {
+    } else if is_finished(&target.state) {
         Some(Refusal::TargetFinished)
     } else if reason.is_empty() {
         Some(Refusal::ReasonMissing)

@@ -271,6 +271,17 @@ pub struct Page {
     pub cases: Vec<Case>,
 }
 
+impl Page {
+    /// The page of `cases` of a listing for which [`count_capped`] counted `counted`.
+    fn of(counted: u64, cases: Vec<Case>) -> Self {
+        Self {
+            total: Ord::min(counted, COUNTED),
+            more: counted > COUNTED,
+            cases,
+        }
+    }
+}
+
 /// The cases `actor` may see in the listing's view, in its order; with a search only
 /// those found by its words (see [`search`]).
 pub async fn inbox(
@@ -322,11 +333,7 @@ pub async fn inbox(
         .limit(limit)
         .all(conn)
         .await?;
-    Ok(Page {
-        total: Ord::min(counted, COUNTED),
-        more: counted > COUNTED,
-        cases,
-    })
+    Ok(Page::of(counted, cases))
 }
 
 /// How many cases `query` finds, counting up to one more than [`COUNTED`].
@@ -365,11 +372,7 @@ pub async fn received_on(
         .limit(limit)
         .all(conn)
         .await?;
-    Ok(Page {
-        total: Ord::min(counted, COUNTED),
-        more: counted > COUNTED,
-        cases,
-    })
+    Ok(Page::of(counted, cases))
 }
 
 /// The cases of the tenant no department has yet (the mailroom routes them), oldest

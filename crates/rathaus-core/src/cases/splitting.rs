@@ -52,7 +52,7 @@ pub async fn split(
         )));
     }
     let (title, reason) = (part.title.trim(), part.reason.trim());
-    if super::joining::finished(&case.state) {
+    if super::deadlines::is_finished(&case.state) {
         return Ok(Err(Refusal::Finished));
     }
     if title.is_empty() {

@@ -299,9 +299,7 @@ pub(super) async fn page(
         })
         .collect();
     let overdue = deadlines::is_overdue(&case, chrono::Utc::now());
-    let joinable = workflow::standard()
-        .state(&case.state)
-        .is_some_and(|s| !s.decided && !s.closed);
+    let joinable = !deadlines::is_finished(&case.state);
     let may_assign =
         rathaus_core::policy::require(&session.actor, tenant, Permission::AssignCases).is_ok();
     let colleagues = if may_assign {
