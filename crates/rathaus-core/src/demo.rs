@@ -28,7 +28,28 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
     seed_departments(db, &tenant).await?;
     seed_staff(db, &tenant).await?;
     seed_catalog(db, &tenant).await?;
+    seed_app(db, &tenant).await?;
     Ok((tenant, true))
+}
+
+/// The city's app, as a public client: on the phone it comes back through its own
+/// scheme; on a desktop (and in the browser test) through a loopback port.
+pub const DEMO_APP: &str = "musterstadt-app";
+
+async fn seed_app(db: &Db, tenant: &Tenant) -> Result<()> {
+    let redirect_uris = [
+        "de.musterstadt.app:/oauth".to_owned(),
+        "http://127.0.0.1/oauth".to_owned(),
+    ];
+    let app = crate::app_access::NewClient {
+        client_id: DEMO_APP,
+        name: "Musterstadt-App",
+        redirect_uris: &redirect_uris,
+        scopes: &[],
+    };
+    let system = Actor::system("demo");
+    crate::app_access::register(db, &system, &Origin::default(), tenant.id, app).await?;
+    Ok(())
 }
 
 pub fn musterstadt() -> NewTenant {

@@ -150,10 +150,11 @@ impl Cleanup {
     pub async fn run_now(&self, db: &Db) -> Result<(), JobFailure> {
         let jobs = jobs::purge_done(db.conn(), Duration::days(7)).await?;
         let sessions = crate::sessions::purge_expired(db.conn()).await?;
+        let app_tokens = crate::app_access::purge_expired(db.conn()).await?;
         let failures = crate::login_guard::purge_old(db).await?;
         let drafts = crate::drafts::purge_expired(db, &self.blobs).await?;
         db.refresh_statistics().await?;
-        info!(jobs, sessions, failures, drafts, "cleanup done");
+        info!(jobs, sessions, app_tokens, failures, drafts, "cleanup done");
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! take an explicit [`Actor`] and check it through [`policy`] before they act.
 
 pub mod actor;
+pub mod app_access;
 pub mod audit;
 pub mod blob_references;
 pub mod cases;

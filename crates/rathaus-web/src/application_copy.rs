@@ -23,7 +23,7 @@ pub async fn copy(
     Path(reference): Path<String>,
 ) -> Result<Response, PageError> {
     let conn = state.db.conn();
-    let case = own_case(&state, &chrome, &session, &reference).await?;
+    let case = own_case(&state, chrome.tenant.id, session.citizen.id, &reference).await?;
     let submitted = match case.submission_id {
         Some(id) => submissions::read(conn, chrome.tenant.id, id).await?,
         None => None,

@@ -73,13 +73,13 @@ pub(crate) fn entry_text(chrome: &Chrome, entry: &TimelineEntry) -> String {
 /// their organisations; for everyone else it does not exist.
 pub(crate) async fn own_case(
     state: &AppState,
-    chrome: &Chrome,
-    session: &CitizenSession,
+    tenant_id: uuid::Uuid,
+    citizen_id: uuid::Uuid,
     reference: &str,
 ) -> Result<Case, PageError> {
     let conn = state.db.conn();
-    let applicant = organisations::applicant(conn, session.citizen.id).await?;
-    cases::by_reference(conn, chrome.tenant.id, reference)
+    let applicant = organisations::applicant(conn, citizen_id).await?;
+    cases::by_reference(conn, tenant_id, reference)
         .await?
         .filter(|c| policy::is_applicant(c, &applicant))
         .ok_or(PageError::NotFound)
@@ -110,6 +110,13 @@ pub async fn mine(
         })
         .collect();
     Ok(ListPage { chrome, rows })
+}
+
+/// Whether the applicant can still write about the case (not closed).
+pub(crate) fn takes_answers(case: &Case) -> bool {
+    !workflow::standard()
+        .state(&case.state)
+        .is_some_and(|s| s.closed)
 }
 
 /// One entry of the timeline as the applicant reads it.
@@ -224,7 +231,7 @@ pub async fn one(
     Query(sent): Query<Sent>,
 ) -> Result<CasePage, PageError> {
     let conn = state.db.conn();
-    let case = own_case(&state, &chrome, &session, &reference).await?;
+    let case = own_case(&state, chrome.tenant.id, session.citizen.id, &reference).await?;
     let letters = postbox::of_case(conn, case.id).await?;
     postbox::mark_read_by_applicant(conn, case.id).await?;
     let answer = Answer {
@@ -279,9 +286,6 @@ async fn page(
 ) -> Result<CasePage, PageError> {
     let conn = state.db.conn();
     let letters = with_files(conn, letters).await?;
-    let closed = workflow::standard()
-        .state(&case.state)
-        .is_some_and(|s| s.closed);
     let steps = timeline(&chrome, cases::timeline(conn, case.id, true).await?);
     let submitted = match case.submission_id {
         Some(id) => submissions::read(conn, chrome.tenant.id, id).await?,
@@ -299,6 +303,7 @@ async fn page(
                 .collect();
         }
     }
+    let can_reply = !by_link && takes_answers(&case);
     Ok(CasePage {
         status: state_label(&chrome, &case.state),
         status_text: chrome
@@ -311,7 +316,7 @@ async fn page(
         by_link,
         steps,
         letters,
-        can_reply: !by_link && !closed,
+        can_reply,
         replied: answer.replied,
         typed: answer.typed,
         errors: answer.errors,
@@ -355,7 +360,12 @@ pub async fn reply(
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::{IntoResponse, Redirect};
     let conn = state.db.conn();
-    let case = own_case(&state, &chrome, &session, &reference).await?;
+    let case = own_case(&state, chrome.tenant.id, session.citizen.id, &reference).await?;
+    if !takes_answers(&case) {
+        return Err(PageError::Conflict(
+            chrome.t.get("applications-reply-closed").to_owned(),
+        ));
+    }
     let (pairs, uploads) = read_page(request, &state).await?;
     let text = pairs
         .iter()

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{get, post};
+use rathaus_core::app_access::Scope;
 use rathaus_core::policy::Permission;
 
 use crate::state::AppState;
@@ -26,6 +27,9 @@ pub enum Access {
     Staff,
     /// Staff whose roles grant this permission.
     StaffWith(Permission),
+    /// An app with a citizen's bearer token granting this scope (JSON API; cookies
+    /// open nothing here).
+    App(Scope),
 }
 
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use rathaus_core::actor::{Actor, Origin};
 use rathaus_core::policy::Permission;
 use rathaus_core::trust::TrustLevel;
-use rathaus_core::{catalog, departments, identity, roles, staff, tenants};
+use rathaus_core::{app_access, catalog, departments, identity, roles, staff, tenants};
 use rathaus_store::Db;
 
 /// A member of staff as given on the command line.
@@ -62,6 +62,38 @@ pub async fn create_staff(db: &Db, new: NewStaff) -> Result<Option<String>> {
     )
     .await?;
     Ok(generated.then_some(password))
+}
+
+/// An app that acts for citizens, as given on the command line.
+pub struct NewAppClient {
+    pub tenant: String,
+    pub client_id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+pub async fn create_app_client(db: &Db, new: NewAppClient) -> Result<()> {
+    let tenant = tenant_by_slug(db, &new.tenant).await?;
+    let scopes = app_access::parse_scopes(&new.scopes.join(" ")).with_context(|| {
+        let known: Vec<&str> = app_access::Scope::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown scope; known are {}", known.join(", "))
+    })?;
+    let client = app_access::NewClient {
+        client_id: &new.client_id,
+        name: &new.name,
+        redirect_uris: &new.redirect_uris,
+        scopes: &scopes,
+    };
+    app_access::register(
+        db,
+        &Actor::system("cli"),
+        &Origin::default(),
+        tenant.id,
+        client,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A role a tenant adds for itself, as given on the command line.

@@ -163,6 +163,25 @@ enum AdminCommand {
         #[arg(long = "permission", required = true)]
         permissions: Vec<String>,
     },
+    /// Register an app that may act for citizens who allow it (OAuth 2 public client,
+    /// authorization code flow with PKCE), e.g. the city's own app.
+    CreateAppClient {
+        #[arg(long)]
+        tenant: String,
+        /// What the app sends as `client_id`.
+        #[arg(long)]
+        client_id: String,
+        /// Shown to the citizen on the consent page, e.g. "Musterstadt-App".
+        #[arg(long)]
+        name: String,
+        /// Where the browser returns with the code: HTTPS, http://127.0.0.1/… (any port),
+        /// or the app's own scheme (de.stadt.app:/oauth); repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// applications, postbox; repeat for several (all if none is given).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
     /// Add an OpenID Connect provider citizens can log in with (BundID, a state
     /// account, a Keycloak bridge). The client secret is read from standard input.
     AddIdentityProvider {
@@ -417,6 +436,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("Created {email}. The second factor is set up at the first login.")
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateAppClient {
+                    tenant,
+                    client_id,
+                    name,
+                    redirect_uris,
+                    scopes,
+                },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let new = admin::NewAppClient {
+                tenant,
+                client_id: client_id.clone(),
+                name,
+                redirect_uris,
+                scopes,
+            };
+            admin::create_app_client(&db, new).await?;
+            println!("Registered the app {client_id}.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {

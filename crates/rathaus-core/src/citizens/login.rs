@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rathaus_store::Db;
 use uuid::Uuid;
 
-use super::{Citizen, by_email, normalize_email, record, subject};
+use super::{Citizen, by_email, end_every_login, normalize_email, record, subject};
 use crate::actor::Origin;
 use crate::error::Result;
 use crate::login_guard::{self, Attempt};
@@ -68,7 +68,7 @@ pub async fn logout(
 ) -> Result<()> {
     let txn = db.begin_write().await?;
     let action = if everywhere {
-        sessions::end_all(&txn, subject(account)).await?;
+        end_every_login(&txn, account).await?;
         "logout_everywhere"
     } else {
         sessions::end(&txn, token).await?;

@@ -97,7 +97,7 @@ async fn replace_password(
         .filter(citizen::Column::Id.eq(account.id))
         .exec(conn)
         .await?;
-    sessions::end_all(conn, subject(account)).await?;
+    end_every_login(conn, account).await?;
     let text = "das Passwort Ihres Kontos wurde soeben geändert, und alle Anmeldungen wurden \
                 beendet. Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort über \
                 „Passwort vergessen“ zurück und wenden Sie sich an uns.";
@@ -109,6 +109,12 @@ async fn replace_password(
         text,
     )
     .await
+}
+
+/// Ends every session and every app's access of the account.
+async fn end_every_login(conn: &impl ConnectionTrait, account: &Citizen) -> Result<()> {
+    sessions::end_all(conn, subject(account)).await?;
+    crate::app_access::revoke_all(conn, account.id).await
 }
 
 /// Records `citizen.<action>` about the account in the caller's transaction.

@@ -1,6 +1,10 @@
 //! sea-orm entities, one module a table. Columns are documented where the name does
 //! not say everything.
 
+pub mod app_client;
+pub mod app_code;
+pub mod app_grant;
+pub mod app_token;
 pub mod audit_entry;
 pub mod audit_head;
 pub mod case;

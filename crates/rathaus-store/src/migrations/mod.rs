@@ -27,6 +27,7 @@ mod m20261203_000021_routing_rules;
 mod m20261203_000022_organisation_cases;
 mod m20261203_000023_case_search;
 mod m20261203_000024_deadline_pause;
+mod m20261203_000025_app_access;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_organisation_cases::Migration),
             Box::new(m20261203_000023_case_search::Migration),
             Box::new(m20261203_000024_deadline_pause::Migration),
+            Box::new(m20261203_000025_app_access::Migration),
         ]
     }
 }

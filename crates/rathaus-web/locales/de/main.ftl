@@ -594,6 +594,28 @@ applications-reply-files = Dateien (PDF, JPEG, PNG oder TIFF; bis zu 10 Dateien,
 applications-reply-send = Nachricht senden
 applications-reply-sent = Ihre Nachricht ist angekommen.
 applications-reply-empty = Schreiben Sie eine Nachricht oder fügen Sie eine Datei an.
+applications-reply-closed = Der Antrag ist abgeschlossen; Nachrichten dazu sind nicht mehr möglich. Wenden Sie sich bei Fragen bitte an uns.
+
+## The city's app acting for the citizen (OAuth 2)
+app-consent-title = { $app } möchte auf Ihr Konto zugreifen
+app-consent-account = Sie sind angemeldet als { $account }.
+app-consent-may = Wenn Sie es erlauben, darf die App:
+app-consent-never = Ihr Passwort erfährt die App nicht. Sie kann keine Anträge in Ihrem Namen stellen und Ihr Konto nicht ändern.
+app-consent-withdraw = Sie können den Zugriff jederzeit unter „Mein Konto“ → „Verbundene Apps“ wieder entziehen.
+app-consent-allow = Erlauben
+app-consent-deny = Ablehnen
+app-scope-applications = Ihre Anträge mit Stand und Verlauf sehen
+app-scope-postbox = Nachrichten zu Ihren Anträgen lesen und beantworten und Unterlagen senden
+app-refused-title = Die Anmeldung der App ist nicht möglich
+app-refused-text = Die App ist hier nicht bekannt, oder sie hat eine Rücksprungadresse angegeben, die für sie nicht eingetragen ist. Zu Ihrer Sicherheit wurden Sie nicht weitergeleitet. Schließen Sie diese Seite und melden Sie sich in der App erneut an; bleibt der Fehler, wenden Sie sich bitte an uns.
+apps-title = Verbundene Apps
+apps-lead = Diese Apps dürfen für Sie auf Ihr Konto zugreifen, weil Sie es erlaubt haben. Entziehen Sie einer App den Zugriff, muss sie sich neu anmelden.
+apps-none = Keine App hat Zugriff auf Ihr Konto.
+apps-since = Erlaubt am
+apps-last-used = Zuletzt genutzt
+apps-revoke = Zugriff von „{ $app }“ beenden
+apps-revoked = Der Zugriff der App ist beendet.
+apps-back = Zurück zu „Mein Konto“
 applications-your-message = Ihre Nachricht an uns
 cases-message-from-applicant = Nachricht der antragstellenden Person
 

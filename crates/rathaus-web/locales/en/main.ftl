@@ -594,6 +594,28 @@ applications-reply-files = Files (PDF, JPEG, PNG or TIFF; up to 10 files, 25 MB 
 applications-reply-send = Send the message
 applications-reply-sent = Your message has arrived.
 applications-reply-empty = Write a message or attach a file.
+applications-reply-closed = The application is closed; messages about it are no longer possible. Please contact us with any questions.
+
+## The city's app acting for the citizen (OAuth 2)
+app-consent-title = { $app } would like to access your account
+app-consent-account = You are logged in as { $account }.
+app-consent-may = If you allow it, the app may:
+app-consent-never = The app does not learn your password. It cannot make applications in your name or change your account.
+app-consent-withdraw = You can withdraw the access at any time under “My account” → “Connected apps”.
+app-consent-allow = Allow
+app-consent-deny = Deny
+app-scope-applications = see your applications with their status and history
+app-scope-postbox = read and answer messages about your applications and send documents
+app-refused-title = The app cannot log in
+app-refused-text = The app is not known here, or it gave a return address that is not registered for it. For your safety you were not sent on. Close this page and log in in the app again; if the error remains, please contact us.
+apps-title = Connected apps
+apps-lead = These apps may access your account for you because you allowed it. If you withdraw an app's access, it has to log in again.
+apps-none = No app has access to your account.
+apps-since = Allowed on
+apps-last-used = Last used
+apps-revoke = End the access of “{ $app }”
+apps-revoked = The app's access has ended.
+apps-back = Back to “My account”
 applications-your-message = Your message to us
 cases-message-from-applicant = Message from the applicant
 

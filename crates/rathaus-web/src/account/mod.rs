@@ -2,6 +2,7 @@
 //! recover a forgotten password, and manage profile, password, address and the account.
 
 mod access;
+mod apps;
 mod external;
 mod organisations;
 mod recovery;
@@ -57,6 +58,8 @@ pub fn routes() -> Routes {
         .get("/konto/loeschen", Citizen, settings::delete_form)
         .post("/konto/loeschen", Citizen, settings::delete)
         .get("/konto/geloescht", Public, settings::deleted)
+        .get("/konto/apps", Citizen, apps::list)
+        .post("/konto/apps/{id}/entziehen", Citizen, apps::revoke)
         .get("/konto/organisationen", Citizen, organisations::list)
         .post("/konto/organisationen", Citizen, organisations::create)
         .get("/konto/organisationen/{id}", Citizen, organisations::detail)

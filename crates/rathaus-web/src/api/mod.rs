@@ -16,8 +16,16 @@ use crate::error::PageError;
 use crate::routes::{Access::Public, Routes};
 use crate::state::AppState;
 
+mod bearer;
+mod mine;
+mod oauth;
+
+use bearer::SecurityAddon;
+
 pub fn routes() -> Routes {
     Routes::default()
+        .merge(oauth::routes())
+        .merge(mine::routes())
         .get("/api/openapi.json", Public, openapi)
         .get("/api/v1/life-situations", Public, life_situations)
         .get("/api/v1/services", Public, services)
@@ -30,18 +38,39 @@ pub fn routes() -> Routes {
 #[openapi(
     info(
         title = "Rathaus API",
-        description = "Service catalog and form assistants of a Rathaus town hall.",
+        description = "Service catalog and form assistants of a Rathaus town hall, and, for \
+an app acting for a citizen (OAuth 2 authorization code flow with PKCE, see \
+`/.well-known/oauth-authorization-server`), the citizen's applications and postbox.",
         license(name = "EUPL-1.2")
     ),
-    paths(life_situations, services, service, service_form, form_schema),
+    paths(
+        life_situations,
+        services,
+        service,
+        service_form,
+        form_schema,
+        mine::applications,
+        mine::application,
+        mine::messages,
+        mine::send_message
+    ),
     components(schemas(
+        mine::ApplicationList,
+        mine::ApplicationSummary,
+        mine::Application,
+        mine::Step,
+        mine::SentFile,
+        mine::MessageList,
+        mine::ApiMessage,
+        mine::MessageSent,
         LifeSituation,
         Service,
         ServiceSummary,
         ServiceList,
         FormOfService,
         Problem
-    ))
+    )),
+    modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
 
@@ -57,23 +86,34 @@ pub struct Problem {
     detail: Option<String>,
 }
 
-pub struct ApiError(PageError);
+/// A refused API request, answered as an RFC 9457 problem.
+pub struct ApiError {
+    status: StatusCode,
+    title: &'static str,
+    detail: Option<String>,
+    /// `WWW-Authenticate` for refusals of the bearer token (RFC 6750).
+    challenge: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, title: &'static str, detail: Option<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail,
+            challenge: None,
+        }
+    }
+
+    pub(crate) fn challenge(mut self, challenge: String) -> Self {
+        self.challenge = Some(challenge);
+        self
+    }
+}
 
 impl From<PageError> for ApiError {
     fn from(e: PageError) -> Self {
-        Self(e)
-    }
-}
-
-impl From<rathaus_core::CoreError> for ApiError {
-    fn from(e: rathaus_core::CoreError) -> Self {
-        Self(e.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, title, detail) = match self.0 {
+        let (status, title, detail) = match e {
             PageError::NotFound | PageError::UnknownHost => {
                 (StatusCode::NOT_FOUND, "Not found", None)
             }
@@ -85,22 +125,41 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal error", None)
             }
         };
+        Self::new(status, title, detail)
+    }
+}
+
+impl From<rathaus_core::CoreError> for ApiError {
+    fn from(e: rathaus_core::CoreError) -> Self {
+        PageError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
         let body = Problem {
             kind: "about:blank".into(),
-            title: title.into(),
-            status: status.as_u16(),
-            detail,
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
         };
-        let mut response = (status, Json(body)).into_response();
-        response.headers_mut().insert(
+        let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(value) = self
+            .challenge
+            .and_then(|c| header::HeaderValue::from_str(&c).ok())
+        {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
         response
     }
 }
 
-type ApiResult<T> = Result<Json<T>, ApiError>;
+pub(crate) type ApiResult<T> = Result<Json<T>, ApiError>;
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
@@ -189,7 +248,7 @@ async fn offered(state: &AppState, chrome: &Chrome, key: &str) -> Result<Service
         .await?
         .service(key)
         .cloned()
-        .ok_or(ApiError(PageError::NotFound))
+        .ok_or(ApiError::from(PageError::NotFound))
 }
 
 /// Everything about one service: texts, documents, fees, trust level, department.
@@ -231,7 +290,7 @@ async fn service_form(
     let mut definition = form.definition.clone();
     definition.schema = Some("/api/v1/schemas/form-definition.json".into());
     let definition = serde_json::to_value(&definition)
-        .map_err(|e| ApiError(PageError::Internal(e.to_string())))?;
+        .map_err(|e| ApiError::from(PageError::Internal(e.to_string())))?;
     Ok(Json(FormOfService {
         service: service.key,
         form: definition,

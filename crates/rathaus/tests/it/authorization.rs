@@ -4,6 +4,7 @@
 //! handler that forgets its check, or a route filed under the wrong rule, fails here.
 
 use rathaus_core::actor::Actor;
+use rathaus_core::app_access::Scope;
 use rathaus_core::policy::{self, OrganisationAction};
 use rathaus_core::sessions::{self, Subject, SubjectKind};
 use rathaus_core::staff::NewStaffUser;
@@ -30,6 +31,22 @@ enum Visitor {
     Staff(&'static str),
     /// The admin of another municipality, with a valid session there.
     OtherTenantAdmin,
+    /// The city's app with a bearer token of citizen A (all scopes), of citizen B, and
+    /// of citizen A granting `applications` only.
+    App,
+    AppOfCitizenB,
+    AppNarrow,
+}
+
+impl Visitor {
+    /// The scopes of the visitor's bearer token, if it is an app.
+    fn app_scopes(self) -> Option<&'static [Scope]> {
+        match self {
+            Self::App | Self::AppOfCitizenB => Some(&Scope::ALL),
+            Self::AppNarrow => Some(&[Scope::Applications]),
+            _ => None,
+        }
+    }
 }
 
 fn visitors() -> Vec<Visitor> {
@@ -40,6 +57,9 @@ fn visitors() -> Vec<Visitor> {
         Visitor::OrganisationMember,
         Visitor::StaffPending,
         Visitor::OtherTenantAdmin,
+        Visitor::App,
+        Visitor::AppOfCitizenB,
+        Visitor::AppNarrow,
     ];
     all.extend(BUILT_IN_ROLES.iter().map(|r| Visitor::Staff(r.key)));
     all
@@ -91,17 +111,30 @@ fn about_case(path: &str) -> bool {
     path.contains("{reference}")
 }
 
+/// A route about one app grant of citizen A (`/konto/apps/{id}…`): only she reaches it.
+fn about_app_grant(path: &str) -> bool {
+    path.starts_with("/konto/apps/{id}")
+}
+
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Served,
     Forbidden,
     ToLogin,
     NotFound,
+    /// 401: the JSON API without a valid bearer token.
+    Unauthorized,
 }
 
 fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
-    if (about_draft(route.path) || about_case(route.path)) && response.status() == 404 {
+    let about_object =
+        about_draft(route.path) || about_case(route.path) || about_app_grant(route.path);
+    if about_object && response.status() == 404 {
         return Outcome::NotFound;
+    }
+    // Login pages answer a failed login with 401 too; only the API's 401 is a refusal.
+    if matches!(route.access, Access::App(_)) && response.status() == 401 {
+        return Outcome::Unauthorized;
     }
     let location = response
         .headers()
@@ -120,6 +153,28 @@ fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
 }
 
 fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
+    if let Access::App(scope) = route.access {
+        // The scope is checked before the object: its lack says nothing about the case.
+        return match visitor.app_scopes() {
+            None => Outcome::Unauthorized,
+            Some(scopes) if !scopes.contains(&scope) => Outcome::Forbidden,
+            Some(_) if about_case(route.path) && matches!(visitor, Visitor::AppOfCitizenB) => {
+                Outcome::NotFound
+            }
+            Some(_) => Outcome::Served,
+        };
+    }
+    if visitor.app_scopes().is_some() {
+        // Everywhere else a bearer token opens nothing: the app is a stranger there.
+        return expected(route, Visitor::Anonymous, people);
+    }
+    if about_app_grant(route.path) {
+        return match visitor {
+            Visitor::Citizen => Outcome::Served,
+            Visitor::CitizenB | Visitor::OrganisationMember => Outcome::NotFound,
+            _ => Outcome::ToLogin,
+        };
+    }
     if about_draft(route.path) {
         return match visitor {
             Visitor::Citizen => Outcome::Served,
@@ -219,6 +274,8 @@ struct People {
     staff: Vec<(&'static str, Uuid, Actor)>,
     other_tenant: Uuid,
     other_admin: Uuid,
+    /// `Authorization` headers of the app visitors: A, B, A with `applications` only.
+    app_tokens: [String; 3],
 }
 
 impl People {
@@ -227,10 +284,19 @@ impl People {
     }
 }
 
-/// A fresh session for every request: some routes (logout) end the one they get.
-async fn cookie(app: &TestApp, people: &People, visitor: Visitor) -> Option<String> {
+/// The header a visitor comes with: a fresh session cookie for every request (some
+/// routes, like logout, end the one they get), or the app's bearer token.
+async fn credentials(
+    app: &TestApp,
+    people: &People,
+    visitor: Visitor,
+) -> Option<(&'static str, String)> {
+    let cookie = |value: String| Some(("cookie", value));
     let (kind, id, name) = match visitor {
         Visitor::Anonymous => return None,
+        Visitor::App => return Some(("authorization", people.app_tokens[0].clone())),
+        Visitor::AppOfCitizenB => return Some(("authorization", people.app_tokens[1].clone())),
+        Visitor::AppNarrow => return Some(("authorization", people.app_tokens[2].clone())),
         Visitor::Citizen => (SubjectKind::Citizen, people.citizen, "rathaus_konto"),
         Visitor::CitizenB => (SubjectKind::Citizen, people.citizen_b, "rathaus_konto"),
         Visitor::OrganisationMember => (SubjectKind::Citizen, people.member, "rathaus_konto"),
@@ -252,22 +318,87 @@ async fn cookie(app: &TestApp, people: &People, visitor: Visitor) -> Option<Stri
             let token = sessions::start(app.db().conn(), people.other_tenant, subject)
                 .await
                 .unwrap();
-            return Some(format!("rathaus_staff={token}"));
+            return cookie(format!("rathaus_staff={token}"));
         }
     };
     let token = sessions::start(app.db().conn(), people.tenant, Subject { kind, id })
         .await
         .unwrap();
-    Some(format!("{name}={token}"))
+    cookie(format!("{name}={token}"))
+}
+
+/// Citizen `who` lets the demo app in with `scopes`; returns the grant's code (and,
+/// with `exchange`, the `Authorization` header of its access token instead).
+async fn app_grant(app: &TestApp, tenant: Uuid, who: Uuid, scopes: &str, exchange: bool) -> String {
+    use base64::Engine;
+    use rathaus_core::app_access::{self, RequestParams};
+    use rathaus_store::sea_orm::EntityTrait;
+    use sha2::Digest;
+    let verifier = "matrix-verifier-".repeat(4);
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let redirect = "http://127.0.0.1:5000/oauth";
+    let params = RequestParams {
+        response_type: Some("code".into()),
+        client_id: Some(rathaus_core::demo::DEMO_APP.into()),
+        redirect_uri: Some(redirect.into()),
+        scope: Some(scopes.into()),
+        code_challenge: Some(challenge),
+        code_challenge_method: Some("S256".into()),
+        state: None,
+    };
+    let db = app.db();
+    let asked = app_access::check_request(db.conn(), tenant, &params)
+        .await
+        .unwrap()
+        .unwrap();
+    let account = rathaus_store::entities::citizen::Entity::find_by_id(who)
+        .one(db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let origin = rathaus_core::actor::Origin::default();
+    let code = app_access::authorize(db, &account, &asked, &origin)
+        .await
+        .unwrap();
+    if !exchange {
+        return code;
+    }
+    let app_id = rathaus_core::demo::DEMO_APP;
+    let tokens = app_access::exchange_code(db, tenant, app_id, &code, redirect, &verifier, &origin)
+        .await
+        .unwrap()
+        .unwrap();
+    format!("Bearer {}", tokens.access_token)
+}
+
+/// The id of a fresh grant of citizen A (one route ends the grant it gets).
+async fn grant_of_citizen_a(app: &TestApp, people: &People) -> String {
+    app_grant(app, people.tenant, people.citizen, "applications", false).await;
+    use rathaus_store::entities::app_grant;
+    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    app_grant::Entity::find()
+        .filter(app_grant::Column::CitizenId.eq(people.citizen))
+        .order_by_desc(app_grant::Column::Id)
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
 }
 
 async fn request(
     app: &TestApp,
     people: &People,
     route: &RouteInfo,
-    cookie: Option<String>,
+    credentials: Option<(&'static str, String)>,
 ) -> reqwest::Response {
     let mut path = concrete(route.path, people);
+    if about_app_grant(route.path) {
+        let grant = grant_of_citizen_a(app, people).await;
+        path = path.replace(&Uuid::nil().to_string(), &grant);
+    }
     if about_draft(route.path) {
         // A fresh draft of citizen A for every request (one of them discards it).
         path = path
@@ -279,8 +410,8 @@ async fn request(
     }
     let url = app.url(&path);
     let mut request = app.client.request(route.method.clone(), url);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
+    if let Some((name, value)) = credentials {
+        request = request.header(name, value);
     }
     if route.method == reqwest::Method::POST {
         request = request.form(&[("leer", "")]);
@@ -377,6 +508,12 @@ async fn people(app: &TestApp) -> People {
     .unwrap();
     let case = case_of_citizen_a(db, tenant, citizen).await;
     let case_file = file_of_case(app, &case).await;
+    let all = "applications postbox";
+    let app_tokens = [
+        app_grant(app, tenant, citizen, all, true).await,
+        app_grant(app, tenant, citizen_b, all, true).await,
+        app_grant(app, tenant, citizen, "applications", true).await,
+    ];
     People {
         tenant,
         citizen,
@@ -388,6 +525,7 @@ async fn people(app: &TestApp) -> People {
         staff,
         other_tenant,
         other_admin,
+        app_tokens,
     }
 }
 
@@ -502,8 +640,8 @@ on_both_backends!(
                 route.path
             );
             for visitor in visitors() {
-                let cookie = cookie(&app, &people, visitor).await;
-                let response = request(&app, &people, route, cookie).await;
+                let credentials = credentials(&app, &people, visitor).await;
+                let response = request(&app, &people, route, credentials).await;
                 let got = outcome(route, &response);
                 let want = expected(route, visitor, &people);
                 if got != want {
@@ -526,7 +664,8 @@ on_both_backends!(
                 !about_object
                     || organisation_action(route.path).is_some()
                     || about_draft(route.path)
-                    || about_case(route.path),
+                    || about_case(route.path)
+                    || about_app_grant(route.path),
                 "{} {} is about an object but missing from the matrix",
                 route.method,
                 route.path

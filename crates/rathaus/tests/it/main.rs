@@ -6,6 +6,7 @@ mod harness;
 mod account_settings;
 mod accounts;
 mod api;
+mod app_access;
 mod application_copy;
 mod assistant;
 mod audit;
