@@ -64,6 +64,17 @@ impl Authorization {
         )
     }
 
+    /// The Content-Security-Policy source of the redirect URI: browsers hold the
+    /// redirect after a form post to the form page's `form-action`, so the consent page
+    /// must name where its answer goes.
+    pub fn redirect_source(&self) -> String {
+        match Url::parse(&self.redirect_uri).map(|url| (url.origin(), url)) {
+            Ok((origin @ url::Origin::Tuple(..), _)) => origin.ascii_serialization(),
+            Ok((url::Origin::Opaque(_), url)) => format!("{}:", url.scheme()),
+            Err(_) => "'none'".into(),
+        }
+    }
+
     /// Where the browser goes when the citizen said no.
     pub fn denied(&self, issuer: &str) -> String {
         let error = AuthorizeError::ToApp {
@@ -680,4 +691,53 @@ pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64> {
         .await?
         .rows_affected;
     Ok(codes + tokens + grants)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(redirect_uri: &str) -> Authorization {
+        Authorization {
+            client: Client {
+                id: Uuid::nil(),
+                tenant_id: Uuid::nil(),
+                client_id: "app".into(),
+                name: "App".into(),
+                redirect_uris: vec![redirect_uri.into()],
+                scopes: Scope::ALL.to_vec(),
+            },
+            redirect_uri: redirect_uri.into(),
+            scopes: Scope::ALL.to_vec(),
+            state: Some("a b&c".into()),
+            code_challenge: "x".repeat(43),
+        }
+    }
+
+    #[test]
+    fn the_consent_page_lets_its_answer_go_to_the_app_only() {
+        assert_eq!(
+            asked("http://127.0.0.1:5123/oauth").redirect_source(),
+            "http://127.0.0.1:5123"
+        );
+        assert_eq!(
+            asked("https://app.musterstadt.de/cb?x=1").redirect_source(),
+            "https://app.musterstadt.de"
+        );
+        assert_eq!(
+            asked("de.musterstadt.app:/oauth").redirect_source(),
+            "de.musterstadt.app:"
+        );
+    }
+
+    #[test]
+    fn answers_keep_the_apps_query_and_carry_state_and_issuer() {
+        let back = asked("https://app.musterstadt.de/cb?x=1").success("c0de", "https://ms.de");
+        assert_eq!(
+            back,
+            "https://app.musterstadt.de/cb?x=1&code=c0de&state=a+b%26c&iss=https%3A%2F%2Fms.de"
+        );
+        let denied = asked("de.musterstadt.app:/oauth").denied("https://ms.de");
+        assert!(denied.starts_with("de.musterstadt.app:/oauth?error=access_denied&"));
+    }
 }

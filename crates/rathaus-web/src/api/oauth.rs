@@ -21,6 +21,7 @@ use crate::error::PageError;
 use crate::request_origin::RequestOrigin;
 use crate::routes::Access::{Citizen, Public};
 use crate::routes::Routes;
+use crate::security::CONTENT_SECURITY_POLICY;
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
@@ -123,7 +124,18 @@ async fn ask(
 ) -> Result<Response, PageError> {
     let checked = app_access::check_request(state.db.conn(), chrome.tenant.id, &params).await?;
     match checked {
-        Ok(asked) => Ok(consent_page(chrome, &session, &asked).into_response()),
+        Ok(asked) => {
+            let policy = CONTENT_SECURITY_POLICY.replace(
+                "form-action 'self'",
+                &format!("form-action 'self' {}", asked.redirect_source()),
+            );
+            let mut page = consent_page(chrome, &session, &asked).into_response();
+            if let Ok(policy) = HeaderValue::from_str(&policy) {
+                page.headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, policy);
+            }
+            Ok(page)
+        }
         Err(error) => refused(&state, chrome, &headers, error),
     }
 }

@@ -233,8 +233,18 @@ on_both_backends!(
         assert_eq!(anonymous.status(), 303);
         assert!(location(&anonymous).starts_with("/konto/anmelden?weiter=/oauth/authorize%3F"));
 
-        // The consent page names the app, the account and what it may do.
-        let page = app.get_as(&erika, &query).await.text().await.unwrap();
+        // The consent page names the app, the account and what it may do, and lets its
+        // answer go to the app (browsers hold a form's redirect to `form-action`).
+        let page = app.get_as(&erika, &query).await;
+        let policy = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            policy.contains("form-action 'self' http://127.0.0.1:61234;"),
+            "{policy}"
+        );
+        let page = page.text().await.unwrap();
         for expected in [
             "erika@example.org",
             "Ihre Anträge mit Stand und Verlauf sehen",
