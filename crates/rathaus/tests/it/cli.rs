@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 use rathaus_store::blob::Bytes;
-use rathaus_store::sea_orm::{ConnectionTrait, DbBackend};
+use rathaus_store::sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use rathaus_store::{Backend, BlobStore, Db};
 
 use crate::harness::TestDb;
@@ -648,6 +648,77 @@ on_both_backends!(admin_adds_roles_as_data, |backend| async move {
     ])
     .await;
     assert!(one_line_error(&bad_key).contains("not a role key"));
+    test_db.drop_now().await;
+});
+
+on_both_backends!(admin_registers_an_app_client, |backend| async move {
+    let (test_db, db) = TestDb::migrated(backend).await;
+    let (tenant, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+    let url = test_db.url.clone();
+    let register = |extra: &'static [&'static str]| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut args = vec!["admin", "create-app-client", "--tenant", "musterstadt"];
+                args.extend_from_slice(extra);
+                rathaus(&args, &[("RATHAUS_DATABASE_URL", &url)])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    const APP: &[&str] = &[
+        "--client-id",
+        "kita-app",
+        "--name",
+        "Kita-App",
+        "--redirect-uri",
+        "de.musterstadt.kita:/oauth",
+        "--scope",
+        "applications",
+    ];
+    let out = register(APP).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let app = rathaus_core::app_access::by_client_id(db.conn(), tenant.id, "kita-app")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.name, "Kita-App");
+    assert_eq!(app.redirect_uris, ["de.musterstadt.kita:/oauth"]);
+    assert_eq!(app.scopes, [rathaus_core::app_access::Scope::Applications]);
+
+    assert!(one_line_error(&register(APP).await).contains("kita-app exists"));
+    let plain_http = register(&[
+        "--client-id",
+        "x",
+        "--name",
+        "X",
+        "--redirect-uri",
+        "http://app.example/oauth",
+    ])
+    .await;
+    assert!(one_line_error(&plain_http).contains("redirect URI http://app.example/oauth"));
+    let unknown_scope = register(&[
+        "--client-id",
+        "y",
+        "--name",
+        "Y",
+        "--redirect-uri",
+        "https://app.example/oauth",
+        "--scope",
+        "everything",
+    ])
+    .await;
+    assert!(one_line_error(&unknown_scope).contains("unknown scope"));
+    let registered = rathaus_store::entities::app_client::Entity::find()
+        .all(db.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        registered.len(),
+        2,
+        "the demo's app and the Kita-App, nothing half"
+    );
     test_db.drop_now().await;
 });
 
