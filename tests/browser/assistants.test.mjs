@@ -355,10 +355,14 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
     assert.match(await vera.textContent('#fehler'), /Schreiben Sie der antragstellenden Person/);
     await accessible(vera, 'case step with a mistake', true);
     await takeStep(vera, 'nachfordern', 'Bitte senden Sie uns den Fahrzeugschein.');
+    // The workflow gives the applicant 14 days and brings the case back on that day.
+    assert.match(await vera.textContent('main'), /Antwort der antragstellenden Person erbeten bis \d\d\.\d\d\.\d{4}/);
+    await accessible(vera, 'case with a reminder', true);
 
     // The applicant reads it in the postbox and answers with the document.
     await page.goto(`${base}${own}`);
     assert.match(await page.textContent('main'), /Unterlagen nachgefordert[\s\S]*Fahrzeugschein/);
+    assert.match(await page.textContent('main'), /Bitte antworten Sie bis zum \d\d\.\d\d\.\d{4}\./);
     assert.doesNotMatch(await page.textContent('main'), /Halterin hat angerufen/);
     await accessible(page, 'case with a request', false);
     await page.fill('#nachricht', 'Anbei der Fahrzeugschein.');

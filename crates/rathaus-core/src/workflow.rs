@@ -45,6 +45,11 @@ pub struct Transition {
     /// The applicant gets a message saying what and why.
     #[serde(default)]
     pub needs_message: bool,
+    /// The applicant is asked to answer within this many days (unless staff give
+    /// another day): the message names the day, and the department gets a reminder
+    /// (Wiedervorlage) for it.
+    #[serde(default)]
+    pub reply_within_days: Option<u32>,
 }
 
 impl Workflow {
@@ -63,6 +68,12 @@ impl Workflow {
         for (i, step) in self.transitions.iter().enumerate() {
             if self.transitions[..i].iter().any(|t| t.key == step.key) {
                 mistakes.push(format!("transition '{}' twice", step.key));
+            }
+            if step.reply_within_days.is_some() && !step.needs_message {
+                mistakes.push(format!(
+                    "transition '{}': a day to answer by needs a message to the applicant",
+                    step.key
+                ));
             }
             for state in step.from.iter().chain([&step.to]) {
                 if !known(state) {
@@ -116,13 +127,16 @@ mod tests {
         assert_eq!(from_new, ["pruefen", "nachfordern"]);
         assert!(workflow.transition("bewilligen").unwrap().only_assignee);
         assert!(workflow.state("abgeschlossen").unwrap().closed);
+        let request = workflow.transition("nachfordern").unwrap();
+        assert_eq!(request.reply_within_days, Some(14));
     }
 
     #[test]
     fn mistakes_are_named() {
         let broken: Workflow = serde_json::from_str(
             r#"{"id": "x", "initial": "neu", "states": [{"key": "a"}, {"key": "a"}],
-                "transitions": [{"key": "t", "from": ["a"], "to": "b"}]}"#,
+                "transitions": [{"key": "t", "from": ["a"], "to": "b"},
+                                {"key": "u", "from": ["a"], "to": "a", "reply_within_days": 3}]}"#,
         )
         .unwrap();
         assert_eq!(
@@ -130,7 +144,8 @@ mod tests {
             [
                 "initial state 'neu' is not a state",
                 "state 'a' twice",
-                "transition 't': unknown state 'b'"
+                "transition 't': unknown state 'b'",
+                "transition 'u': a day to answer by needs a message to the applicant"
             ]
         );
     }

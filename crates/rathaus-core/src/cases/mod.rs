@@ -26,6 +26,7 @@ pub mod by_hand;
 pub mod deadlines;
 pub mod joining;
 pub mod notes;
+pub mod reminders;
 pub mod search;
 pub mod splitting;
 
@@ -232,6 +233,8 @@ pub enum View {
     Waiting,
     /// Past its deadline and not decided yet.
     Overdue,
+    /// An open reminder (Wiedervorlage) is due.
+    Reminders,
     /// Everything the person may see.
     All,
 }
@@ -306,6 +309,7 @@ pub async fn inbox(
         View::Mine => query.filter(case::Column::AssigneeId.eq(actor.id)),
         View::Waiting => query.filter(case::Column::State.is_in(deadlines::waiting_states())),
         View::Overdue => deadlines::overdue(query, Utc::now()),
+        View::Reminders => reminders::due(query, Utc::now()),
         View::All => query,
     };
     if let Some(words) = listing.search.map(str::trim).filter(|w| !w.is_empty()) {
@@ -533,6 +537,9 @@ pub struct Step<'a> {
     pub message: Option<(&'a str, &'a str)>,
     /// Where the applicant reads it (for the e-mail notice).
     pub link: &'a str,
+    /// The day the applicant is asked to answer by, for steps that ask (otherwise
+    /// the workflow's number of days from today).
+    pub reply_by: Option<NaiveDate>,
 }
 
 /// Why a step was not taken (nothing changed).
@@ -544,6 +551,10 @@ pub enum Refusal {
     OnlyAssignee,
     /// This step tells the applicant why; the text is missing.
     MessageMissing,
+    /// The day to answer by is not a date.
+    ReplyByNotADate,
+    /// The day to answer by lies ahead: tomorrow at the earliest.
+    ReplyByTooEarly,
 }
 
 /// Takes a step of the case's workflow: the new state (shown to the applicant), the
@@ -570,6 +581,14 @@ pub async fn take(
     let message = step.message.filter(|(_, text)| !text.trim().is_empty());
     if transition.needs_message && message.is_none() {
         return Ok(Err(Refusal::MessageMissing));
+    }
+    let today = crate::time::local_day(Utc::now());
+    let reply_by = transition.reply_within_days.map(|days| {
+        step.reply_by
+            .unwrap_or(today + chrono::Duration::days(i64::from(days)))
+    });
+    if reply_by.is_some_and(|day| day <= today) {
+        return Ok(Err(Refusal::ReplyByTooEarly));
     }
     let txn = db.begin_write().await?;
     let mut update =
@@ -599,7 +618,22 @@ pub async fn take(
             .details(serde_json::json!({ "due": day }));
         record(&txn, case.id, moved).await?;
     }
+    if let Some(day) = reply_by {
+        let note = format!(
+            "Antwort der antragstellenden Person erbeten bis {}",
+            day.format("%d.%m.%Y")
+        );
+        reminders::add(&txn, case.id, day, &note, "System").await?;
+    }
     if let Some((subject, text)) = message {
+        let text = match reply_by {
+            Some(day) => format!(
+                "{}\n\nBitte antworten Sie bis zum {}.",
+                text.trim(),
+                day.format("%d.%m.%Y")
+            ),
+            None => text.trim().to_owned(),
+        };
         let email = match case.citizen_id {
             Some(id) => citizen::Entity::find_by_id(id)
                 .one(&txn)
@@ -610,7 +644,7 @@ pub async fn take(
         let to_applicant = postbox::ToApplicant {
             case_id: case.id,
             subject,
-            body: text.trim(),
+            body: &text,
             sender: &actor.name,
             notify: email.as_deref().map(|address| (address, step.link)),
         };

@@ -9,6 +9,7 @@ pub mod audit_entry;
 pub mod audit_head;
 pub mod case;
 pub mod case_event;
+pub mod case_reminder;
 pub mod case_search;
 pub mod catalog_version;
 pub mod citizen;

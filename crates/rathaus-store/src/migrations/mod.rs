@@ -28,6 +28,7 @@ mod m20261203_000022_organisation_cases;
 mod m20261203_000023_case_search;
 mod m20261203_000024_deadline_pause;
 mod m20261203_000025_app_access;
+mod m20261203_000026_case_reminders;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_case_search::Migration),
             Box::new(m20261203_000024_deadline_pause::Migration),
             Box::new(m20261203_000025_app_access::Migration),
+            Box::new(m20261203_000026_case_reminders::Migration),
         ]
     }
 }

@@ -1,11 +1,11 @@
 //! Planning on a case's page: who works on it (assigned by a department lead), its
-//! deadline (set anew with a reason) and internal notes for colleagues. A refused entry
-//! shows the page again with what was typed and why.
+//! deadline (set anew with a reason), reminders (Wiedervorlage) and internal notes for
+//! colleagues. A refused entry shows the page again with what was typed and why.
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::cases::{assignment, deadlines, notes};
+use rathaus_core::cases::{assignment, deadlines, notes, reminders};
 use rathaus_core::error::CoreError;
 use rathaus_core::policy::{self, Permission};
 use serde::Deserialize;
@@ -102,6 +102,70 @@ pub async fn add_note(
         ..Outcome::default()
     };
     refused(&state, chrome, (&session, &origin), case, outcome).await
+}
+
+#[derive(Deserialize)]
+pub struct ReminderForm {
+    #[serde(default)]
+    wiedervorlage: String,
+    #[serde(default)]
+    wiedervorlage_grund: String,
+}
+
+/// Sets a reminder: the day to look at the case again, and why.
+pub async fn set_reminder(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<ReminderForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let back = format!("{INBOX}/{}#wiedervorlage", case.reference);
+    let (field, key) = match rathaus_forms::values::date(&form.wiedervorlage) {
+        Err(_) => ("wiedervorlage", "cases-deadline-not-a-date"),
+        Ok(day) => {
+            let note = &form.wiedervorlage_grund;
+            let actor = &session.actor;
+            match reminders::set(&state.db, actor, &origin, &case, day, note).await? {
+                Ok(_) => return Ok(Redirect::to(&back).into_response()),
+                Err(reminders::Refusal::InThePast) => {
+                    ("wiedervorlage", "cases-deadline-in-the-past")
+                }
+                Err(reminders::Refusal::NoteMissing) => {
+                    ("wiedervorlage_grund", "cases-reminder-note-missing")
+                }
+                Err(reminders::Refusal::TooLong) => {
+                    ("wiedervorlage_grund", "cases-reminder-too-long")
+                }
+            }
+        }
+    };
+    let outcome = Outcome {
+        reminder_day: form.wiedervorlage,
+        reminder_note: form.wiedervorlage_grund,
+        errors: vec![(field, chrome.t.get(key).to_owned())],
+        ..Outcome::default()
+    };
+    refused(&state, chrome, (&session, &origin), case, outcome).await
+}
+
+/// Marks a reminder done. One done already (a second click, a colleague) leads back to
+/// the case all the same: there is nothing left to do.
+pub async fn reminder_done(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path((reference, item)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    if let Ok(id) = uuid::Uuid::parse_str(&item) {
+        reminders::done(&state.db, &session.actor, &origin, &case, id).await?;
+    }
+    let back = format!("{INBOX}/{}#wiedervorlage", case.reference);
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]

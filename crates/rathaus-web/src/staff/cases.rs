@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::actor::Origin;
 use rathaus_core::audit::{self, Event};
-use rathaus_core::cases::{self, Case, Refusal, assignment, deadlines, joining, splitting};
+use rathaus_core::cases::{
+    self, Case, Refusal, assignment, deadlines, joining, reminders, splitting,
+};
 use rathaus_core::mailroom::paper;
 use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
@@ -63,6 +65,16 @@ pub fn routes() -> Routes {
             "/verwaltung/vorgaenge/{reference}/notiz",
             Staff,
             case_planning::add_note,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/wiedervorlage",
+            Staff,
+            case_planning::set_reminder,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/wiedervorlage/{item}/erledigt",
+            Staff,
+            case_planning::reminder_done,
         )
         .post(
             "/verwaltung/vorgaenge/{reference}/zuweisen",
@@ -120,6 +132,17 @@ pub struct Document {
     pub text: String,
 }
 
+/// A reminder as the case page lists it.
+pub struct ReminderRow {
+    pub id: String,
+    pub day: String,
+    pub note: String,
+    pub set_by: String,
+    pub due: bool,
+    /// "erledigt am 03.12.2026 von Vera Verkehr".
+    pub done: Option<String>,
+}
+
 pub struct Happened {
     pub at: String,
     pub who: String,
@@ -158,6 +181,14 @@ pub struct CasePage {
     choices: Vec<Choice>,
     /// What was typed into the message, kept when the step was refused.
     typed: String,
+    /// The day to answer by as typed, and its hint if a step from here asks for one
+    /// (with the workflow's number of days).
+    typed_reply_by: String,
+    reply_hint: Option<String>,
+    /// Reminders (Wiedervorlage): open ones first, and one as typed.
+    reminders: Vec<ReminderRow>,
+    typed_reminder_day: String,
+    typed_reminder_note: String,
     note: String,
     /// The deadline: when, whether it has passed, and a new one as typed.
     due: Option<String>,
@@ -187,6 +218,9 @@ pub(super) struct Outcome {
     pub(super) conflict: bool,
     pub(super) chosen: String,
     pub(super) typed: String,
+    pub(super) reply_by: String,
+    pub(super) reminder_day: String,
+    pub(super) reminder_note: String,
     /// The internal note, the deadline and its reason as typed.
     pub(super) note: String,
     pub(super) due: String,
@@ -290,6 +324,27 @@ pub(super) async fn page(
         .collect();
     let all_departments = all_departments.iter().map(key_and_name).collect();
     let assignee = cases::assignee_name(conn, &case).await?;
+    let reply_days = workflow::standard()
+        .from(&case.state)
+        .find_map(|t| t.reply_within_days);
+    let now = chrono::Utc::now();
+    let reminders = reminders::of_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|r| ReminderRow {
+            id: r.id.to_string(),
+            day: r.due.format("%d.%m.%Y").to_string(),
+            due: r.is_due(now),
+            done: r.done.as_ref().map(|(at, by)| {
+                chrome.t.fmt(
+                    "cases-reminder-done-by",
+                    &[("day", &german_day(*at)), ("who", by)],
+                )
+            }),
+            note: r.note,
+            set_by: r.set_by,
+        })
+        .collect();
     let choices = workflow::standard()
         .from(&case.state)
         .map(|t| Choice {
@@ -334,6 +389,15 @@ pub(super) async fn page(
         conflict: outcome.conflict,
         choices,
         typed: outcome.typed,
+        typed_reply_by: outcome.reply_by,
+        reply_hint: reply_days.map(|days| {
+            chrome
+                .t
+                .fmt("cases-reply-by-hint", &[("days", &days.to_string())])
+        }),
+        reminders,
+        typed_reminder_day: outcome.reminder_day,
+        typed_reminder_note: outcome.reminder_note,
         note: outcome.note,
         due: case.due_at.map(german_day),
         resting_since: case.deadline_paused_at.map(|since| {
@@ -473,6 +537,9 @@ pub struct StepForm {
     schritt: Option<String>,
     #[serde(default)]
     nachricht: String,
+    /// The day to answer by, for steps that ask (empty: the workflow's days).
+    #[serde(default)]
+    antwort_bis: String,
 }
 
 /// A step of the workflow: the new state, and the message to the applicant where the
@@ -500,20 +567,24 @@ pub async fn step(
         crate::account::link_base(&state, &chrome, &headers)?,
         case.reference
     );
-    let taken = cases::take(
-        &state.db,
-        &session.actor,
-        &origin,
-        &chrome.tenant,
-        &case,
-        cases::Step {
-            transition: &chosen,
-            version,
-            message: Some((&subject, &form.nachricht)),
-            link: &link,
-        },
-    )
-    .await;
+    let reply_by = match form.antwort_bis.trim() {
+        "" => Ok(None),
+        typed => rathaus_forms::values::date(typed).map(Some),
+    };
+    let taken = match reply_by {
+        Ok(reply_by) => {
+            let step = cases::Step {
+                transition: &chosen,
+                version,
+                message: Some((&subject, &form.nachricht)),
+                link: &link,
+                reply_by,
+            };
+            let actor = &session.actor;
+            cases::take(&state.db, actor, &origin, &chrome.tenant, &case, step).await
+        }
+        Err(_) => Ok(Err(Refusal::ReplyByNotADate)),
+    };
     let refusal = match taken {
         Ok(Ok(())) => return Ok(Redirect::to(&back).into_response()),
         Ok(Err(refusal)) => refusal,
@@ -522,6 +593,7 @@ pub async fn step(
                 conflict: true,
                 chosen,
                 typed: form.nachricht,
+                reply_by: form.antwort_bis,
                 ..Outcome::default()
             };
             let page = page(&state, chrome, &session, case, outcome).await?;
@@ -533,10 +605,13 @@ pub async fn step(
         Refusal::NotPossible => ("schritt", "cases-step-not-possible"),
         Refusal::OnlyAssignee => ("schritt", "cases-step-only-assignee"),
         Refusal::MessageMissing => ("nachricht", "cases-step-message-missing"),
+        Refusal::ReplyByNotADate => ("antwort_bis", "cases-deadline-not-a-date"),
+        Refusal::ReplyByTooEarly => ("antwort_bis", "cases-reply-by-too-early"),
     };
     let outcome = Outcome {
         chosen,
         typed: form.nachricht,
+        reply_by: form.antwort_bis,
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };

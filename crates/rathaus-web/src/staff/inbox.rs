@@ -24,11 +24,12 @@ use crate::state::AppState;
 
 const PER_PAGE: usize = 25;
 
-const VIEWS: [(&str, View, &str); 5] = [
+const VIEWS: [(&str, View, &str); 6] = [
     ("neu", View::New, "cases-view-new"),
     ("meine", View::Mine, "cases-view-mine"),
     ("wartend", View::Waiting, "cases-view-waiting"),
     ("ueberfaellig", View::Overdue, "cases-view-overdue"),
+    ("wiedervorlage", View::Reminders, "cases-view-reminders"),
     ("alle", View::All, "cases-view-all"),
 ];
 

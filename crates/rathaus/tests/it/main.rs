@@ -26,6 +26,7 @@ mod mail;
 mod organisations;
 mod paper_mail;
 mod passkeys;
+mod reminders;
 mod routing;
 mod staff;
 mod staff_sso;

@@ -40,6 +40,16 @@ pub(crate) async fn step(
     location.unwrap()
 }
 
+/// Erika sends a parking permit application; returns its reference.
+pub(crate) async fn sent_application(app: &TestApp, erika: &str) -> String {
+    let base = parking_permit(app, erika).await;
+    let confirmation = step(app, erika, &format!("{base}/absenden"), &[]).await;
+    confirmation
+        .trim_end_matches("?gesendet=1")
+        .trim_start_matches("/konto/antraege/")
+        .to_owned()
+}
+
 /// Erika's parking permit with the first step (the person) done; returns the draft's
 /// base path.
 pub(crate) async fn parking_permit_person(app: &TestApp, erika: &str) -> String {
