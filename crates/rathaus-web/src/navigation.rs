@@ -17,7 +17,13 @@ pub struct ReturnTo {
 pub fn local_path(wanted: Option<String>, area: &str, fallback: &str) -> String {
     wanted
         .filter(|p| {
-            p.starts_with(area) && p.starts_with('/') && !p.contains("//") && !p.contains('\\')
+            // Only the path decides where the browser goes; a query may hold a URL (an
+            // app's redirect_uri).
+            let path = p.split('?').next().unwrap_or_default();
+            p.starts_with(area)
+                && path.starts_with('/')
+                && !path.contains("//")
+                && !path.contains('\\')
         })
         .unwrap_or_else(|| fallback.to_owned())
 }
@@ -56,5 +62,9 @@ mod tests {
         assert_eq!(go("https://evil.example/verwaltung"), "/verwaltung");
         assert_eq!(local_path(None, "/", "/konto"), "/konto");
         assert_eq!(local_path(Some("/konto/x".into()), "/", "/"), "/konto/x");
+        let app = "/oauth/authorize?redirect_uri=http://127.0.0.1:5000/cb";
+        assert_eq!(local_path(Some(app.into()), "/", "/konto"), app);
+        assert_eq!(local_path(Some("//evil.example?x".into()), "/", "/konto"), "/konto");
+        assert_eq!(local_path(Some("/\\evil.example".into()), "/", "/konto"), "/konto");
     }
 }

@@ -24,8 +24,14 @@ pub async fn headers(
     request: Request,
     next: Next,
 ) -> Response<Body> {
+    // What answers a bearer token is the citizen's own data: no cache keeps it (RFC 6750).
+    let with_token = request.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    if with_token {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(

@@ -120,6 +120,8 @@ pub fn registered_origin(
     } else {
         "http"
     };
+    // The same origin however the host was typed (the issuer apps compare, links).
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
     Some(format!("{scheme}://{host}"))
 }
 

@@ -343,6 +343,18 @@ pub async fn exchange_code(
         return invalid("unknown code");
     };
     let now = Utc::now();
+    if found.expires_at <= now {
+        return invalid("code expired");
+    }
+    if found.redirect_uri != redirect_uri {
+        return invalid("redirect_uri differs from the authorization request");
+    }
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    if challenge != found.code_challenge {
+        return invalid("code_verifier does not match the code_challenge");
+    }
+    // Only a complete second exchange (with the verifier) proves a copy: someone who
+    // merely saw the used code in a browser history cannot end the citizen's access.
     let spent = app_code::Entity::update_many()
         .col_expr(app_code::Column::UsedAt, Expr::value(now))
         .filter(app_code::Column::CodeHash.eq(&found.code_hash))
@@ -354,16 +366,6 @@ pub async fn exchange_code(
     if spent {
         replayed(txn, &grant, &client, origin, "app.code_reused").await?;
         return invalid("code already used: what was issued for it is revoked");
-    }
-    if found.expires_at <= now {
-        return invalid("code expired");
-    }
-    if found.redirect_uri != redirect_uri {
-        return invalid("redirect_uri differs from the authorization request");
-    }
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    if challenge != found.code_challenge {
-        return invalid("code_verifier does not match the code_challenge");
     }
     let tokens = issue(&txn, &grant, now).await?;
     txn.commit().await?;
@@ -404,6 +406,13 @@ pub async fn refresh(
         .rows_affected
         == 0;
     if spent {
+        // Revoked meanwhile (the citizen, a new password) is not a replay.
+        if live_grant(&txn, tenant_id, &client, grant.id)
+            .await?
+            .is_none()
+        {
+            return invalid("unknown refresh token");
+        }
         replayed(txn, &grant, &client, origin, "app.refresh_reused").await?;
         return invalid("refresh token already used: the app's access is revoked");
     }
@@ -456,16 +465,17 @@ async fn mark_used(conn: &impl ConnectionTrait, grant_id: Uuid, now: DateTime<Ut
 }
 
 /// Revokes a grant: its tokens are deleted, the grant stays marked as revoked until the
-/// housekeeping removes it.
+/// housekeeping removes it. Tokens first, then the grant: the order in which exchanges
+/// and refreshes lock them, so that PostgreSQL never finds the two waiting on each other.
 async fn end_grant(conn: &impl ConnectionTrait, grant_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    app_token::Entity::delete_many()
+        .filter(app_token::Column::GrantId.eq(grant_id))
+        .exec(conn)
+        .await?;
     app_grant::Entity::update_many()
         .col_expr(app_grant::Column::RevokedAt, Expr::value(now))
         .filter(app_grant::Column::Id.eq(grant_id))
         .filter(app_grant::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    app_token::Entity::delete_many()
-        .filter(app_token::Column::GrantId.eq(grant_id))
         .exec(conn)
         .await?;
     Ok(())
@@ -653,8 +663,8 @@ pub async fn revoke_all(conn: &impl ConnectionTrait, citizen_id: Uuid) -> Result
     Ok(())
 }
 
-/// Housekeeping: expired codes and tokens, and grants that are revoked or have no token
-/// left, once a day has passed (so that a reused code is still recognised meanwhile).
+/// Housekeeping: expired codes and tokens, and grants a day old that are revoked or
+/// have no token left (a code used again within that day is still recognised).
 pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64> {
     let now = Utc::now();
     let day_ago = now - Duration::days(1);
@@ -672,20 +682,13 @@ pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64> {
         .column(app_token::Column::GrantId)
         .from(app_token::Entity)
         .to_owned();
-    let with_codes = sea_orm::sea_query::Query::select()
-        .column(app_code::Column::GrantId)
-        .from(app_code::Entity)
-        .to_owned();
+    // A day old, its codes long expired: without a token it can never be used again.
     let grants = app_grant::Entity::delete_many()
         .filter(app_grant::Column::CreatedAt.lt(day_ago))
         .filter(
             sea_orm::Condition::any()
                 .add(app_grant::Column::RevokedAt.is_not_null())
-                .add(
-                    sea_orm::Condition::all()
-                        .add(app_grant::Column::Id.not_in_subquery(with_tokens))
-                        .add(app_grant::Column::Id.not_in_subquery(with_codes)),
-                ),
+                .add(app_grant::Column::Id.not_in_subquery(with_tokens)),
         )
         .exec(conn)
         .await?

@@ -211,7 +211,26 @@ fn token_error(error: TokenError) -> Response {
     no_store((status, Json(body)).into_response())
 }
 
+/// The token endpoint answers in JSON even when something breaks on our side: the
+/// app's OAuth library understands `server_error`, not an HTML page.
+fn in_json(answer: Result<Response, PageError>) -> Response {
+    answer.unwrap_or_else(|error| {
+        tracing::error!(%error, "token endpoint failed");
+        let body = serde_json::json!({ "error": "server_error" });
+        no_store((StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response())
+    })
+}
+
 async fn token(
+    state: State<AppState>,
+    chrome: Chrome,
+    origin: RequestOrigin,
+    form: Result<Form<TokenRequest>, FormRejection>,
+) -> Response {
+    in_json(grant_tokens(state, chrome, origin, form).await)
+}
+
+async fn grant_tokens(
     State(state): State<AppState>,
     chrome: Chrome,
     RequestOrigin(origin): RequestOrigin,
@@ -281,6 +300,14 @@ pub struct RevokeRequest {
 
 /// RFC 7009: the answer is 200 whether or not the token was known.
 async fn revoke(
+    state: State<AppState>,
+    chrome: Chrome,
+    form: Result<Form<RevokeRequest>, FormRejection>,
+) -> Response {
+    in_json(revoke_token(state, chrome, form).await)
+}
+
+async fn revoke_token(
     State(state): State<AppState>,
     chrome: Chrome,
     form: Result<Form<RevokeRequest>, FormRejection>,

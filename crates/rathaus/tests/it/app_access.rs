@@ -7,13 +7,13 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rathaus_store::entities::{app_code, postbox_file, postbox_message};
-use rathaus_store::sea_orm::EntityTrait;
+use rathaus_store::entities::{app_code, app_grant, app_token, postbox_file, postbox_message};
 use rathaus_store::sea_orm::sea_query::Expr;
+use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::start;
+use crate::accounts::{GOOD_PASSWORD, start};
 use crate::assistant::{PDF, citizen};
 use crate::harness::TestApp;
 use crate::submissions::sent_application;
@@ -484,6 +484,10 @@ on_both_backends!(
         assert_eq!(status, 200, "{first}");
         let access = first["access_token"].as_str().unwrap();
         assert_eq!(api(&app, access, "/api/v1/me/applications").await.0, 200);
+        // Someone who saw the used code (a browser history) cannot end the access.
+        let (status, _) = exchange(&app, &code, &pkce("onlooker").0).await;
+        assert_eq!(status, 400);
+        assert_eq!(api(&app, access, "/api/v1/me/applications").await.0, 200);
         let (status, error) = exchange(&app, &code, &verifier).await;
         assert_eq!(
             (status, error["error"].as_str()),
@@ -645,3 +649,247 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    an_apps_access_stays_in_its_town_and_ends_with_time_and_the_password,
+    |backend| async move {
+        use rathaus_core::actor::{Actor, Origin};
+        let (app, smtp) = start(backend).await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+
+        // Another town on the same installation, with an app of the same client id.
+        let mut elsewhere = rathaus_core::demo::musterstadt();
+        elsewhere.slug = "anderstadt".into();
+        elsewhere.name = "Stadt Anderstadt".into();
+        elsewhere.hosts = vec!["anderstadt.localhost".into()];
+        let system = Actor::system("test");
+        let other = rathaus_core::tenants::create(app.db(), &system, &Origin::default(), elsewhere)
+            .await
+            .unwrap();
+        let redirect = [REDIRECT.to_owned()];
+        let twin = rathaus_core::app_access::NewClient {
+            client_id: APP,
+            name: "Anderstadt-App",
+            redirect_uris: &redirect,
+            scopes: &[],
+        };
+        rathaus_core::app_access::register(app.db(), &system, &Origin::default(), other.id, twin)
+            .await
+            .unwrap();
+        app.server.tenants.reload().await.unwrap();
+
+        let issued = tokens(&app, &erika, "erika").await;
+        let access = issued["access_token"].as_str().unwrap();
+        let in_the_other_town = |path: &str| {
+            app.client
+                .get(app.url(path))
+                .header("host", "anderstadt.localhost")
+                .bearer_auth(access)
+        };
+        let refused = in_the_other_town("/api/v1/me/applications")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            401,
+            "a token of Musterstadt opens nothing in Anderstadt"
+        );
+        let (verifier, challenge) = pkce("travel");
+        let code = code_for(&app, &erika, &challenge).await;
+        let other_town_token = |form: Vec<(&'static str, String)>| {
+            app.client
+                .post(app.url("/oauth/token"))
+                .header("host", "anderstadt.localhost")
+                .form(&form)
+                .send()
+        };
+        let answer = other_town_token(vec![
+            ("grant_type", "authorization_code".into()),
+            ("client_id", APP.into()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT.into()),
+            ("code_verifier", verifier.clone()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(answer.status(), 400);
+        let answer = other_town_token(vec![
+            ("grant_type", "refresh_token".into()),
+            ("client_id", APP.into()),
+            (
+                "refresh_token",
+                issued["refresh_token"].as_str().unwrap().into(),
+            ),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(answer.status(), 400);
+        // At home the code still works: the refusals spent nothing.
+        assert_eq!(exchange(&app, &code, &verifier).await.0, 200);
+
+        // What answers a token is not cached; a hostile state is only ever text.
+        let own = app
+            .client
+            .get(app.url("/api/v1/me/applications"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.headers()["cache-control"], "no-store");
+        let (_, challenge) = pkce("state");
+        let hostile = authorize_query(&challenge, &[("state", "\"><script>alert(1)</script>")]);
+        let page = app.get_as(&erika, &hostile).await.text().await.unwrap();
+        assert!(!page.contains("<script>alert(1)"), "escaped");
+        assert!(
+            page.contains("value=\"&#34;&#62;&#60;script&#62;alert(1)"),
+            "as text"
+        );
+
+        // An access token lasts an hour.
+        app_token::Entity::update_many()
+            .col_expr(
+                app_token::Column::ExpiresAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            )
+            .filter(app_token::Column::Kind.eq("access"))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let expired = app
+            .client
+            .get(app.url("/api/v1/me/applications"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(expired.status(), 401);
+        assert_eq!(
+            expired.headers()["www-authenticate"],
+            "Bearer error=\"invalid_token\""
+        );
+        let (status, fresh) = refresh(&app, issued["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{fresh}");
+        let fresh_access = fresh["access_token"].as_str().unwrap();
+        assert_eq!(
+            api(&app, fresh_access, "/api/v1/me/applications").await.0,
+            200
+        );
+
+        // Housekeeping removes what is dead and keeps what lives.
+        let dead = tokens(&app, &erika, "dead").await;
+        app_grant::Entity::update_many()
+            .col_expr(
+                app_grant::Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
+            )
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        app_token::Entity::update_many()
+            .col_expr(
+                app_token::Column::ExpiresAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            )
+            .filter(app_token::Column::TokenHash.is_in(
+                ["access_token", "refresh_token"].map(|k| hex_sha256(dead[k].as_str().unwrap())),
+            ))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let grants_before = app_grant::Entity::find()
+            .all(app.db().conn())
+            .await
+            .unwrap()
+            .len();
+        let purged = rathaus_core::app_access::purge_expired(app.db().conn())
+            .await
+            .unwrap();
+        assert!(purged >= 3, "two tokens and a grant ({purged})");
+        let grants_after = app_grant::Entity::find()
+            .all(app.db().conn())
+            .await
+            .unwrap()
+            .len();
+        assert!(grants_after < grants_before);
+        assert_eq!(
+            api(&app, fresh_access, "/api/v1/me/applications").await.0,
+            200,
+            "the live one stays"
+        );
+
+        // A new password ends every app's access.
+        let changed = app
+            .post_as(
+                &erika,
+                "/konto/passwort",
+                &[
+                    ("current_password", GOOD_PASSWORD),
+                    ("password", "Neues Passwort Mond Stern"),
+                ],
+            )
+            .await;
+        assert_eq!(changed.status(), 303, "{}", changed.text().await.unwrap());
+        assert_eq!(
+            api(&app, fresh_access, "/api/v1/me/applications").await.0,
+            401
+        );
+        let (status, _) = refresh(&app, fresh["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(status, 400);
+
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    a_closed_application_takes_no_more_messages,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let reference = sent_application(&app, &erika).await;
+        let issued = tokens(&app, &erika, "erika").await;
+        let access = issued["access_token"].as_str().unwrap();
+        rathaus_store::entities::case::Entity::update_many()
+            .col_expr(
+                rathaus_store::entities::case::Column::State,
+                Expr::value("abgeschlossen"),
+            )
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let (_, detail) = api(
+            &app,
+            access,
+            &format!("/api/v1/me/applications/{reference}"),
+        )
+        .await;
+        assert_eq!(detail["can_reply"], false);
+        let before = messages_in_db(&app).await;
+        let late = reqwest::multipart::Form::new().text("text", "Noch eine Frage");
+        let (status, problem) = send(&app, access, &reference, late).await;
+        assert_eq!(status, 409, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("abgeschlossen")
+        );
+        let portal = app
+            .post_as(
+                &erika,
+                &format!("/konto/antraege/{reference}/nachricht"),
+                &[("nachricht", "Frage")],
+            )
+            .await;
+        assert_eq!(portal.status(), 409);
+        assert_eq!(messages_in_db(&app).await, before);
+        app.stop().await;
+    }
+);
+
+fn hex_sha256(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
