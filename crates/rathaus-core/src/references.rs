@@ -53,7 +53,7 @@ const MAX_CANDIDATES: usize = 500;
 /// The references with this prefix in a text read from paper (OCR), in order, each
 /// once, each followed by the near-misses worth trying. Recognition puts spaces around
 /// dashes or reads them as other dashes (tolerated); it also adds a character or mixes
-/// up look-alike ones (S/5, Z/2, B/8, G/6, J read as I, D as O): for a code of six characters every way of
+/// up look-alike ones (S/5, Z/2, B/8, 3/8, G/6, J read as I, D as O): for a code of six characters every way of
 /// leaving one out is tried, for a code of five each look-alike swapped; then the same
 /// once more (two mistakes). A well-formed reference comes first; the caller takes the
 /// first that names a case.
@@ -113,13 +113,16 @@ pub fn find_in(text: &str, prefix: &str) -> Vec<String> {
 fn near_misses(code: &str) -> Vec<String> {
     // Both ways within the alphabet; characters outside it (I, 1, O, 0) can only be
     // misread.
-    const LOOK_ALIKES: [(char, char); 20] = [
+    const LOOK_ALIKES: [(char, char); 22] = [
         ('S', '5'),
         ('5', 'S'),
         ('Z', '2'),
         ('2', 'Z'),
         ('B', '8'),
         ('8', 'B'),
+        // Seen from Tesseract 5 on a 300-dpi scan of a printed letter.
+        ('3', '8'),
+        ('8', '3'),
         ('G', '6'),
         ('6', 'G'),
         ('I', 'J'),
@@ -231,6 +234,8 @@ mod tests {
         let found = find_in("MS-2026-7K3Q5", "MS");
         assert_eq!(found[0], "MS-2026-7K3Q5");
         assert!(found.contains(&"MS-2026-7K3QS".to_owned()));
+        let found = find_in("Ihr Zeichen: MS-2026-BPD3Q", "MS");
+        assert!(found.contains(&"MS-2026-BPD8Q".to_owned()), "3 read for 8");
         let found = find_in("MS-2026-IXZUL", "MS");
         assert_eq!(found[..2], ["MS-2026-JXZUL", "MS-2026-LXZUL"]);
         assert_eq!(

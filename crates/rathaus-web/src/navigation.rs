@@ -64,7 +64,13 @@ mod tests {
         assert_eq!(local_path(Some("/konto/x".into()), "/", "/"), "/konto/x");
         let app = "/oauth/authorize?redirect_uri=http://127.0.0.1:5000/cb";
         assert_eq!(local_path(Some(app.into()), "/", "/konto"), app);
-        assert_eq!(local_path(Some("//evil.example?x".into()), "/", "/konto"), "/konto");
-        assert_eq!(local_path(Some("/\\evil.example".into()), "/", "/konto"), "/konto");
+        assert_eq!(
+            local_path(Some("//evil.example?x".into()), "/", "/konto"),
+            "/konto"
+        );
+        assert_eq!(
+            local_path(Some("/\\evil.example".into()), "/", "/konto"),
+            "/konto"
+        );
     }
 }

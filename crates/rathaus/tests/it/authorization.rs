@@ -27,7 +27,8 @@ enum Visitor {
     OrganisationMember,
     /// Password given, second factor not yet.
     StaffPending,
-    /// Staff with one built-in role (by key).
+    /// Staff with one built-in role (by key) and no department, or a caseworker of a
+    /// department (`DEPARTMENT_CASEWORKERS`).
     Staff(&'static str),
     /// The admin of another municipality, with a valid session there.
     OtherTenantAdmin,
@@ -62,8 +63,19 @@ fn visitors() -> Vec<Visitor> {
         Visitor::AppNarrow,
     ];
     all.extend(BUILT_IN_ROLES.iter().map(|r| Visitor::Staff(r.key)));
+    all.extend(
+        DEPARTMENT_CASEWORKERS
+            .iter()
+            .map(|(key, _)| Visitor::Staff(key)),
+    );
     all
 }
+
+/// Caseworkers of a department (the case's, and another): (visitor key, department).
+const DEPARTMENT_CASEWORKERS: [(&str, &str); 2] = [
+    ("caseworker@strassenverkehr", "strassenverkehr"),
+    ("caseworker@buergerbuero", "buergerbuero"),
+];
 
 /// A concrete path for a route pattern: the organisation routes get citizen A's real
 /// organisation and the case routes citizen A's real case, so that they are checked
@@ -464,6 +476,29 @@ async fn people(app: &TestApp) -> People {
         let actor = rathaus_core::staff::actor(db.conn(), &user).await.unwrap();
         staff.push((role.key, id, actor));
     }
+    for (key, department) in DEPARTMENT_CASEWORKERS {
+        let department = rathaus_core::departments::by_key(db.conn(), tenant, department)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let email = format!("{}@matrix.example", key.replace('@', "."));
+        let roles = ["caseworker".to_owned()];
+        let mut new = matrix_staff(&email, &roles);
+        let departments = [department];
+        new.departments = &departments;
+        let id = create_user(db, &system, &origin, tenant, new)
+            .await
+            .unwrap();
+        let user = rathaus_store::entities::staff_user::Entity::find_by_id(id)
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = rathaus_core::staff::actor(db.conn(), &user).await.unwrap();
+        staff.push((key, id, actor));
+    }
+
     let mut elsewhere = rathaus_core::demo::musterstadt();
     elsewhere.slug = "anderstadt".into();
     elsewhere.name = "Stadt Anderstadt".into();
@@ -624,6 +659,16 @@ on_both_backends!(
     |backend| async move {
         let app = TestApp::start(backend).await;
         let people = people(&app).await;
+        // The case is the traffic department's: its caseworker reaches it, the other not.
+        let [(of_traffic, _), (of_elsewhere, _)] = DEPARTMENT_CASEWORKERS;
+        assert!(policy::may_see_case(
+            &people.staff_member(of_traffic).2,
+            &people.case
+        ));
+        assert!(!policy::may_see_case(
+            &people.staff_member(of_elsewhere).2,
+            &people.case
+        ));
         let table = rathaus_web::route_table();
         assert!(
             table.len() > 30,

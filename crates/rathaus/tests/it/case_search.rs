@@ -7,6 +7,7 @@
 use chrono::Utc;
 use rathaus_core::actor::{Actor, Origin};
 use rathaus_core::cases::{self, Listing, NewCase, Order, View};
+use rathaus_core::demo::musterstadt;
 use rathaus_forms::fill::{Address, Answer, Answers};
 use rathaus_store::Db;
 use rathaus_store::entities::{case, submission};
@@ -262,7 +263,11 @@ on_both_backends!(
         let db = Db::connect(&test_db.url).await.unwrap();
         // The schema as it was before the search text had its own table.
         Migrator::up(db.conn(), Some(22)).await.unwrap();
-        let (town, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+        // A town as it was then (the demo of today needs today's schema).
+        let (system, origin) = (Actor::system("test"), Origin::default());
+        let town = rathaus_core::tenants::create(&db, &system, &origin, musterstadt())
+            .await
+            .unwrap();
         let now = Utc::now();
         let submission_id = Uuid::now_v7();
         submission::ActiveModel {

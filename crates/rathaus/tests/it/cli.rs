@@ -113,9 +113,9 @@ on_both_backends!(audit_verify_exit_codes, |backend| async move {
     let out = verify().await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // The demo seed writes one entry for the tenant, one per department and one per
-    // staff member.
+    // staff member, and one for the city's app.
     let seeded =
-        1 + rathaus_core::demo::DEMO_DEPARTMENTS.len() + rathaus_core::demo::DEMO_STAFF.len();
+        2 + rathaus_core::demo::DEMO_DEPARTMENTS.len() + rathaus_core::demo::DEMO_STAFF.len();
     assert!(
         stdout(&out).contains(&format!("intact: {seeded} entries")),
         "{}",
