@@ -29,7 +29,7 @@ pub mod prefill;
 pub mod references;
 pub mod roles;
 pub mod second_factor;
-mod secrets;
+pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod staff_directory;

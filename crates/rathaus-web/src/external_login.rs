@@ -47,8 +47,14 @@ impl ProviderLogin {
     /// Sends the person to the provider; afterwards they go on to `return_to`. The
     /// browser gets the cookie that the return must bring.
     pub async fn begin(&self, state: &AppState, return_to: &str) -> Result<Response, PageError> {
-        let begun =
-            identity::begin(&state.db, &self.provider, &self.redirect_uri, return_to).await?;
+        let begun = identity::begin(
+            &state.db,
+            &state.sealer,
+            &self.provider,
+            &self.redirect_uri,
+            return_to,
+        )
+        .await?;
         let mut response = Redirect::to(&begun.url).into_response();
         let cookie = LOGIN_BINDING.set(&begun.browser_key, state.config.behind_tls);
         response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -67,7 +73,16 @@ impl ProviderLogin {
             (Some(error), _, _) => Err(LoginProblem::Refused(error)),
             (None, Some(login_state), Some(code)) => {
                 let (provider, uri) = (&self.provider, &self.redirect_uri);
-                identity::finish(&state.db, provider, uri, &login_state, &code, browser_key).await?
+                identity::finish(
+                    &state.db,
+                    &state.sealer,
+                    provider,
+                    uri,
+                    &login_state,
+                    &code,
+                    browser_key,
+                )
+                .await?
             }
             _ => Err(LoginProblem::BadState),
         })

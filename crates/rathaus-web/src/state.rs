@@ -41,6 +41,8 @@ pub struct AppState {
     pub catalog: CatalogCache,
     /// Wakes the in-process job worker after enqueuing, if one runs.
     pub job_waker: Option<Arc<Notify>>,
+    /// Opens the secrets the database keeps sealed (identity providers' client secrets).
+    pub sealer: rathaus_core::secrets::Sealer,
 }
 
 impl AppState {

@@ -159,7 +159,11 @@ fn pairs<'a>(entries: &'a [String], what: &str) -> Result<Vec<(&'a str, &'a str)
 
 /// Adds a provider; the client secret is read from standard input (never an argument,
 /// which other users of the machine could see in the process list).
-pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<()> {
+pub async fn add_identity_provider(
+    db: &Db,
+    sealer: &rathaus_core::secrets::Sealer,
+    new: NewIdentityProvider,
+) -> Result<()> {
     let tenant = tenant_by_slug(db, &new.tenant).await?;
     let mut levels = Vec::new();
     for (acr, level) in pairs(&new.acr_levels, "ACR=LEVEL")? {
@@ -189,6 +193,7 @@ pub async fn add_identity_provider(db: &Db, new: NewIdentityProvider) -> Result<
     let scopes: Vec<&str> = new.scopes.iter().map(String::as_str).collect();
     identity::add_provider(
         db,
+        sealer,
         tenant.id,
         identity::NewProvider {
             slug: &new.slug,

@@ -1,6 +1,9 @@
 //! Backup and restore of the embedded default (SQLite file + local blob directory).
 //!
-//! A backup is one `.tar.gz` with `manifest.json`, `rathaus.db` and `blobs/<sha256>`.
+//! A backup is one `.tar.gz` with `manifest.json`, `rathaus.db`, `blobs/<sha256>` and,
+//! where the key that seals secrets in the database is the data folder's (no
+//! `secret_key` configured), that `secret.key`: without it the restored database could
+//! not open them. Keep backups as safe as the server itself.
 //! It is taken online: `VACUUM INTO` writes a consistent snapshot of the database while
 //! the server keeps running, and blobs are immutable and written before the rows that
 //! refer to them, so every blob the snapshot needs is already on disk. PostgreSQL
@@ -91,6 +94,9 @@ pub async fn backup(config: &Config, to: &Path) -> Result<usize> {
             &serde_json::to_vec_pretty(&manifest)?,
         )?;
         tar.append_path_with_name(&snapshot, "rathaus.db")?;
+        if let Some(key) = key_file(config).filter(|k| k.exists()) {
+            append(&mut tar, SECRET_KEY, &std::fs::read(key)?)?;
+        }
         for hash in &hashes {
             let data = blobs.get(hash).await?;
             append(&mut tar, &format!("blobs/{hash}"), &data)?;
@@ -106,6 +112,16 @@ pub async fn backup(config: &Config, to: &Path) -> Result<usize> {
         .with_context(|| format!("cannot move the finished backup to {}", to.display()))?;
     db.close().await?;
     Ok(hashes.len())
+}
+
+const SECRET_KEY: &str = "secret.key";
+
+/// The data folder's key file, where it is the key in use.
+fn key_file(config: &Config) -> Option<PathBuf> {
+    config
+        .secret_key
+        .is_none()
+        .then(|| config.data_dir.join(SECRET_KEY))
 }
 
 fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<()> {
@@ -151,6 +167,7 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<usize>
     let mut manifest: Option<Manifest> = None;
     let mut blob_count = 0;
     let staged_db = work.path().join("rathaus.db");
+    let mut key = None;
     for entry in archive
         .entries()
         .context("the backup file is not a Rathaus backup")?
@@ -171,6 +188,7 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<usize>
                 manifest = Some(m);
             }
             "rathaus.db" => std::fs::write(&staged_db, &data)?,
+            SECRET_KEY => key = Some(data),
             _ => {
                 let Some(hash) = name.strip_prefix("blobs/") else {
                     bail!("unexpected file '{name}' in the backup");
@@ -203,5 +221,22 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<usize>
     }
     std::fs::rename(&staged_db, &target)
         .with_context(|| format!("cannot put the database in place at {}", target.display()))?;
+    if let (Some(key), Some(path)) = (key, key_file(config)) {
+        put_key(&path, &key)
+            .with_context(|| format!("cannot put the secret key in place at {}", path.display()))?;
+    }
     Ok(blob_count)
+}
+
+/// Writes the restored key, readable by its owner only.
+fn put_key(path: &Path, key: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    file.open(path)?.write_all(key)?;
+    Ok(())
 }

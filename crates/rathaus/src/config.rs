@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rathaus_core::mail::{Delivery, MailConfig};
+use rathaus_core::secrets::Sealer;
 use rathaus_store::blob::BlobConfig;
 use serde::Deserialize;
 
@@ -42,6 +43,10 @@ pub struct Config {
     /// Days a draft application is kept after its last change.
     #[serde(default = "default_draft_days")]
     pub draft_days: u32,
+    /// 64 hex digits: the key that seals secrets stored in the database (identity
+    /// providers' client secrets). Without it, `<data_dir>/secret.key` is used, made on
+    /// the first start; several servers on one database need the same key.
+    pub secret_key: Option<String>,
 }
 
 /// Outgoing mail. Without `smtp_url`, mails are written as `.eml` files into
@@ -154,6 +159,9 @@ impl Config {
                 .map(Into::into)
                 .collect();
         }
+        if let Some(key) = var("RATHAUS_SECRET_KEY") {
+            self.secret_key = Some(key).filter(|s| !s.is_empty());
+        }
         if let Some(url) = var("RATHAUS_SMTP_URL") {
             self.mail.smtp_url = Some(url).filter(|s| !s.is_empty());
         }
@@ -198,6 +206,43 @@ impl Config {
                 .from
                 .clone()
                 .unwrap_or_else(|| "Rathaus <noreply@localhost>".into()),
+        }
+    }
+
+    /// The sealer of stored secrets: the configured key, else the data folder's
+    /// `secret.key` (made, readable by its owner only, when there is none yet).
+    pub fn sealer(&self) -> Result<Sealer> {
+        let hex_key = match &self.secret_key {
+            Some(key) => key.clone(),
+            None => self.key_file()?,
+        };
+        Sealer::from_hex(&hex_key).map_err(|why| anyhow::anyhow!("secret_key: {why}"))
+    }
+
+    fn key_file(&self) -> Result<String> {
+        let path = self.data_dir.join("secret.key");
+        if let Ok(key) = std::fs::read_to_string(&path) {
+            return Ok(key);
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let key = Sealer::new_key();
+        let mut file = std::fs::OpenOptions::new();
+        file.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+        match file.open(&path) {
+            Ok(mut created) => {
+                std::io::Write::write_all(&mut created, key.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                tracing::info!(path = %path.display(), "made a new secret key");
+                Ok(key)
+            }
+            // Another process made it just now: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(std::fs::read_to_string(&path)?)
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
         }
     }
 

@@ -515,7 +515,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 group_roles,
                 group_departments,
             };
-            admin::add_identity_provider(&db, new).await?;
+            admin::add_identity_provider(&db, &config.sealer()?, new).await?;
             let area = if staff { "verwaltung" } else { "konto" };
             println!(
                 "Added the identity provider '{slug}'. Register this return URL there: \

@@ -39,6 +39,7 @@ pub async fn open_database(config: &Config) -> Result<Db> {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub db: Db,
+    pub sealer: rathaus_core::secrets::Sealer,
     pub blobs: BlobStore,
     pub tenants: TenantResolver,
     shutdown: watch::Sender<bool>,
@@ -65,6 +66,11 @@ impl RunningServer {
 pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<RunningServer> {
     let addr = listener.local_addr()?;
     let blobs = BlobStore::open(&config.blob_config())?;
+    let sealer = config.sealer()?;
+    let sealed = rathaus_core::identity::seal_stored_secrets(&db, &sealer).await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed client secrets stored in plain text");
+    }
     let tenants = TenantResolver::load(db.clone(), config.fallback_tenant.clone()).await?;
     tenants.spawn_refresh();
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -96,6 +102,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             anyhow::anyhow!("the form definitions have mistakes:\n{}", lines.join("\n"))
         })?,
         job_waker,
+        sealer: sealer.clone(),
     };
     tasks.push(tokio::spawn(read_catalogs(state.clone())));
     let app = rathaus_web::app(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -116,6 +123,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
     Ok(RunningServer {
         addr,
         db,
+        sealer,
         blobs,
         tenants,
         shutdown,

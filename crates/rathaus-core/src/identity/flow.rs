@@ -24,8 +24,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::providers::{Provider, known_acr_values, level_of};
+use super::providers::{Provider, client_secret, known_acr_values, level_of};
 use crate::error::{CoreError, Result};
+use crate::secrets::Sealer;
 use crate::secrets::{new_token, token_hash};
 use crate::trust::TrustLevel;
 
@@ -126,10 +127,12 @@ pub struct Begun {
 /// Starts a login.
 pub async fn begin(
     db: &Db,
+    sealer: &Sealer,
     provider: &Provider,
     redirect_uri: &str,
     return_to: &str,
 ) -> Result<Begun> {
+    let secret = client_secret(provider, sealer)?;
     let http = http_client()?;
     let metadata = metadata(provider, &http)
         .await
@@ -137,7 +140,7 @@ pub async fn begin(
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.client_id.clone()),
-        Some(ClientSecret::new(provider.client_secret.clone())),
+        Some(ClientSecret::new(secret)),
     )
     .set_redirect_uri(
         RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| CoreError::Invalid(e.to_string()))?,
@@ -179,6 +182,7 @@ pub async fn begin(
 /// Takes the return from the provider.
 pub async fn finish(
     db: &Db,
+    sealer: &Sealer,
     provider: &Provider,
     redirect_uri: &str,
     state: &str,
@@ -206,11 +210,13 @@ pub async fn finish(
     if browser_key.map(token_hash).as_deref() != Some(request.browser_hash.as_str()) {
         return Ok(Err(LoginProblem::OtherBrowser));
     }
-    Ok(exchange(provider, redirect_uri, request, code).await)
+    let secret = client_secret(provider, sealer)?;
+    Ok(exchange(provider, &secret, redirect_uri, request, code).await)
 }
 
 async fn exchange(
     provider: &Provider,
+    secret: &str,
     redirect_uri: &str,
     request: login_request::Model,
     code: &str,
@@ -221,7 +227,7 @@ async fn exchange(
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.client_id.clone()),
-        Some(ClientSecret::new(provider.client_secret.clone())),
+        Some(ClientSecret::new(secret.to_owned())),
     )
     .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| invalid(&e))?);
     let tokens = client

@@ -10,5 +10,5 @@ mod providers;
 pub use flow::{Begun, ExternalIdentity, LoginProblem, begin, finish};
 pub use providers::{
     Audience, GroupMapping, NewProvider, Provider, add_provider, by_slug, for_tenant,
-    granted_by_groups, highest_level,
+    granted_by_groups, highest_level, seal_stored_secrets,
 };

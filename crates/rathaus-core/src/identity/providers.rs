@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::error::{CoreError, Result};
+use crate::secrets::Sealer;
 use crate::trust::TrustLevel;
 
 pub type Provider = identity_provider::Model;
@@ -100,7 +101,54 @@ fn issuer_allowed(issuer: &str) -> bool {
         || issuer.starts_with("http://localhost:")
 }
 
-pub async fn add_provider(db: &Db, tenant_id: Uuid, new: NewProvider<'_>) -> Result<Provider> {
+/// What a provider's client secret is bound to when sealed: its own row.
+pub(super) fn secret_owner(provider_id: Uuid) -> String {
+    format!("identity_provider:{provider_id}")
+}
+
+/// The provider's client secret, opened; a secret sealed with another key (the
+/// installation's key was changed or lost) is a mistake of the setup, said as such.
+pub(super) fn client_secret(provider: &Provider, sealer: &Sealer) -> Result<String> {
+    sealer
+        .open(&provider.client_secret, &secret_owner(provider.id))
+        .ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "the client secret of the identity provider '{}' does not open with this \
+                 installation's secret key (secret_key / secret.key changed?); add the \
+                 provider again",
+                provider.slug
+            ))
+        })
+}
+
+/// Seals the client secrets stored before sealing existed (run at start).
+pub async fn seal_stored_secrets(db: &Db, sealer: &Sealer) -> Result<u64> {
+    let plain: Vec<Provider> = identity_provider::Entity::find()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .filter(|p| !Sealer::is_sealed(&p.client_secret))
+        .collect();
+    for provider in &plain {
+        let sealed = sealer.seal(&provider.client_secret, &secret_owner(provider.id));
+        identity_provider::Entity::update_many()
+            .col_expr(
+                identity_provider::Column::ClientSecret,
+                sea_orm::sea_query::Expr::value(sealed),
+            )
+            .filter(identity_provider::Column::Id.eq(provider.id))
+            .exec(db.conn())
+            .await?;
+    }
+    Ok(plain.len() as u64)
+}
+
+pub async fn add_provider(
+    db: &Db,
+    sealer: &Sealer,
+    tenant_id: Uuid,
+    new: NewProvider<'_>,
+) -> Result<Provider> {
     if !issuer_allowed(new.issuer) {
         return Err(CoreError::Invalid(format!(
             "the issuer {} must be an https:// URL",
@@ -122,14 +170,15 @@ pub async fn add_provider(db: &Db, tenant_id: Uuid, new: NewProvider<'_>) -> Res
     if new.audience == Audience::Staff {
         check_group_mapping(db, tenant_id, &new.groups).await?;
     }
+    let id = Uuid::now_v7();
     let model = identity_provider::Model {
-        id: Uuid::now_v7(),
+        id,
         tenant_id,
         slug: new.slug.to_owned(),
         name: new.name.to_owned(),
         issuer: new.issuer.trim_end_matches('/').to_owned(),
         client_id: new.client_id.to_owned(),
-        client_secret: new.client_secret.to_owned(),
+        client_secret: sealer.seal(new.client_secret, &secret_owner(id)),
         scopes: new.scopes.join(" "),
         acr_levels: serde_json::to_string(&levels).expect("a map serialises"),
         created_at: Utc::now(),

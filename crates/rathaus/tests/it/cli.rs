@@ -228,9 +228,14 @@ async fn backup_and_restore_round_trip() {
         .await
         .unwrap();
     let backup_file = test_db.dir.path().join("backup.tar.gz");
+    // The data folder's key (made here) goes with the backup: the database's sealed
+    // secrets need it.
+    test_db.config().sealer().unwrap();
+    let key = std::fs::read(test_db.dir.path().join("secret.key")).unwrap();
     let env = [
         ("RATHAUS_DATABASE_URL", test_db.url.as_str()),
         ("RATHAUS_BLOB_DIR", blob_dir.to_str().unwrap()),
+        ("RATHAUS_DATA_DIR", test_db.dir.path().to_str().unwrap()),
     ];
     // Online: the database stays open in this process while the backup runs.
     let out = rathaus(&["backup", "--to", backup_file.to_str().unwrap()], &env);
@@ -244,9 +249,18 @@ async fn backup_and_restore_round_trip() {
     let env2 = [
         ("RATHAUS_DATABASE_URL", target_url.as_str()),
         ("RATHAUS_BLOB_DIR", target_blobs.to_str().unwrap()),
+        ("RATHAUS_DATA_DIR", target.path().to_str().unwrap()),
     ];
     let out = rathaus(&["restore", "--from", backup_file.to_str().unwrap()], &env2);
     assert!(out.status.success(), "{}", stderr(&out));
+    let restored_key = target.path().join("secret.key");
+    assert_eq!(std::fs::read(&restored_key).unwrap(), key);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&restored_key)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "only its owner reads the key");
 
     let restored = Db::connect(&target_url).await.unwrap();
     restored.ensure_migrated().await.unwrap();
@@ -749,8 +763,11 @@ on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
     let (test_db, db) = TestDb::migrated(backend).await;
     let (tenant, _) = rathaus_core::demo::ensure_seeded(&db).await.unwrap();
     let url = test_db.url.clone();
+    // The key that seals the client secret: the data folder's, made by the first run.
+    let data_dir = test_db.config().data_dir.to_string_lossy().into_owned();
+    let data = data_dir.clone();
     let add = move |issuer: &'static str, acr: &'static str, secret: &'static str| {
-        let url = url.clone();
+        let (url, data) = (url.clone(), data.clone());
         tokio::task::spawn_blocking(move || {
             let args = [
                 "admin",
@@ -772,7 +789,11 @@ on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
                 "--acr",
                 acr,
             ];
-            rathaus_with_input(&args, &[("RATHAUS_DATABASE_URL", &url)], secret)
+            let env = [
+                ("RATHAUS_DATABASE_URL", url.as_str()),
+                ("RATHAUS_DATA_DIR", &data),
+            ];
+            rathaus_with_input(&args, &env, secret)
         })
     };
     let http = add("http://id.example.org", "urn:loa:high=hoch", "s3cret\n")
@@ -803,13 +824,24 @@ on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
         .unwrap();
     assert_eq!(providers.len(), 1);
     assert_eq!(providers[0].issuer, "https://id.example.org");
-    assert_eq!(providers[0].client_secret, "s3cret");
+    // Sealed in the database, opened with the key in the data folder, for this row only.
+    let stored = &providers[0].client_secret;
+    assert!(
+        stored.starts_with("sealed:v1:") && !stored.contains("s3cret"),
+        "{stored}"
+    );
+    let sealer = test_db.config().sealer().unwrap();
+    let owner = format!("identity_provider:{}", providers[0].id);
+    assert_eq!(sealer.open(stored, &owner).as_deref(), Some("s3cret"));
+    assert_eq!(sealer.open(stored, "identity_provider:other"), None);
+    assert!(std::path::Path::new(&data_dir).join("secret.key").exists());
     assert_eq!(providers[0].scopes, "email profile");
 
     // The city's own directory for staff: groups map to roles and departments that exist.
     let url = test_db.url.clone();
+    let data = data_dir.clone();
     let add_staff = move |mapping: &'static [&'static str]| {
-        let url = url.clone();
+        let (url, data) = (url.clone(), data.clone());
         tokio::task::spawn_blocking(move || {
             let mut args = vec![
                 "admin",
@@ -829,7 +861,11 @@ on_both_backends!(admin_adds_an_identity_provider, |backend| async move {
                 "--staff",
             ];
             args.extend_from_slice(mapping);
-            rathaus_with_input(&args, &[("RATHAUS_DATABASE_URL", &url)], "s3cret\n")
+            let env = [
+                ("RATHAUS_DATABASE_URL", url.as_str()),
+                ("RATHAUS_DATA_DIR", &data),
+            ];
+            rathaus_with_input(&args, &env, "s3cret\n")
         })
     };
     let unmapped = add_staff(&[]).await.unwrap();

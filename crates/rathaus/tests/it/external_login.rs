@@ -37,6 +37,7 @@ pub(crate) async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServ
         .id;
     identity::add_provider(
         app.db(),
+        &app.server.sealer,
         tenant,
         NewProvider {
             slug: SLUG,
@@ -367,6 +368,71 @@ on_both_backends!(
             .await;
         assert_eq!(deleted.status(), 303);
         assert_eq!(count_citizens(&app).await, 0);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    client_secrets_are_sealed_in_the_database_and_need_the_installations_key,
+    |backend| async move {
+        use rathaus_store::entities::identity_provider;
+        use rathaus_store::sea_orm::{EntityTrait, sea_query::Expr};
+        let (app, _smtp, _provider) = setup(backend).await;
+        let stored = identity_provider::Entity::find()
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.client_secret.starts_with("sealed:v1:"));
+        assert!(!stored.client_secret.contains("rathaus-test-secret"));
+
+        // A row from before sealing is sealed when a server starts on the database.
+        identity_provider::Entity::update_many()
+            .col_expr(
+                identity_provider::Column::ClientSecret,
+                Expr::value("rathaus-test-secret"),
+            )
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let mut config = app.test_db.config();
+        let listener = rathaus::server::bind(config.listen).await.unwrap();
+        config.public_url = Some(format!("http://{}", listener.local_addr().unwrap()));
+        let second = rathaus::server::start(listener, app.db().clone(), &config)
+            .await
+            .unwrap();
+        let resealed = identity_provider::Entity::find()
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(resealed.client_secret.starts_with("sealed:v1:"));
+        let owner = format!("identity_provider:{}", resealed.id);
+        assert_eq!(
+            app.server
+                .sealer
+                .open(&resealed.client_secret, &owner)
+                .as_deref(),
+            Some("rathaus-test-secret")
+        );
+        // The login still starts: the secret opens with the installation's key.
+        let start = format!("http://{}/konto/anmelden/extern/{SLUG}", second.addr);
+        let to_provider = browser().get(&start).send().await.unwrap();
+        assert_eq!(to_provider.status(), 303);
+        second.stop().await;
+
+        // A server with another key cannot use it, and says why instead of logging in.
+        let mut other_key = app.test_db.config();
+        other_key.secret_key = Some(rathaus_core::secrets::Sealer::new_key());
+        let listener = rathaus::server::bind(other_key.listen).await.unwrap();
+        other_key.public_url = Some(format!("http://{}", listener.local_addr().unwrap()));
+        let third = rathaus::server::start(listener, app.db().clone(), &other_key)
+            .await
+            .unwrap();
+        let start = format!("http://{}/konto/anmelden/extern/{SLUG}", third.addr);
+        let refused = browser().get(&start).send().await.unwrap();
+        assert_eq!(refused.status(), 400);
+        third.stop().await;
         app.stop().await;
     }
 );

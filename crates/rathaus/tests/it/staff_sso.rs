@@ -26,6 +26,7 @@ async fn setup(backend: rathaus_store::Backend) -> (TestApp, OidcProvider, uuid:
         .id;
     identity::add_provider(
         app.db(),
+        &app.server.sealer,
         tenant,
         NewProvider {
             slug: SLUG,
