@@ -106,14 +106,47 @@ fn http_client() -> Result<openidconnect::reqwest::Client> {
         .map_err(|e| CoreError::Invalid(format!("HTTP client: {e}")))
 }
 
+/// How long a provider's discovery document (with its signing keys) is kept. A login
+/// needs it twice (start and return), and every login would otherwise fetch it anew; an
+/// ID token signed with a key not in the kept document fetches it again at once.
+const DISCOVERY_KEPT: std::time::Duration = std::time::Duration::from_secs(600);
+
+type Discovered = (std::time::Instant, CoreProviderMetadata);
+
+/// Discovery documents by issuer, for every server task of this process.
+static DISCOVERED: std::sync::LazyLock<std::sync::Mutex<BTreeMap<String, Discovered>>> =
+    std::sync::LazyLock::new(Default::default);
+
 async fn metadata(
     provider: &Provider,
     http: &openidconnect::reqwest::Client,
 ) -> std::result::Result<CoreProviderMetadata, String> {
+    let kept = DISCOVERED
+        .lock()
+        .expect("discovery cache lock")
+        .get(&provider.issuer)
+        .filter(|(at, _)| at.elapsed() < DISCOVERY_KEPT)
+        .map(|(_, metadata)| metadata.clone());
+    if let Some(metadata) = kept {
+        return Ok(metadata);
+    }
     let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| e.to_string())?;
-    CoreProviderMetadata::discover_async(issuer, http)
+    let fetched = CoreProviderMetadata::discover_async(issuer, http)
         .await
-        .map_err(|e| format!("discovery at {} failed: {e}", provider.issuer))
+        .map_err(|e| format!("discovery at {} failed: {e}", provider.issuer))?;
+    DISCOVERED.lock().expect("discovery cache lock").insert(
+        provider.issuer.clone(),
+        (std::time::Instant::now(), fetched.clone()),
+    );
+    Ok(fetched)
+}
+
+/// Drops the kept document of an issuer: the provider has rotated its keys.
+fn forget(issuer: &str) {
+    DISCOVERED
+        .lock()
+        .expect("discovery cache lock")
+        .remove(issuer);
 }
 
 /// A login on its way to the provider.
@@ -223,13 +256,16 @@ async fn exchange(
 ) -> std::result::Result<ExternalIdentity, LoginProblem> {
     let invalid = |e: &dyn std::fmt::Display| LoginProblem::InvalidResponse(e.to_string());
     let http = http_client().map_err(|e| invalid(&e))?;
-    let metadata = metadata(provider, &http).await.map_err(|e| invalid(&e))?;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(provider.client_id.clone()),
-        Some(ClientSecret::new(secret.to_owned())),
-    )
-    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| invalid(&e))?);
+    let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| invalid(&e))?;
+    let client_for = |metadata| {
+        CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(provider.client_id.clone()),
+            Some(ClientSecret::new(secret.to_owned())),
+        )
+        .set_redirect_uri(redirect.clone())
+    };
+    let mut client = client_for(metadata(provider, &http).await.map_err(|e| invalid(&e))?);
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| invalid(&e))?
@@ -240,6 +276,12 @@ async fn exchange(
     let id_token = tokens
         .id_token()
         .ok_or_else(|| invalid(&"the provider sent no ID token"))?;
+    if id_token.signing_key(&client.id_token_verifier()).is_err() {
+        // Signed with a key the kept document does not have: fetch the provider's keys
+        // anew (a forged token stays unverifiable with them too).
+        forget(&provider.issuer);
+        client = client_for(metadata(provider, &http).await.map_err(|e| invalid(&e))?);
+    }
     let verifier = client.id_token_verifier();
     let claims = id_token
         .claims(&verifier, &Nonce::new(request.nonce))
@@ -340,5 +382,85 @@ mod tests {
         );
         assert_eq!(split("Hauptstraße"), (Some("Hauptstraße".into()), None));
         assert_eq!(split(""), (None, None));
+    }
+}
+
+#[cfg(test)]
+mod discovery_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A provider that answers discovery and its keys, counting the requests.
+    async fn counting_provider() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let (served, base) = (count.clone(), issuer.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                served.fetch_add(1, Ordering::SeqCst);
+                let mut request = vec![0; 4096];
+                let read = socket.read(&mut request).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&request[..read]).into_owned();
+                let body = if request.starts_with("GET /jwks") {
+                    r#"{"keys":[]}"#.to_owned()
+                } else {
+                    serde_json::json!({
+                        "issuer": base,
+                        "authorization_endpoint": format!("{base}/auth"),
+                        "token_endpoint": format!("{base}/token"),
+                        "jwks_uri": format!("{base}/jwks"),
+                        "response_types_supported": ["code"],
+                        "subject_types_supported": ["public"],
+                        "id_token_signing_alg_values_supported": ["RS256"],
+                    })
+                    .to_string()
+                };
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        (issuer, count)
+    }
+
+    #[tokio::test]
+    async fn discovery_is_kept_until_the_keys_are_in_doubt() {
+        let (issuer, requests) = counting_provider().await;
+        let text = String::new;
+        let provider = Provider {
+            id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            slug: text(),
+            name: text(),
+            issuer: issuer.clone(),
+            client_id: text(),
+            client_secret: text(),
+            scopes: text(),
+            acr_levels: text(),
+            created_at: Utc::now(),
+            audience: text(),
+            group_claim: text(),
+            group_roles: text(),
+            group_departments: text(),
+        };
+        let http = http_client().unwrap();
+        metadata(&provider, &http).await.unwrap();
+        assert_eq!(requests.load(Ordering::SeqCst), 2, "document and keys");
+        let again = metadata(&provider, &http).await.unwrap();
+        assert_eq!(requests.load(Ordering::SeqCst), 2, "kept");
+        assert_eq!(again.issuer().as_str(), issuer);
+        forget(&issuer);
+        metadata(&provider, &http).await.unwrap();
+        assert_eq!(requests.load(Ordering::SeqCst), 4, "fetched anew");
     }
 }
