@@ -310,3 +310,112 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+/// Moves the time of every row's `column` in `table` back (or forward) by `minutes`.
+async fn shift(app: &TestApp, table: &str, column: &str, minutes: i64) {
+    use rathaus_store::sea_orm::sea_query::{Expr, Query};
+    let when = chrono::Utc::now() + chrono::Duration::minutes(minutes);
+    let update = Query::update()
+        .table(rathaus_store::sea_orm::sea_query::Alias::new(table))
+        .value(
+            rathaus_store::sea_orm::sea_query::Alias::new(column),
+            Expr::value(when),
+        )
+        .to_owned();
+    let db = app.db().conn();
+    db.execute_raw(db.get_database_backend().build(&update))
+        .await
+        .unwrap();
+}
+
+on_both_backends!(
+    sessions_end_when_idle_or_too_old_and_links_when_expired,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+
+        // A confirmation link a day old opens nothing; the account stays unconfirmed.
+        register(&app, "spaet@example.org", GOOD_PASSWORD).await;
+        let body = smtp
+            .wait_for_mail("spaet@example.org", "/konto/bestaetigen/")
+            .await;
+        let link = link_in(&body, &app.base).unwrap();
+        shift(&app, "citizen_tokens", "expires_at", -1).await;
+        let late = app.client.get(&link).send().await.unwrap();
+        assert_eq!(late.status(), 410);
+        assert!(late.text().await.unwrap().contains("abgelaufen"));
+        let refused = login(&app, "spaet@example.org", GOOD_PASSWORD, "/konto").await;
+        assert_eq!(refused.status(), 403, "still unconfirmed");
+
+        // A reset link past its time neither shows the form nor takes a password.
+        registered_and_confirmed(&app, &smtp, "erika@example.org").await;
+        app.client
+            .post(app.url("/konto/passwort-vergessen"))
+            .form(&[("email", "erika@example.org")])
+            .send()
+            .await
+            .unwrap();
+        let body = smtp
+            .wait_for_mail("erika@example.org", "/konto/passwort-neu/")
+            .await;
+        let link = link_in(&body, &format!("{}/konto/passwort-neu/", app.base)).unwrap();
+        shift(&app, "citizen_tokens", "expires_at", -1).await;
+        let form = app
+            .client
+            .get(&link)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("Dieser Link funktioniert nicht (mehr)"));
+        let taken = app
+            .client
+            .post(&link)
+            .form(&[("password", "Ganz neues Passwort Mond")])
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(taken.status(), 303);
+        let old = login(&app, "erika@example.org", GOOD_PASSWORD, "/konto").await;
+        assert_eq!(old.status(), 303, "the old password still holds");
+
+        // Idle for more than 30 minutes: logged out.
+        let cookie = session_cookie(&old);
+        assert_eq!(app.get_as(&cookie, "/konto").await.status(), 200);
+        shift(&app, "sessions", "last_seen_at", -31).await;
+        let idle = app.get_as(&cookie, "/konto").await;
+        assert_eq!(idle.status(), 303);
+        assert!(
+            idle.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/konto/anmelden")
+        );
+
+        // Active all along, but past the absolute end (4 hours): logged out too.
+        let fresh = login(&app, "erika@example.org", GOOD_PASSWORD, "/konto").await;
+        let cookie = session_cookie(&fresh);
+        shift(&app, "sessions", "last_seen_at", 0).await;
+        shift(&app, "sessions", "expires_at", -1).await;
+        assert_eq!(app.get_as(&cookie, "/konto").await.status(), 303);
+
+        // Staff: the same after 30 idle minutes.
+        let vera = crate::staff::session(&app, crate::staff::CASEWORKER).await;
+        assert_eq!(
+            app.get_as(&vera, "/verwaltung/vorgaenge").await.status(),
+            200
+        );
+        shift(&app, "sessions", "last_seen_at", -31).await;
+        let idle = app.get_as(&vera, "/verwaltung/vorgaenge").await;
+        assert_eq!(idle.status(), 303);
+        assert!(
+            idle.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/verwaltung/anmelden")
+        );
+
+        app.stop().await;
+    }
+);

@@ -136,9 +136,14 @@ enum Outcome {
     NotFound,
     /// 401: the JSON API without a valid bearer token.
     Unauthorized,
+    /// 5xx: never expected; a route that breaks on a visitor fails the matrix.
+    Broken,
 }
 
 fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
+    if response.status().is_server_error() {
+        return Outcome::Broken;
+    }
     let about_object =
         about_draft(route.path) || about_case(route.path) || about_app_grant(route.path);
     if about_object && response.status() == 404 {
