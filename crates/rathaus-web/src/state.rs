@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub fallback_tenant: Option<String>,
     /// Extra origins allowed to send forms (a proxy that rewrites the host).
     pub trusted_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see `request_origin`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Base URL for links in e-mails when the request's host is not one of the
     /// tenant's registered hosts (e.g. the demo on 127.0.0.1). Never taken from the
     /// request itself: a forged Host header must not end up in a mailed link.

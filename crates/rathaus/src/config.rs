@@ -38,6 +38,10 @@ pub struct Config {
     /// Origins besides the request's own host that may post forms.
     #[serde(default)]
     pub trusted_origins: Vec<String>,
+    /// Reverse proxies (addresses or networks, `10.0.0.0/8`) whose `X-Forwarded-For`
+    /// names the client, for the audit log and the login limit per address.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     #[serde(default)]
     pub mail: MailSettings,
     /// Days a draft application is kept after its last change.
@@ -159,6 +163,14 @@ impl Config {
                 .map(Into::into)
                 .collect();
         }
+        if let Some(v) = var("RATHAUS_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Into::into)
+                .collect();
+        }
         if let Some(key) = var("RATHAUS_SECRET_KEY") {
             self.secret_key = Some(key).filter(|s| !s.is_empty());
         }
@@ -207,6 +219,23 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| "Rathaus <noreply@localhost>".into()),
         }
+    }
+
+    /// The trusted proxies as networks; a single address is a network of one.
+    pub fn proxy_networks(&self) -> Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| {
+                        format!(
+                            "trusted_proxies: '{entry}' is not an address or network (10.0.0.0/8)"
+                        )
+                    })
+            })
+            .collect()
     }
 
     /// The sealer of stored secrets: the configured key, else the data folder's

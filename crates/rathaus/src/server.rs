@@ -93,6 +93,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             behind_tls: config.behind_tls,
             fallback_tenant: config.fallback_tenant.clone(),
             trusted_origins: config.trusted_origins.clone(),
+            trusted_proxies: config.proxy_networks()?,
             public_url: config.public_url.clone(),
             draft_days: config.draft_days,
         }),

@@ -419,3 +419,83 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+async fn login_from(
+    app: &TestApp,
+    forwarded: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/konto/anmelden"))
+        .header("x-forwarded-for", forwarded)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("weiter", "/konto"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn failed_login_addresses(app: &TestApp) -> Vec<String> {
+    use rathaus_store::entities::audit_entry;
+    use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.contains("login_failed"))
+        .all(app.db().conn())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.ip)
+        .collect()
+}
+
+on_both_backends!(
+    behind_a_trusted_proxy_the_clients_address_counts,
+    |backend| async move {
+        let smtp = SmtpServer::start().await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, move |c| {
+            c.mail.smtp_url = Some(url);
+            c.trusted_proxies = vec!["127.0.0.1".into()];
+        })
+        .await;
+        registered_and_confirmed(&app, &smtp, "erika@example.org").await;
+
+        // One address guesses many accounts: after the limit it is locked, for every
+        // account; another client behind the same proxy is not.
+        for n in 0..rathaus_core::login_guard::IP_LIMIT {
+            let email = format!("rate{n}@example.org");
+            let guess = login_from(&app, "203.0.113.7", &email, "falsch").await;
+            assert_eq!(guess.status(), 401, "attempt {n}");
+        }
+        let locked = login_from(&app, "203.0.113.7", "erika@example.org", GOOD_PASSWORD).await;
+        assert_eq!(locked.status(), 429);
+        assert!(
+            locked
+                .text()
+                .await
+                .unwrap()
+                .contains("Zu viele Fehlversuche")
+        );
+        let other = login_from(&app, "198.51.100.2", "erika@example.org", GOOD_PASSWORD).await;
+        assert_eq!(other.status(), 303, "another client behind the proxy");
+        let logged = failed_login_addresses(&app).await;
+        assert!(!logged.is_empty());
+        assert!(logged.iter().all(|ip| ip == "203.0.113.7"), "{logged:?}");
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    a_forwarded_address_from_anyone_else_is_ignored,
+    |backend| async move {
+        let (app, _smtp) = start(backend).await;
+        let guess = login_from(&app, "203.0.113.7", "niemand@example.org", "falsch").await;
+        assert_eq!(guess.status(), 401);
+        assert_eq!(failed_login_addresses(&app).await, ["127.0.0.1"]);
+        app.stop().await;
+    }
+);
