@@ -372,17 +372,21 @@ pub async fn remove_member(
 }
 
 /// Makes the session act for the organisation (a member's right), or for the person
-/// alone with `None`.
+/// alone with `None`; returns the session's new token (see
+/// [`sessions::act_for_renewed`]).
 pub async fn act_for(
     db: &Db,
     account: &Citizen,
     session_token: &str,
     organisation_id: Option<Uuid>,
-) -> Result<()> {
+) -> Result<Option<String>> {
     if let Some(id) = organisation_id {
         checked(db.conn(), account, id, OrganisationAction::Use).await?;
     }
-    sessions::set_acting_for(db.conn(), session_token, organisation_id).await
+    let txn = db.begin_write().await?;
+    let renewed = sessions::act_for_renewed(&txn, session_token, organisation_id).await?;
+    txn.commit().await?;
+    Ok(renewed)
 }
 
 /// The organisation the session acts for, while `account` is still a member of it.

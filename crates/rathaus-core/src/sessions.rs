@@ -139,19 +139,40 @@ pub async fn trust_level(conn: &impl ConnectionTrait, token: &str) -> Result<Tru
         .unwrap_or(TrustLevel::Basis))
 }
 
-/// Lets the session act for an organisation (or for the person alone, with `None`).
-/// The caller has checked membership.
-pub async fn set_acting_for(
+/// Lets the session act for an organisation (or for the person alone, with `None`)
+/// under a new token, in the caller's transaction: what a session may do changed, so
+/// its id changes too, and a token seen before is worth nothing after. The timeouts
+/// run on. Returns the new token (`None`: the session has ended meanwhile). The caller
+/// has checked membership.
+pub async fn act_for_renewed(
     conn: &impl ConnectionTrait,
     token: &str,
     organisation: Option<Uuid>,
-) -> Result<()> {
-    session::Entity::update_many()
-        .col_expr(session::Column::ActingFor, Expr::value(organisation))
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
+) -> Result<Option<String>> {
+    let Some(old) = session::Entity::find_by_id(token_hash(token))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let renewed = new_token();
+    session::Entity::insert(session::ActiveModel {
+        token_hash: Set(token_hash(&renewed)),
+        tenant_id: Set(old.tenant_id),
+        subject_kind: Set(old.subject_kind),
+        subject_id: Set(old.subject_id),
+        created_at: Set(old.created_at),
+        last_seen_at: Set(Utc::now()),
+        expires_at: Set(old.expires_at),
+        trust_level: Set(old.trust_level),
+        acting_for: Set(organisation),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    session::Entity::delete_by_id(old.token_hash)
         .exec(conn)
         .await?;
-    Ok(())
+    Ok(Some(renewed))
 }
 
 /// The organisation the session acts for, if any.

@@ -60,6 +60,10 @@ pub async fn finish(
     .await?;
     match signed_in {
         Ok(token) => {
+            // A login at a higher level (step-up) replaces the session it started from.
+            if let Some(before) = CITIZEN.read(&headers, secure) {
+                rathaus_core::sessions::end(state.db.conn(), before).await?;
+            }
             let mut response = Redirect::to(&identity.return_to).into_response();
             response
                 .headers_mut()

@@ -231,8 +231,16 @@ pub async fn act_for(
         "" => None,
         id => Some(Uuid::parse_str(id).map_err(|_| PageError::NotFound)?),
     };
-    organisations::act_for(&state.db, &session.citizen, &session.token, organisation).await?;
-    Ok(Redirect::to("/konto/organisationen").into_response())
+    let renewed =
+        organisations::act_for(&state.db, &session.citizen, &session.token, organisation).await?;
+    let mut response = Redirect::to("/konto/organisationen").into_response();
+    if let Some(token) = renewed {
+        response.headers_mut().insert(
+            axum::http::header::SET_COOKIE,
+            crate::session_cookie::CITIZEN.set(&token, state.config.behind_tls),
+        );
+    }
+    Ok(response)
 }
 
 #[derive(Template, WebTemplate)]

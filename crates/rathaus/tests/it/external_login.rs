@@ -294,9 +294,16 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(local.status(), 303);
+        let by_password = session_cookie(&local);
         let back = through_provider(&owner, &app, &provider, "erika").await;
         assert_eq!(owner.get(&back).send().await.unwrap().status(), 303);
         assert_eq!(count_citizens(&app).await, 1);
+        // The eID login replaced the session it started from (a new id, the old gone).
+        assert_eq!(app.get_as(&by_password, "/konto").await.status(), 303);
+        assert_eq!(
+            owner.get(app.url("/konto")).send().await.unwrap().status(),
+            200
+        );
         let client = browser();
         let later = through_provider(&client, &app, &provider, "erika").await;
         assert_eq!(

@@ -102,6 +102,11 @@ on_both_backends!(
             .post_as(&ben, "/konto/handeln-fuer", &[("organisation", &id)])
             .await;
         assert_eq!(act.status(), 303);
+        // Acting for someone else renews the session's id: the old token is worthless.
+        let old_ben = ben;
+        let ben = session_cookie(&act);
+        assert_ne!(ben, old_ben);
+        assert_eq!(app.get_as(&old_ben, "/konto").await.status(), 303);
         let overview = app.get_as(&ben, "/konto").await.text().await.unwrap();
         assert!(overview.contains("Sie handeln gerade für: Bäckerei Korn GmbH"));
         let not_for_mallory = app
@@ -258,6 +263,7 @@ on_both_backends!(
             .post_as(&anna, "/konto/handeln-fuer", &[("organisation", &id)])
             .await;
         assert_eq!(act.status(), 303);
+        let anna = session_cookie(&act);
 
         let base = crate::submissions::parking_permit(&app, &anna).await;
         let check = app
@@ -332,6 +338,7 @@ on_both_backends!(
             .post_as(&anna, "/konto/handeln-fuer", &[("organisation", "")])
             .await;
         assert_eq!(alone.status(), 303);
+        let anna = session_cookie(&alone);
         let base = crate::submissions::parking_permit(&app, &anna).await;
         let sent = crate::submissions::step(&app, &anna, &format!("{base}/absenden"), &[]).await;
         let private = sent.trim_end_matches("?gesendet=1").to_owned();
