@@ -485,6 +485,17 @@ on_both_backends!(
         let logged = failed_login_addresses(&app).await;
         assert!(!logged.is_empty());
         assert!(logged.iter().all(|ip| ip == "203.0.113.7"), "{logged:?}");
+        // The log has each kind: failures, the refusal while locked, the login.
+        for (action, ip) in [
+            ("citizen.login_failed", "203.0.113.7"),
+            ("citizen.login_locked", "203.0.113.7"),
+            ("citizen.login", "198.51.100.2"),
+        ] {
+            let sql = format!(
+                "SELECT ip AS v FROM audit_log WHERE action = '{action}' ORDER BY seq DESC LIMIT 1"
+            );
+            assert_eq!(app.scalar(&sql).await.as_deref(), Some(ip), "{action}");
+        }
         app.stop().await;
     }
 );
@@ -496,6 +507,44 @@ on_both_backends!(
         let guess = login_from(&app, "203.0.113.7", "niemand@example.org", "falsch").await;
         assert_eq!(guess.status(), 401);
         assert_eq!(failed_login_addresses(&app).await, ["127.0.0.1"]);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    behind_tls_the_session_cookie_is_host_bound_and_secure,
+    |backend| async move {
+        let smtp = SmtpServer::start().await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, move |c| {
+            c.mail.smtp_url = Some(url);
+            c.behind_tls = true;
+        })
+        .await;
+        registered_and_confirmed(&app, &smtp, "erika@example.org").await;
+        let logged_in = login(&app, "erika@example.org", GOOD_PASSWORD, "/konto").await;
+        assert_eq!(logged_in.status(), 303);
+        let set = logged_in.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for part in [
+            "__Host-rathaus_konto=",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+        ] {
+            assert!(set.contains(part), "{part} in {set}");
+        }
+        assert!(!set.contains("Domain"), "{set}");
+        let cookie = set.split(';').next().unwrap();
+        assert_eq!(app.get_as(cookie, "/konto").await.status(), 200);
+        // The same token under the name without the prefix opens nothing.
+        let unprefixed = cookie.trim_start_matches("__Host-");
+        assert_eq!(app.get_as(unprefixed, "/konto").await.status(), 303);
+        let page = app.get("/").await;
+        assert!(page.headers().contains_key("strict-transport-security"));
         app.stop().await;
     }
 );
