@@ -131,3 +131,105 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    staff_never_reach_another_towns_objects_by_their_id,
+    |backend| async move {
+        use rathaus_store::entities::{routing_rule, staff_user};
+        use rathaus_store::sea_orm::{ActiveValue::Set, EntityTrait};
+        let app = TestApp::start(backend).await;
+        let db = app.db();
+        let (system, origin) = (Actor::system("test"), Origin::default());
+        let mut elsewhere = rathaus_core::demo::musterstadt();
+        elsewhere.slug = "anderstadt".into();
+        elsewhere.name = "Stadt Anderstadt".into();
+        elsewhere.hosts = vec!["anderstadt.localhost".into()];
+        let other = tenants::create(db, &system, &origin, elsewhere)
+            .await
+            .unwrap();
+        let roles = ["admin".to_owned()];
+        let their_admin = rathaus_core::staff::create_user(
+            db,
+            &system,
+            &origin,
+            other.id,
+            rathaus_core::staff::NewStaffUser {
+                email: "admin@anderstadt.example",
+                name: "Admin Anderstadt",
+                password: "anderstadt-password-1",
+                roles: &roles,
+                departments: &[],
+                initial_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        let rathaus_core::departments::Created::Created(their_department) =
+            rathaus_core::departments::create(db, &system, &origin, other.id, "ordnung", "Ordnung")
+                .await
+                .unwrap()
+        else {
+            panic!("department")
+        };
+        let their_rule = uuid::Uuid::now_v7();
+        routing_rule::Entity::insert(routing_rule::ActiveModel {
+            id: Set(their_rule),
+            tenant_id: Set(other.id),
+            service_key: Set("bewohnerparkausweis".into()),
+            position: Set(1),
+            condition: Set(String::new()),
+            department_id: Set(their_department),
+            label: Set("Anderstadt".into()),
+            created_at: Set(chrono::Utc::now()),
+        })
+        .exec_without_returning(db.conn())
+        .await
+        .unwrap();
+
+        // Musterstadt's admin, with every right in Musterstadt, tries Anderstadt's ids.
+        let admin = crate::staff::session(&app, crate::staff::ADMIN).await;
+        let person = format!("/verwaltung/personal/{their_admin}");
+        assert_eq!(app.get_as(&admin, &person).await.status(), 404);
+        for (path, form) in [
+            (format!("{person}/sperre"), vec![("gesperrt", "ja")]),
+            (format!("{person}/zweiter-faktor"), vec![]),
+            (person.clone(), vec![("roles", "auditor")]),
+            (
+                format!("/verwaltung/zustaendigkeit/{their_rule}/loeschen"),
+                vec![],
+            ),
+            (
+                format!("/verwaltung/zustaendigkeit/{their_rule}/hoch"),
+                vec![],
+            ),
+        ] {
+            let answer = app.post_as(&admin, &path, &form).await;
+            assert!(
+                answer.status() == 404 || answer.status() == 303,
+                "{path}: {}",
+                answer.status()
+            );
+        }
+        let untouched = staff_user::Entity::find_by_id(their_admin)
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!untouched.disabled);
+        assert!(untouched.roles.contains("admin") && !untouched.roles.contains("auditor"));
+        assert!(
+            routing_rule::Entity::find_by_id(their_rule)
+                .one(db.conn())
+                .await
+                .unwrap()
+                .is_some(),
+            "their rule stays"
+        );
+        let audit_of_theirs = format!(
+            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE object_id = '{their_admin}' \
+             AND action <> 'staff.create'"
+        );
+        assert_eq!(app.scalar(&audit_of_theirs).await.as_deref(), Some("0"));
+        app.stop().await;
+    }
+);
