@@ -183,11 +183,12 @@ export async function startOidcProvider(redirectUri) {
   return { issuer, stop: () => child.kill('SIGTERM') };
 }
 
-/** Runs `rathaus` with arguments and standard input against the demo's database. */
+/** Runs `rathaus` with arguments and standard input against the demo's database and
+ *  data folder (whose `secret.key` seals the secrets the database keeps). */
 export function rathausAdmin(demo, args, input) {
   return execFileSync(rathausBinary(), args, {
     input,
-    env: { ...process.env, RATHAUS_DATABASE_URL: demo.databaseUrl },
+    env: { ...process.env, RATHAUS_DATABASE_URL: demo.databaseUrl, RATHAUS_DATA_DIR: demo.data },
   }).toString();
 }
 
