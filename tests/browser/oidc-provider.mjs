@@ -7,6 +7,7 @@
 // Usage: node oidc-provider.mjs   (env: PORT (required), CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS comma-separated)
 // Prints "ready <issuer>" when it listens.
 import http from 'node:http';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
@@ -36,6 +37,17 @@ export const PEOPLE = {
     acr: 'http://eidas.europa.eu/LoA/substantial',
     claims: { email: 'eve@example.org', email_verified: true, given_name: 'Eve', family_name: 'Y' },
   },
+  // ID tokens made wrong on their way out, each in one way: signed with a key that is
+  // not the provider's (Trudy), not signed at all (Oscar, alg none), and validly signed
+  // by the provider but with another nonce (Nora), issuer (Ian) or audience (Audrey).
+  // Rita's token is signed anew with the provider's key, unchanged: the control that
+  // shows the re-signing itself is sound, so that the others fail for their one change.
+  rita: { acr: 'http://eidas.europa.eu/LoA/substantial', claims: { email: 'rita@example.org', email_verified: true, given_name: 'Rita', family_name: 'R' } },
+  trudy: { acr: 'http://eidas.europa.eu/LoA/substantial', claims: { email: 'trudy@example.org', email_verified: true } },
+  oscar: { acr: 'http://eidas.europa.eu/LoA/substantial', claims: { email: 'oscar@example.org', email_verified: true } },
+  nora: { acr: 'http://eidas.europa.eu/LoA/substantial', claims: { email: 'nora@example.org', email_verified: true } },
+  ian: { acr: 'http://eidas.europa.eu/LoA/substantial', claims: { email: 'ian@example.org', email_verified: true } },
+  audrey: { acr: 'http://eidas.europa.eu/LoA/substantial', claims: { email: 'audrey@example.org', email_verified: true } },
   mallory: {
     acr: 'urn:example:unknown-level',
     claims: { email: 'mallory@example.org', email_verified: true, given_name: 'Mallory', family_name: 'X' },
@@ -66,7 +78,14 @@ export const PEOPLE = {
   },
 };
 
+// The provider's signing key is made here, so that the tests can sign tokens with it;
+// Trudy's token is signed with another one.
+const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+const foreignKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+const KID = 'test-signing-key';
+
 const provider = new Provider(issuer, {
+  jwks: { keys: [{ ...signingKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }] },
   clients: [{
     client_id: process.env.CLIENT_ID ?? 'rathaus',
     client_secret: process.env.CLIENT_SECRET ?? 'rathaus-test-secret',
@@ -94,16 +113,34 @@ const provider = new Provider(issuer, {
 });
 provider.proxy = false;
 
+const encode = (part) => Buffer.from(JSON.stringify(part)).toString('base64url');
+
+function signed(header, claims, key) {
+  const input = `${encode(header)}.${encode(claims)}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(key, 'base64url')}`;
+}
+
+/** How each of the altered people's ID token is changed (header, claims, signature). */
+const ALTERED = {
+  eve: (header, claims, signature) => `${encode(header)}.${encode({ ...claims, sub: 'erika' })}.${signature}`,
+  rita: (header, claims) => signed(header, claims, signingKey),
+  trudy: (header, claims) => signed(header, claims, foreignKey),
+  oscar: (_header, claims) => `${encode({ alg: 'none' })}.${encode(claims)}.`,
+  nora: (header, claims) => signed(header, { ...claims, nonce: 'another-nonce' }, signingKey),
+  ian: (header, claims) => signed(header, { ...claims, iss: 'http://127.0.0.1:1' }, signingKey),
+  audrey: (header, claims) => signed(header, { ...claims, aud: 'another-client' }, signingKey),
+};
+
 provider.use(async (ctx, next) => {
   await next();
   const idToken = ctx.path === '/token' && ctx.body?.id_token;
   if (!idToken) return;
   const [header, payload, signature] = idToken.split('.');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-  if (claims.sub !== 'eve') return;
-  claims.sub = 'erika';
-  const forged = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  ctx.body = { ...ctx.body, id_token: `${header}.${forged}.${signature}` };
+  const alter = ALTERED[claims.sub];
+  if (!alter) return;
+  const parsedHeader = JSON.parse(Buffer.from(header, 'base64url').toString());
+  ctx.body = { ...ctx.body, id_token: alter(parsedHeader, claims, signature) };
 });
 
 function page(uid) {

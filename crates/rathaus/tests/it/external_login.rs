@@ -237,6 +237,37 @@ on_both_backends!(
                 .contains("ließ sich nicht bestätigen")
         );
         assert_eq!(count_citizens(&app).await, 0, "nobody got in");
+        // The control: a token signed anew with the provider's key, unchanged, is good.
+        let rita = browser();
+        let back = through_provider(&rita, &app, &provider, "rita").await;
+        assert_eq!(rita.get(&back).send().await.unwrap().status(), 303);
+        assert_eq!(count_citizens(&app).await, 1);
+        // Each check of the ID token on its own: a foreign key, no signature, and a
+        // token the provider really signed, but for another login, issuer or client.
+        for person in ["trudy", "oscar", "nora", "ian", "audrey"] {
+            let client = browser();
+            let back = through_provider(&client, &app, &provider, person).await;
+            let refused = client.get(&back).send().await.unwrap();
+            assert_eq!(refused.status(), 400, "{person}");
+            assert!(
+                refused
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("ließ sich nicht bestätigen"),
+                "{person}"
+            );
+            assert!(
+                client
+                    .get(app.url("/konto"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .is_redirection()
+            );
+        }
+        assert_eq!(count_citizens(&app).await, 1, "only Rita got in");
 
         // Login CSRF: the attacker's own return link, opened in the victim's browser, does
         // not log the victim into the attacker's account.
@@ -245,7 +276,7 @@ on_both_backends!(
         let victim = browser().get(&planted).send().await.unwrap();
         assert_eq!(victim.status(), 400);
         assert!(victim.text().await.unwrap().contains("anderen Browser"));
-        assert_eq!(count_citizens(&app).await, 0);
+        assert_eq!(count_citizens(&app).await, 1, "still only Rita");
 
         let hanna = browser();
         let good = through_provider(&hanna, &app, &provider, "hanna").await;
@@ -265,7 +296,7 @@ on_both_backends!(
             ))
             .await;
         assert!(cancelled.text().await.unwrap().contains("abgebrochen"));
-        assert_eq!(count_citizens(&app).await, 1);
+        assert_eq!(count_citizens(&app).await, 2, "Rita and Hanna");
         app.stop().await;
     }
 );
