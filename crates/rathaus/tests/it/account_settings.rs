@@ -394,3 +394,57 @@ on_both_backends!(deleting_the_account_erases_it, |backend| async move {
     assert_eq!(count_citizens(&app).await, 1);
     app.stop().await;
 });
+
+on_both_backends!(
+    a_deleted_account_leaves_its_applications_and_takes_its_drafts_and_apps,
+    |backend| async move {
+        use rathaus_store::entities::{app_grant, case, draft, submission};
+        use rathaus_store::sea_orm::EntityTrait;
+        let (app, smtp) = start(backend).await;
+        let erika = crate::assistant::citizen(&app, &smtp, EMAIL).await;
+        let reference = crate::submissions::sent_application(&app, &erika).await;
+        crate::submissions::parking_permit(&app, &erika).await;
+        let issued = crate::app_access::tokens(&app, &erika, "phone").await;
+        let access = issued["access_token"].as_str().unwrap().to_owned();
+        let conn = app.db().conn();
+        assert_eq!(draft::Entity::find().all(conn).await.unwrap().len(), 1);
+
+        let deleted = app
+            .post_as(
+                &erika,
+                "/konto/loeschen",
+                &[("sure", "1"), ("current_password", GOOD_PASSWORD)],
+            )
+            .await;
+        assert_eq!(deleted.status(), 303);
+        assert_eq!(count_citizens(&app).await, 0);
+
+        // What the law keeps stays, without the account: the application and its case.
+        let cases = case::Entity::find().all(conn).await.unwrap();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].reference, reference);
+        assert_eq!(cases[0].applicant_name, "Erika Mustermann");
+        assert_eq!(cases[0].citizen_id, None);
+        let submissions = submission::Entity::find().all(conn).await.unwrap();
+        assert_eq!(submissions.len(), 1);
+        assert_eq!(submissions[0].citizen_id, None);
+        let vera = crate::staff::session(&app, crate::staff::CASEWORKER).await;
+        let case_page = app
+            .get_as(&vera, &format!("/verwaltung/vorgaenge/{reference}"))
+            .await;
+        assert_eq!(case_page.status(), 200, "the department goes on with it");
+
+        // The rest goes with the account: the unsent draft and the app's access.
+        assert!(draft::Entity::find().all(conn).await.unwrap().is_empty());
+        assert!(
+            app_grant::Entity::find()
+                .all(conn)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let (status, _) = crate::app_access::api(&app, &access, "/api/v1/me/applications").await;
+        assert_eq!(status, 401);
+        app.stop().await;
+    }
+);

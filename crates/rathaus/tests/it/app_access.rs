@@ -149,7 +149,7 @@ async fn refresh(app: &TestApp, refresh_token: &str) -> (u16, Value) {
 }
 
 /// Tokens for the citizen behind `cookie`, through the whole flow.
-async fn tokens(app: &TestApp, cookie: &str, seed: &str) -> Value {
+pub(crate) async fn tokens(app: &TestApp, cookie: &str, seed: &str) -> Value {
     let (verifier, challenge) = pkce(seed);
     let code = code_for(app, cookie, &challenge).await;
     let (status, tokens) = exchange(app, &code, &verifier).await;
@@ -157,7 +157,7 @@ async fn tokens(app: &TestApp, cookie: &str, seed: &str) -> Value {
     tokens
 }
 
-async fn api(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn api(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let answer = app
         .client
         .get(app.url(path))

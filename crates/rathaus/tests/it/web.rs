@@ -224,5 +224,28 @@ on_both_backends!(cross_site_posts_are_refused, |backend| async move {
         403,
         "same-origin requests pass the CSRF check"
     );
+    // Every state-changing route of the router, not only this one, and for every kind of
+    // visitor alike (the check comes before any handler).
+    let posts: Vec<_> = rathaus_web::route_table()
+        .into_iter()
+        .filter(|r| r.method == reqwest::Method::POST)
+        .collect();
+    assert!(posts.len() > 40, "{}", posts.len());
+    for route in posts {
+        let path = route
+            .path
+            .replace("{reference}", "MS-2026-AAAAA")
+            .replace(['{', '}'], "");
+        let forged = app
+            .client
+            .post(app.url(&path))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .form(&[("x", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403, "{}", route.path);
+    }
     app.stop().await;
 });
