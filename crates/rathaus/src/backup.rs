@@ -94,7 +94,7 @@ pub async fn backup(config: &Config, to: &Path) -> Result<usize> {
             &serde_json::to_vec_pretty(&manifest)?,
         )?;
         tar.append_path_with_name(&snapshot, "rathaus.db")?;
-        if let Some(key) = key_file(config).filter(|k| k.exists()) {
+        if let Some(key) = config.key_file().filter(|k| k.exists()) {
             append(&mut tar, SECRET_KEY, &std::fs::read(key)?)?;
         }
         for hash in &hashes {
@@ -115,14 +115,6 @@ pub async fn backup(config: &Config, to: &Path) -> Result<usize> {
 }
 
 const SECRET_KEY: &str = "secret.key";
-
-/// The data folder's key file, where it is the key in use.
-fn key_file(config: &Config) -> Option<PathBuf> {
-    config
-        .secret_key
-        .is_none()
-        .then(|| config.data_dir.join(SECRET_KEY))
-}
 
 fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<()> {
     let mut header = tar::Header::new_gnu();
@@ -221,7 +213,7 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<usize>
     }
     std::fs::rename(&staged_db, &target)
         .with_context(|| format!("cannot put the database in place at {}", target.display()))?;
-    if let (Some(key), Some(path)) = (key, key_file(config)) {
+    if let (Some(key), Some(path)) = (key, config.key_file()) {
         put_key(&path, &key)
             .with_context(|| format!("cannot put the secret key in place at {}", path.display()))?;
     }
@@ -233,10 +225,10 @@ fn put_key(path: &Path, key: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut file = std::fs::OpenOptions::new();
-    file.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-    file.open(path)?.write_all(key)?;
+    crate::config::owner_only()
+        .create(true)
+        .truncate(true)
+        .open(path)?
+        .write_all(key)?;
     Ok(())
 }

@@ -241,26 +241,28 @@ impl Config {
     /// The sealer of stored secrets: the configured key, else the data folder's
     /// `secret.key` (made, readable by its owner only, when there is none yet).
     pub fn sealer(&self) -> Result<Sealer> {
-        let hex_key = match &self.secret_key {
-            Some(key) => key.clone(),
-            None => self.key_file()?,
+        let hex_key = match self.key_file() {
+            Some(path) => self.read_or_make_key(&path)?,
+            None => self.secret_key.clone().unwrap_or_default(),
         };
         Sealer::from_hex(&hex_key).map_err(|why| anyhow::anyhow!("secret_key: {why}"))
     }
 
-    fn key_file(&self) -> Result<String> {
-        let path = self.data_dir.join("secret.key");
-        if let Ok(key) = std::fs::read_to_string(&path) {
+    /// The data folder's key file, where it holds the key in use (no `secret_key`).
+    pub fn key_file(&self) -> Option<PathBuf> {
+        self.secret_key
+            .is_none()
+            .then(|| self.data_dir.join("secret.key"))
+    }
+
+    fn read_or_make_key(&self, path: &Path) -> Result<String> {
+        if let Ok(key) = std::fs::read_to_string(path) {
             return Ok(key);
         }
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
         let key = Sealer::new_key();
-        let mut file = std::fs::OpenOptions::new();
-        file.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-        match file.open(&path) {
+        match owner_only().create_new(true).open(path) {
             Ok(mut created) => {
                 std::io::Write::write_all(&mut created, key.as_bytes())
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -269,7 +271,7 @@ impl Config {
             }
             // Another process made it just now: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Ok(std::fs::read_to_string(&path)?)
+                Ok(std::fs::read_to_string(path)?)
             }
             Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
         }
@@ -280,6 +282,15 @@ impl Config {
             path: self.data_dir.join("blobs"),
         })
     }
+}
+
+/// Options for writing a file only its owner may read (keys).
+pub(crate) fn owner_only() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool> {

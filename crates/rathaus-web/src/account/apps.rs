@@ -51,11 +51,7 @@ pub async fn list(
         .into_iter()
         .map(|app| Connected {
             id: app.grant_id,
-            scopes: app
-                .scopes
-                .iter()
-                .map(|s| chrome.t.get(&format!("app-scope-{s}")).to_owned())
-                .collect(),
+            scopes: crate::api::scope_texts(&chrome, &app.scopes),
             since: local_time(app.since),
             last_used: app.last_used.map_or_else(|| "–".to_owned(), local_time),
             revoke_label: chrome.t.fmt("apps-revoke", &[("app", &app.app)]),

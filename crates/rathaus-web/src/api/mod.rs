@@ -21,6 +21,7 @@ mod mine;
 mod oauth;
 
 use bearer::SecurityAddon;
+pub(crate) use oauth::scope_texts;
 
 pub fn routes() -> Routes {
     Routes::default()

@@ -70,11 +70,7 @@ pub struct ConsentPage {
 }
 
 fn consent_page(chrome: Chrome, session: &CitizenSession, asked: &Authorization) -> ConsentPage {
-    let scopes = asked
-        .scopes
-        .iter()
-        .map(|s| chrome.t.get(&format!("app-scope-{s}")).to_owned())
-        .collect();
+    let scopes = scope_texts(&chrome, &asked.scopes);
     let mut hidden = vec![
         ("response_type", "code".to_owned()),
         ("client_id", asked.client.client_id.clone()),
@@ -98,6 +94,14 @@ fn consent_page(chrome: Chrome, session: &CitizenSession, asked: &Authorization)
         hidden,
         chrome,
     }
+}
+
+/// What each scope lets an app do, in words (consent page, connected apps).
+pub(crate) fn scope_texts(chrome: &Chrome, scopes: &[Scope]) -> Vec<String> {
+    scopes
+        .iter()
+        .map(|s| chrome.t.get(&format!("app-scope-{s}")).to_owned())
+        .collect()
 }
 
 /// A request that cannot go back to the app is explained to the person instead.

@@ -470,15 +470,7 @@ async fn people(app: &TestApp) -> People {
     for role in BUILT_IN_ROLES {
         let email = format!("{}@matrix.example", role.key);
         let roles = [role.key.to_owned()];
-        let id = create_user(db, &system, &origin, tenant, matrix_staff(&email, &roles))
-            .await
-            .unwrap();
-        let user = rathaus_store::entities::staff_user::Entity::find_by_id(id)
-            .one(db.conn())
-            .await
-            .unwrap()
-            .unwrap();
-        let actor = rathaus_core::staff::actor(db.conn(), &user).await.unwrap();
+        let (id, actor) = matrix_member(db, tenant, matrix_staff(&email, &roles)).await;
         staff.push((role.key, id, actor));
     }
     for (key, department) in DEPARTMENT_CASEWORKERS {
@@ -492,15 +484,7 @@ async fn people(app: &TestApp) -> People {
         let mut new = matrix_staff(&email, &roles);
         let departments = [department];
         new.departments = &departments;
-        let id = create_user(db, &system, &origin, tenant, new)
-            .await
-            .unwrap();
-        let user = rathaus_store::entities::staff_user::Entity::find_by_id(id)
-            .one(db.conn())
-            .await
-            .unwrap()
-            .unwrap();
-        let actor = rathaus_core::staff::actor(db.conn(), &user).await.unwrap();
+        let (id, actor) = matrix_member(db, tenant, new).await;
         staff.push((key, id, actor));
     }
 
@@ -646,6 +630,32 @@ async fn matrix_citizen(
         .unwrap()
         .unwrap()
         .id
+}
+
+/// Creates the member of staff; returns the id and the actor as loaded from the
+/// database (roles are data).
+async fn matrix_member(
+    db: &rathaus_store::Db,
+    tenant: Uuid,
+    new: NewStaffUser<'_>,
+) -> (Uuid, Actor) {
+    use rathaus_store::sea_orm::EntityTrait;
+    let (system, origin) = (
+        Actor::system("test"),
+        rathaus_core::actor::Origin::default(),
+    );
+    let id = rathaus_core::staff::create_user(db, &system, &origin, tenant, new)
+        .await
+        .unwrap();
+    let user = rathaus_store::entities::staff_user::Entity::find_by_id(id)
+        .one(db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        id,
+        rathaus_core::staff::actor(db.conn(), &user).await.unwrap(),
+    )
 }
 
 fn matrix_staff<'a>(email: &'a str, roles: &'a [String]) -> NewStaffUser<'a> {
