@@ -1,8 +1,9 @@
 // A real OpenID Connect provider for the tests (npm `oidc-provider`), standing in for
 // BundID or a state account behind a Keycloak bridge, and for the city's own staff
 // directory. It knows people whose eID logins reached different levels of assurance
-// (`acr`), one with an `acr` nobody maps, and staff with their directory groups. The
-// login page is a plain form: pick the person, submit.
+// (`acr`), one with an `acr` nobody maps, people behind a bridge with claims of its own,
+// and staff with their directory groups. The login page is a plain form: pick the
+// person, submit.
 //
 // Usage: node oidc-provider.mjs   (env: PORT (required), CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS comma-separated)
 // Prints "ready <issuer>" when it listens.
@@ -52,6 +53,22 @@ export const PEOPLE = {
     acr: 'urn:example:unknown-level',
     claims: { email: 'mallory@example.org', email_verified: true, given_name: 'Mallory', family_name: 'X' },
   },
+  // People behind a BundID bridge that passes on what it received under its own names:
+  // the level of assurance in `trustLevel` (their `acr` says little), the identity data
+  // under SAML attribute names and in a German address object. Bernd's level is one the
+  // city maps, Bianca's is not.
+  bernd: {
+    acr: 'http://eidas.europa.eu/LoA/low',
+    claims: {
+      email: 'bernd@example.org', email_verified: true, trustLevel: 'STORK-QAA-Level-4',
+      'urn:oid:2.5.4.42': 'Bernd', 'urn:oid:2.5.4.4': 'Brückner', geburtsdatum: '03.02.1971',
+      postanschrift: { strasse: 'Lindenweg', hausnummer: '5b', plz: '42651', ort: 'Solingen' },
+    },
+  },
+  bianca: {
+    acr: 'http://eidas.europa.eu/LoA/substantial',
+    claims: { email: 'bianca@example.org', email_verified: true, trustLevel: 'STORK-QAA-Level-1' },
+  },
   // Staff of the city, as its own directory (Keycloak) knows them: groups decide the
   // roles. Stefan logged in with the directory's second factor, Berta with a password
   // only, Gustav is in no group that grants anything in the town hall.
@@ -100,6 +117,7 @@ const provider = new Provider(issuer, {
     profile: ['given_name', 'family_name', 'birthdate'],
     address: ['address'],
     groups: ['groups'],
+    bundid: ['trustLevel', 'urn:oid:2.5.4.42', 'urn:oid:2.5.4.4', 'geburtsdatum', 'postanschrift'],
   },
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },

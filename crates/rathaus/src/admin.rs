@@ -136,6 +136,8 @@ pub struct NewIdentityProvider {
     pub scopes: Vec<String>,
     /// `ACR=LEVEL`, e.g. `http://eidas.europa.eu/LoA/substantial=substanziell`.
     pub acr_levels: Vec<String>,
+    /// `FIELD=CLAIM`, e.g. `given_name=urn:oid:2.5.4.42`.
+    pub claims: Vec<String>,
     /// A provider for staff (the city's Keycloak / AD FS) instead of citizens.
     pub for_staff: bool,
     pub group_claim: Option<String>,
@@ -145,15 +147,17 @@ pub struct NewIdentityProvider {
     pub group_departments: Vec<String>,
 }
 
+/// How an `A=B` entry is split: at the last `=` where A may hold one (an `acr` URI), at
+/// the first where B may (a claim name).
+type Split = for<'s> fn(&'s str) -> Option<(&'s str, &'s str)>;
+const AT_LAST: Split = |entry| entry.rsplit_once('=');
+const AT_FIRST: Split = |entry| entry.split_once('=');
+
 /// `A=B` pairs from the command line.
-fn pairs<'a>(entries: &'a [String], what: &str) -> Result<Vec<(&'a str, &'a str)>> {
+fn pairs<'a>(entries: &'a [String], what: &str, split: Split) -> Result<Vec<(&'a str, &'a str)>> {
     entries
         .iter()
-        .map(|entry| {
-            entry
-                .rsplit_once('=')
-                .with_context(|| format!("'{entry}' is not {what}"))
-        })
+        .map(|entry| split(entry).with_context(|| format!("'{entry}' is not {what}")))
         .collect()
 }
 
@@ -166,14 +170,15 @@ pub async fn add_identity_provider(
 ) -> Result<()> {
     let tenant = tenant_by_slug(db, &new.tenant).await?;
     let mut levels = Vec::new();
-    for (acr, level) in pairs(&new.acr_levels, "ACR=LEVEL")? {
+    for (acr, level) in pairs(&new.acr_levels, "ACR=LEVEL", AT_LAST)? {
         let level = TrustLevel::parse(level).with_context(|| {
             format!("unknown trust level '{level}'; known: basis, niedrig, substanziell, hoch")
         })?;
         levels.push((acr, level));
     }
-    let group_roles = pairs(&new.group_roles, "GROUP=ROLE")?;
-    let group_departments = pairs(&new.group_departments, "GROUP=DEPARTMENT")?;
+    let claims = identity::ClaimMapping::from_pairs(&pairs(&new.claims, "FIELD=CLAIM", AT_FIRST)?)?;
+    let group_roles = pairs(&new.group_roles, "GROUP=ROLE", AT_LAST)?;
+    let group_departments = pairs(&new.group_departments, "GROUP=DEPARTMENT", AT_LAST)?;
     let maps_groups = !group_roles.is_empty() || !group_departments.is_empty();
     if maps_groups && !new.for_staff {
         bail!("--group-role and --group-department are for staff providers (--staff)");
@@ -203,6 +208,7 @@ pub async fn add_identity_provider(
             client_secret: secret,
             scopes: &scopes,
             acr_levels: &levels,
+            claims,
             audience: if new.for_staff {
                 identity::Audience::Staff
             } else {

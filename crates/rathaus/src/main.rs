@@ -205,6 +205,12 @@ enum AdminCommand {
         /// staff, a login at substanziell or above counts as both factors.
         #[arg(long = "acr", required = true)]
         acr_levels: Vec<String>,
+        /// FIELD=CLAIM where the provider does not use the standard OpenID claim; repeat.
+        /// Fields: trust (instead of acr; then --acr maps this claim's values), email,
+        /// email_verified, given_name, family_name, birth_date, street, house_number,
+        /// postcode, city. A dotted name reaches into an object (person.birthdate).
+        #[arg(long = "claim")]
+        claims: Vec<String>,
         /// For staff (the city's own Keycloak or AD FS) instead of citizens; the return
         /// URL is then `<public URL>/verwaltung/anmelden/extern/<slug>/rueckkehr`.
         #[arg(long)]
@@ -494,6 +500,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     client_id,
                     scopes,
                     acr_levels,
+                    claims,
                     staff,
                     group_claim,
                     group_roles,
@@ -510,6 +517,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 client_id,
                 scopes,
                 acr_levels,
+                claims,
                 for_staff: staff,
                 group_claim,
                 group_roles,

@@ -5,7 +5,9 @@
 //! takes the return: the `state` must be one we issued, unused and fresh; the code is
 //! exchanged server-to-server with the PKCE verifier; the ID token's signature (the
 //! provider's published keys), issuer, audience, expiry and nonce are checked; its `acr`
-//! must map to a trust level; the person's data comes from the userinfo endpoint.
+//! (or the claim configured instead) must map to a trust level; the person's data comes
+//! from the ID token and the userinfo endpoint, read through the provider's claim
+//! mapping (`claims`).
 
 use chrono::{Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
@@ -24,6 +26,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::claims::{ClaimMapping, Field, ProviderClaims, payload_of};
 use super::providers::{Provider, client_secret, known_acr_values, level_of};
 use crate::error::{CoreError, Result};
 use crate::secrets::Sealer;
@@ -189,9 +192,13 @@ pub async fn begin(
     for scope in provider.scopes.split_whitespace() {
         request = request.add_scope(Scope::new(scope.to_owned()));
     }
-    // Asking for the levels we know makes the provider report the one reached (`acr`).
-    for acr in known_acr_values(provider) {
-        request = request.add_auth_context_value(AuthenticationContextClass::new(acr));
+    // Asking for the levels we know makes the provider report the one reached (`acr`);
+    // a provider that reports it in a claim of its own is not asked this way.
+    let mapping = ClaimMapping::from_json(&provider.claim_mapping);
+    if mapping.claim(Field::Trust) == Some("acr") {
+        for acr in known_acr_values(provider) {
+            request = request.add_auth_context_value(AuthenticationContextClass::new(acr));
+        }
     }
     let (url, state, nonce) = request.url();
     let browser_key = new_token();
@@ -295,11 +302,6 @@ async fn exchange(
             return Err(invalid(&"the access token does not belong to the ID token"));
         }
     }
-    let acr = claims
-        .auth_context_ref()
-        .map(|a| a.as_str().to_owned())
-        .unwrap_or_default();
-    let trust = level_of(provider, &acr).ok_or(LoginProblem::UnknownAcr(acr))?;
     let subject = claims.subject().clone();
     let info: UserInfoClaims<OtherClaims, CoreGenderClaim> = client
         .user_info(tokens.access_token().to_owned(), Some(subject.clone()))
@@ -307,46 +309,34 @@ async fn exchange(
         .request_async(&http)
         .await
         .map_err(|e| invalid(&format!("userinfo: {e}")))?;
-    let text = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let address = info.address();
-    let (street, house_number) = split_street(
-        address
-            .and_then(|a| a.street_address.as_ref())
-            .map(|s| s.as_str())
-            .unwrap_or(""),
-    );
+    let mapping = ClaimMapping::from_json(&provider.claim_mapping);
+    let said = ProviderClaims {
+        // Read only now that the signature, issuer, audience and nonce are checked.
+        id_token: payload_of(&id_token.to_string()),
+        userinfo: serde_json::to_value(&info).map_err(|e| invalid(&e))?,
+        mapping: &mapping,
+    };
+    let level = said.text(Field::Trust).unwrap_or_default();
+    let trust = level_of(provider, &level).ok_or(LoginProblem::UnknownAcr(level))?;
+    let (street, split_number) = split_street(&said.text(Field::Street).unwrap_or_default());
+    let house_number = match mapping.claim(Field::HouseNumber) {
+        Some(_) => said.text(Field::HouseNumber),
+        None => split_number,
+    };
     Ok(ExternalIdentity {
         provider_id: provider.id,
         provider_name: provider.name.clone(),
         subject: subject.as_str().to_owned(),
         trust,
-        email: text(info.email().map(|e| e.as_str().to_lowercase())),
-        email_verified: info.email_verified().unwrap_or(false),
-        given_name: text(
-            info.given_name()
-                .and_then(|n| n.get(None))
-                .map(|n| n.as_str().to_owned()),
-        ),
-        family_name: text(
-            info.family_name()
-                .and_then(|n| n.get(None))
-                .map(|n| n.as_str().to_owned()),
-        ),
-        birth_date: info
-            .birthdate()
-            .and_then(|b| NaiveDate::parse_from_str(b.as_str(), "%Y-%m-%d").ok()),
+        email: said.text(Field::Email).map(|e| e.to_lowercase()),
+        email_verified: said.flag(Field::EmailVerified),
+        given_name: said.text(Field::GivenName),
+        family_name: said.text(Field::FamilyName),
+        birth_date: said.date(Field::BirthDate),
         street,
         house_number,
-        postcode: text(
-            address
-                .and_then(|a| a.postal_code.as_ref())
-                .map(|p| p.as_str().to_owned()),
-        ),
-        city: text(
-            address
-                .and_then(|a| a.locality.as_ref())
-                .map(|l| l.as_str().to_owned()),
-        ),
+        postcode: said.text(Field::Postcode),
+        city: said.text(Field::City),
         groups: groups_in(info.additional_claims(), &provider.group_claim),
         return_to: request.return_to,
     })
@@ -452,6 +442,7 @@ mod discovery_tests {
             group_claim: text(),
             group_roles: text(),
             group_departments: text(),
+            claim_mapping: text(),
         };
         let http = http_client().unwrap();
         metadata(&provider, &http).await.unwrap();

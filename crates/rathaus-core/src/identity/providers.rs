@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::claims::ClaimMapping;
 use crate::error::{CoreError, Result};
 use crate::secrets::Sealer;
 use crate::trust::TrustLevel;
@@ -53,8 +54,11 @@ pub struct NewProvider<'a> {
     pub client_secret: &'a str,
     /// Besides `openid`, e.g. `["email", "profile", "address"]`.
     pub scopes: &'a [&'a str],
-    /// The provider's `acr` values and the trust level each stands for.
+    /// The provider's `acr` values (or the values of the claim mapped to `trust`) and
+    /// the trust level each stands for.
     pub acr_levels: &'a [(&'a str, TrustLevel)],
+    /// Claims away from the OpenID standard names.
+    pub claims: ClaimMapping,
     pub audience: Audience,
     /// Only for staff providers.
     pub groups: GroupMapping<'a>,
@@ -189,6 +193,7 @@ pub async fn add_provider(
             .to_owned(),
         group_roles: group_map(new.groups.roles),
         group_departments: group_map(new.groups.departments),
+        claim_mapping: new.claims.to_json(),
     };
     identity_provider::Entity::insert(identity_provider::ActiveModel {
         id: Set(model.id),
@@ -205,6 +210,7 @@ pub async fn add_provider(
         group_claim: Set(model.group_claim.clone()),
         group_roles: Set(model.group_roles.clone()),
         group_departments: Set(model.group_departments.clone()),
+        claim_mapping: Set(model.claim_mapping.clone()),
     })
     .exec_without_returning(db.conn())
     .await?;

@@ -29,6 +29,9 @@ pub struct Model {
     pub group_roles: String,
     /// Staff providers: JSON object, group → department keys.
     pub group_departments: String,
+    /// JSON object: what (`trust`, `given_name`, `birth_date`, …) → the claim that
+    /// carries it, where the provider does not use the standard name.
+    pub claim_mapping: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,7 @@ mod m20261203_000023_case_search;
 mod m20261203_000024_deadline_pause;
 mod m20261203_000025_app_access;
 mod m20261203_000026_case_reminders;
+mod m20261203_000027_claim_mapping;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_deadline_pause::Migration),
             Box::new(m20261203_000025_app_access::Migration),
             Box::new(m20261203_000026_case_reminders::Migration),
+            Box::new(m20261203_000027_claim_mapping::Migration),
         ]
     }
 }

@@ -12,6 +12,8 @@ use crate::harness::{OidcProvider, SmtpServer, TestApp};
 use crate::on_both_backends;
 
 pub(crate) const SLUG: &str = "test-eid";
+/// The same provider configured as a BundID bridge with claims of its own.
+const BRIDGE: &str = "test-bridge";
 
 /// The test provider's `acr` values and the trust levels they stand for.
 pub(crate) const EIDAS_LEVELS: &[(&str, TrustLevel)] = &[
@@ -26,10 +28,8 @@ pub(crate) const EIDAS_LEVELS: &[(&str, TrustLevel)] = &[
 /// The app with the provider configured for its tenant.
 pub(crate) async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServer, OidcProvider) {
     let (app, smtp) = start(backend).await;
-    let provider = OidcProvider::start(&format!(
-        "{}/konto/anmelden/extern/{SLUG}/rueckkehr",
-        app.base
-    ));
+    let return_url = |slug| format!("{}/konto/anmelden/extern/{slug}/rueckkehr", app.base);
+    let provider = OidcProvider::start(&format!("{},{}", return_url(SLUG), return_url(BRIDGE)));
     let tenant = rathaus_core::tenants::by_slug(app.db().conn(), rathaus_core::demo::DEMO_SLUG)
         .await
         .unwrap()
@@ -47,6 +47,7 @@ pub(crate) async fn setup(backend: rathaus_store::Backend) -> (TestApp, SmtpServ
             client_secret: "rathaus-test-secret",
             scopes: &["email", "profile", "address"],
             acr_levels: EIDAS_LEVELS,
+            claims: Default::default(),
             audience: Audience::Citizens,
             groups: GroupMapping::default(),
         },
@@ -168,6 +169,95 @@ on_both_backends!(
         let back = through_provider(&client, &app, &provider, "erika").await;
         assert_eq!(client.get(&back).send().await.unwrap().status(), 303);
         assert_eq!(count_citizens(&app).await, 1);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    a_bridge_with_claims_of_its_own_is_read_through_its_mapping,
+    |backend| async move {
+        let (app, _smtp, provider) = setup(backend).await;
+        let tenant = rathaus_core::tenants::by_slug(app.db().conn(), rathaus_core::demo::DEMO_SLUG)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let claims = identity::ClaimMapping::from_pairs(&[
+            ("trust", "trustLevel"),
+            ("given_name", "urn:oid:2.5.4.42"),
+            ("family_name", "urn:oid:2.5.4.4"),
+            ("birth_date", "geburtsdatum"),
+            ("street", "postanschrift.strasse"),
+            ("house_number", "postanschrift.hausnummer"),
+            ("postcode", "postanschrift.plz"),
+            ("city", "postanschrift.ort"),
+        ])
+        .unwrap();
+        identity::add_provider(
+            app.db(),
+            &app.server.sealer,
+            tenant,
+            NewProvider {
+                slug: BRIDGE,
+                name: "Test-Brücke",
+                issuer: &provider.issuer,
+                client_id: "rathaus",
+                client_secret: "rathaus-test-secret",
+                scopes: &["email", "bundid"],
+                acr_levels: &[
+                    ("STORK-QAA-Level-3", TrustLevel::Substanziell),
+                    ("STORK-QAA-Level-4", TrustLevel::Hoch),
+                ],
+                claims,
+                audience: Audience::Citizens,
+                groups: GroupMapping::default(),
+            },
+        )
+        .await
+        .unwrap();
+        let start = format!("/konto/anmelden/extern/{BRIDGE}?weiter=/konto");
+
+        // Bernd's `acr` is "low", which this provider does not even map: his trust
+        // level is the mapped claim's.
+        let client = browser();
+        let back = through_provider_from(&client, &app, &provider, &start, "bernd").await;
+        let done = client.get(&back).send().await.unwrap();
+        assert_eq!(done.status(), 303);
+        assert_eq!(
+            app.scalar("SELECT trust_level AS v FROM sessions")
+                .await
+                .as_deref(),
+            Some("hoch")
+        );
+        let row = |column: &str| {
+            let sql =
+                format!("SELECT {column} AS v FROM citizens WHERE email = 'bernd@example.org'");
+            let app = &app;
+            async move { app.scalar(&sql).await.unwrap_or_default() }
+        };
+        assert_eq!(row("given_name").await, "Bernd");
+        assert_eq!(row("family_name").await, "Brückner");
+        assert_eq!(row("street").await, "Lindenweg");
+        assert_eq!(row("house_number").await, "5b");
+        assert_eq!(row("postcode").await, "42651");
+        assert_eq!(row("city").await, "Solingen");
+        let overview = app
+            .get_as(&session_cookie(&done), "/konto")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(overview.contains("1971-02-03"), "the birth date taken over");
+        assert!(overview.contains("durch Test-Brücke bestätigt"));
+
+        // Bianca's level in the mapped claim is one nobody configured: refused, however
+        // good her `acr`.
+        let client = browser();
+        let back = through_provider_from(&client, &app, &provider, &start, "bianca").await;
+        let refused = client.get(&back).send().await.unwrap();
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("Vertrauensniveau"));
+        assert_eq!(count_citizens(&app).await, 1, "only Bernd");
         app.stop().await;
     }
 );

@@ -36,6 +36,7 @@ async fn setup(backend: rathaus_store::Backend) -> (TestApp, OidcProvider, uuid:
             client_secret: "rathaus-test-secret",
             scopes: &["email", "profile", "groups"],
             acr_levels: EIDAS_LEVELS,
+            claims: Default::default(),
             audience: Audience::Staff,
             groups: GroupMapping {
                 claim: "groups",
