@@ -1,7 +1,9 @@
 //! Organisations: a business or association with citizen accounts as members. Whoever
-//! creates one is its first admin; admins invite others by e-mail link and remove
-//! members; every member can act for it (a session acts for one organisation at a
-//! time). An organisation always keeps at least one admin.
+//! creates one is its first admin; admins invite others by e-mail link, change their
+//! roles and remove them; every member can act for it (a session acts for one
+//! organisation at a time). Admins and members see all of the organisation's
+//! applications, submitters only those they made themselves. An organisation always
+//! keeps at least one admin.
 
 use chrono::{Duration, Utc};
 use rathaus_store::Db;
@@ -29,6 +31,23 @@ pub type Organisation = organisation::Model;
 
 pub const ADMIN: &str = "admin";
 pub const MEMBER: &str = "member";
+/// Acts for the organisation, but sees only the applications they made themselves (a
+/// branch's clerk who should not read the other branches' applications).
+pub const SUBMITTER: &str = "submitter";
+/// The roles an admin can give, from the most rights to the fewest.
+pub const ROLES: [&str; 3] = [ADMIN, MEMBER, SUBMITTER];
+
+/// How far down [`ROLES`] a role is (an unknown one last).
+fn rank(role: &str) -> usize {
+    ROLES.iter().position(|r| *r == role).unwrap_or(ROLES.len())
+}
+
+fn known_role(role: &str) -> Result<&'static str> {
+    ROLES
+        .into_iter()
+        .find(|r| *r == role)
+        .ok_or_else(|| CoreError::Invalid(format!("'{role}' is not a role in an organisation")))
+}
 const INVITATION_VALIDITY: Duration = Duration::days(7);
 
 /// A member as the organisation page lists them.
@@ -129,7 +148,7 @@ async fn add_member(
     Ok(())
 }
 
-/// The citizen as applicant: with the organisations they belong to.
+/// The citizen as applicant: with the organisations whose applications they see.
 pub async fn applicant(
     conn: &impl ConnectionTrait,
     citizen_id: Uuid,
@@ -139,6 +158,7 @@ pub async fn applicant(
         .all(conn)
         .await?
         .into_iter()
+        .filter(|m| policy::sees_organisation_applications(&m.role))
         .map(|m| m.organisation_id)
         .collect();
     Ok(crate::policy::Applicant {
@@ -214,7 +234,7 @@ pub async fn invite(
     account: &Citizen,
     organisation_id: Uuid,
     email: &str,
-    as_admin: bool,
+    role: &str,
     link_base: &str,
     origin: &Origin,
 ) -> Result<bool> {
@@ -225,6 +245,7 @@ pub async fn invite(
         OrganisationAction::ManageMembers,
     )
     .await?;
+    let role = known_role(role)?;
     let email = email.trim().to_lowercase();
     if mail::parse_address(&email).is_err() {
         return Ok(false);
@@ -235,7 +256,7 @@ pub async fn invite(
         token_hash: Set(token_hash(&token)),
         organisation_id: Set(found.id),
         email: Set(email.clone()),
-        role: Set(if as_admin { ADMIN } else { MEMBER }.to_owned()),
+        role: Set(role.to_owned()),
         expires_at: Set(Utc::now() + INVITATION_VALIDITY),
         used_at: Set(None),
     })
@@ -311,20 +332,83 @@ pub async fn accept(
     }
     match role_of(&txn, found.id, account.id).await? {
         None => add_member(&txn, found.id, account.id, &invitation.role).await?,
-        // An invitation with admin rights to a member makes them an admin.
-        Some(role) if role != ADMIN && invitation.role == ADMIN => {
-            organisation_member::Entity::update_many()
-                .col_expr(organisation_member::Column::Role, Expr::value(ADMIN))
-                .filter(organisation_member::Column::OrganisationId.eq(found.id))
-                .filter(organisation_member::Column::CitizenId.eq(account.id))
-                .exec(&txn)
-                .await?;
+        // An invitation with more rights than a member has gives them; one with fewer
+        // takes none away.
+        Some(role) if rank(&invitation.role) < rank(&role) => {
+            set_role(&txn, found.id, account.id, &invitation.role).await?;
         }
         Some(_) => {}
     }
     record(&txn, account, origin, "join", found.id).await?;
     txn.commit().await?;
     Ok(Acceptance::Joined(found))
+}
+
+/// Refuses a change that takes the last admin's rights.
+async fn another_admin_remains(conn: &impl ConnectionTrait, organisation_id: Uuid) -> Result<()> {
+    let admins = organisation_member::Entity::find()
+        .filter(organisation_member::Column::OrganisationId.eq(organisation_id))
+        .filter(organisation_member::Column::Role.eq(ADMIN))
+        .count(conn)
+        .await?;
+    if admins <= 1 {
+        return Err(CoreError::Invalid(
+            "the organisation would have no admin left".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn set_role(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    citizen_id: Uuid,
+    role: &str,
+) -> Result<()> {
+    organisation_member::Entity::update_many()
+        .col_expr(organisation_member::Column::Role, Expr::value(role))
+        .filter(organisation_member::Column::OrganisationId.eq(organisation_id))
+        .filter(organisation_member::Column::CitizenId.eq(citizen_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives a member another role (admins). Refused when it would leave the organisation
+/// without an admin.
+pub async fn change_role(
+    db: &Db,
+    account: &Citizen,
+    organisation_id: Uuid,
+    member_id: Uuid,
+    role: &str,
+    origin: &Origin,
+) -> Result<()> {
+    let found = checked(
+        db.conn(),
+        account,
+        organisation_id,
+        OrganisationAction::ManageMembers,
+    )
+    .await?;
+    let role = known_role(role)?;
+    let txn = db.begin_write().await?;
+    let Some(before) = role_of(&txn, found.id, member_id).await? else {
+        return Err(CoreError::NotFound("member".into()));
+    };
+    if before == role {
+        return Ok(());
+    }
+    if before == ADMIN {
+        another_admin_remains(&txn, found.id).await?;
+    }
+    set_role(&txn, found.id, member_id, role).await?;
+    let event = Event::new("organisation.change_role", "organisation")
+        .object(found.id)
+        .details(serde_json::json!({ "member": member_id, "from": before, "to": role }));
+    audit::record(&txn, &citizen_actor(account), origin, event).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Removes a member (admins), or lets `account` leave when `member_id` is its own.
@@ -347,16 +431,7 @@ pub async fn remove_member(
         return Err(CoreError::NotFound("member".into()));
     };
     if role == ADMIN {
-        let admins = organisation_member::Entity::find()
-            .filter(organisation_member::Column::OrganisationId.eq(found.id))
-            .filter(organisation_member::Column::Role.eq(ADMIN))
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(CoreError::Invalid(
-                "the organisation would have no admin left".into(),
-            ));
-        }
+        another_admin_remains(&txn, found.id).await?;
     }
     organisation_member::Entity::delete_by_id((found.id, member_id))
         .exec(&txn)

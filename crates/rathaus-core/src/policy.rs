@@ -103,6 +103,12 @@ pub fn require_in_organisation(membership: Option<&str>, action: OrganisationAct
     }
 }
 
+/// Whether a member of an organisation sees all of its applications: admins and
+/// members do; submitters see only those they made themselves.
+pub fn sees_organisation_applications(role: &str) -> bool {
+    matches!(role, "admin" | "member")
+}
+
 /// Whether `owner` may see and fill in a draft: its account, or the browser that holds
 /// the token of an anonymous draft. Nobody else — staff see applications only once they
 /// are sent.
@@ -137,15 +143,16 @@ fn denial(permission: Permission) -> &'static str {
 
 /// Whether a citizen is the applicant of a case (and so sees its status, messages and
 /// what was sent). Staff access to cases is decided by department and role.
-/// A citizen as applicant: themselves and the organisations they are a member of.
+/// A citizen as applicant: themselves and the organisations whose applications they
+/// see.
 #[derive(Clone, Debug)]
 pub struct Applicant {
     pub citizen_id: Uuid,
     pub organisations: Vec<Uuid>,
 }
 
-/// Whether the case is the applicant's own, or one made for an organisation they belong
-/// to (every member acts for it).
+/// Whether the case is the applicant's own, or one made for an organisation whose
+/// applications they see (see [`sees_organisation_applications`]).
 pub fn is_applicant(case: &rathaus_store::entities::case::Model, applicant: &Applicant) -> bool {
     case.citizen_id == Some(applicant.citizen_id)
         || case

@@ -73,6 +73,11 @@ pub fn routes() -> Routes {
             Citizen,
             organisations::remove,
         )
+        .post(
+            "/konto/organisationen/{id}/mitglieder/{member}/rolle",
+            Citizen,
+            organisations::change_role,
+        )
         .post("/konto/handeln-fuer", Citizen, organisations::act_for)
         .get(
             "/konto/organisationen/einladung/{token}",

@@ -1,5 +1,6 @@
 //! Organisations in the citizen account (`/konto/organisationen`): create one, see its
-//! members, invite and remove members (admins), leave, and choose whom to act for.
+//! members, invite members, change their roles and remove them (admins), leave, and
+//! choose whom to act for.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -104,6 +105,8 @@ pub struct DetailPage {
     chrome: Chrome,
     organisation: Organisation,
     members: Vec<(Member, String)>,
+    /// (key, name, what it may) of each role an admin can give.
+    roles: Vec<(&'static str, String, String)>,
     me: Uuid,
     is_admin: bool,
     invited: bool,
@@ -134,10 +137,22 @@ async fn detail_page(
             (m, role)
         })
         .collect();
+    let roles = organisations::ROLES
+        .into_iter()
+        .map(|key| {
+            let name = chrome.t.get(&format!("organisation-role-{key}")).to_owned();
+            let hint = chrome
+                .t
+                .get(&format!("organisation-role-{key}-hint"))
+                .to_owned();
+            (key, name, hint)
+        })
+        .collect();
     Ok(DetailPage {
         chrome,
         organisation,
         members,
+        roles,
         me: session.citizen.id,
         is_admin: mine == organisations::ADMIN,
         invited: false,
@@ -162,7 +177,12 @@ pub async fn detail(
 pub struct InviteForm {
     #[serde(default)]
     email: String,
-    admin: Option<String>,
+    #[serde(default = "ordinary_member")]
+    role: String,
+}
+
+fn ordinary_member() -> String {
+    organisations::MEMBER.to_owned()
 }
 
 pub async fn invite(
@@ -175,14 +195,13 @@ pub async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, PageError> {
     let base = link_base(&state, &chrome, &headers)?;
-    let as_admin = form.admin.is_some();
     let sent = organisations::invite(
         &state.db,
         &chrome.tenant,
         &session.citizen,
         id,
         &form.email,
-        as_admin,
+        &form.role,
         &base,
         &origin,
     )
@@ -213,6 +232,24 @@ pub async fn remove(
         format!("/konto/organisationen/{id}")
     };
     Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    session: CitizenSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path((id, member)): Path<(Uuid, Uuid)>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, PageError> {
+    organisations::change_role(&state.db, &session.citizen, id, member, &form.role, &origin)
+        .await?;
+    Ok(Redirect::to(&format!("/konto/organisationen/{id}")).into_response())
 }
 
 #[derive(Deserialize)]

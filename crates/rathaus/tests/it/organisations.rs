@@ -1,5 +1,6 @@
 //! Organisations: create, invite by a really sent mail link, accept with the invited
-//! account only, act for the organisation, remove and leave — and who may do what.
+//! account only, act for the organisation, change roles, remove and leave — and who may
+//! do and see what.
 
 use crate::accounts::{GOOD_PASSWORD, login, registered_and_confirmed, session_cookie, start};
 use crate::harness::{SmtpServer, TestApp, link_in, mail_body};
@@ -215,7 +216,7 @@ on_both_backends!(
                 .contains("einzige Administration")
         );
 
-        let as_admin = [("email", "ben@korn.example"), ("admin", "1")];
+        let as_admin = [("email", "ben@korn.example"), ("role", "admin")];
         invite_and_join(&app, &smtp, (&page, &anna), ben_person, &as_admin).await;
         assert_eq!(
             app.post_as(&anna, "/konto/loeschen", &delete)
@@ -348,6 +349,79 @@ on_both_backends!(
             404,
             "not the business's"
         );
+
+        // Clara joins as a submitter: she acts for the business, but sees only what she
+        // sent herself.
+        let clara = crate::assistant::citizen(&app, &smtp, "clara@korn.example").await;
+        let as_submitter = [("email", "clara@korn.example"), ("role", "submitter")];
+        let clara_person = ("clara@korn.example", clara.as_str());
+        invite_and_join(&app, &smtp, (&page, &anna), clara_person, &as_submitter).await;
+        let act = app
+            .post_as(&clara, "/konto/handeln-fuer", &[("organisation", &id)])
+            .await;
+        assert_eq!(act.status(), 303, "a submitter acts for the business");
+        let clara = session_cookie(&act);
+        let base = crate::submissions::parking_permit(&app, &clara).await;
+        let sent = crate::submissions::step(&app, &clara, &format!("{base}/absenden"), &[]).await;
+        let hers = sent.trim_end_matches("?gesendet=1").to_owned();
+        assert_eq!(app.get_as(&clara, &hers).await.status(), 200);
+        assert_eq!(
+            app.get_as(&clara, &own).await.status(),
+            404,
+            "Anna's application for the business is not Clara's to see"
+        );
+        let her_list = app
+            .get_as(&clara, "/konto/antraege")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!her_list.contains(&reference));
+        assert_eq!(
+            app.get_as(&ben, &hers).await.status(),
+            200,
+            "members see all of the business's applications"
+        );
+
+        // Anna makes Ben a submitter too: the business's other applications are gone
+        // for him.
+        let ben_id = citizen_id(&app, "ben@korn.example").await;
+        let anna_id = citizen_id(&app, "anna@korn.example").await;
+        let role_of = |who| format!("{page}/mitglieder/{who}/rolle");
+        let changed = app
+            .post_as(&anna, &role_of(ben_id), &[("role", "submitter")])
+            .await;
+        assert_eq!(changed.status(), 303);
+        assert_eq!(app.get_as(&ben, &own).await.status(), 404);
+        assert_eq!(app.get_as(&ben, &hers).await.status(), 404);
+        let shown = app.get_as(&anna, &page).await.text().await.unwrap();
+        assert!(shown.contains("Antragstellung"), "the new role is shown");
+        assert!(
+            app.scalar(
+                "SELECT action AS v FROM audit_log WHERE action = 'organisation.change_role'"
+            )
+            .await
+            .is_some()
+        );
+
+        // Only admins change roles, only to roles that exist, and the last admin keeps
+        // hers.
+        let by_member = app
+            .post_as(&clara, &role_of(ben_id), &[("role", "admin")])
+            .await;
+        assert_eq!(by_member.status(), 403);
+        let unknown = app
+            .post_as(&anna, &role_of(ben_id), &[("role", "chef")])
+            .await;
+        assert_eq!(unknown.status(), 400);
+        let last_admin = app
+            .post_as(&anna, &role_of(anna_id), &[("role", "member")])
+            .await;
+        assert_eq!(last_admin.status(), 400);
+        let roles = app
+            .scalar("SELECT role AS v FROM organisation_members ORDER BY role LIMIT 1")
+            .await;
+        assert_eq!(roles.as_deref(), Some("admin"), "Anna is still admin");
         app.stop().await;
     }
 );
