@@ -55,9 +55,12 @@ fn tenant_routes() -> Routes {
         .merge(account::routes())
 }
 
-/// Every page route with its access rule, for the authorization matrix test.
+/// Every route with its access rule, for the authorization matrix test.
 pub fn route_table() -> Vec<RouteInfo> {
-    tenant_routes().into_parts().1
+    tenant_routes()
+        .merge(observability::routes())
+        .into_parts()
+        .1
 }
 
 /// The complete application.
@@ -72,10 +75,9 @@ pub fn app(state: AppState) -> Result<Router, String> {
                 tenant::require_tenant,
             ));
 
+    let (operations, _) = observability::routes().into_parts();
     let router = Router::new()
-        .route("/healthz", get(observability::healthz))
-        .route("/readyz", get(observability::readyz))
-        .route("/metrics", get(observability::metrics))
+        .merge(operations)
         .route("/static/{version}/{*path}", get(assets::serve))
         .merge(tenant_pages)
         .route_layer(middleware::from_fn(observability::track))

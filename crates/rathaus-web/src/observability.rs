@@ -9,7 +9,17 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use crate::routes::{Access, Routes};
 use crate::state::AppState;
+
+/// For the operators' probes and scraper, on every host name (no tenant needed). Public
+/// by design, carrying no personal data; `/metrics` belongs on the internal network.
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/healthz", Access::Public, healthz)
+        .get("/readyz", Access::Public, readyz)
+        .get("/metrics", Access::Public, metrics)
+}
 
 /// The process-wide metrics recorder (installed once, shared by every server in the
 /// process — tests start several).

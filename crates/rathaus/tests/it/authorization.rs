@@ -103,7 +103,8 @@ fn organisation_action(path: &str) -> Option<OrganisationAction> {
     match path {
         "/konto/organisationen/{id}" => Some(OrganisationAction::Use),
         "/konto/organisationen/{id}/einladen"
-        | "/konto/organisationen/{id}/mitglieder/{member}/entfernen" => {
+        | "/konto/organisationen/{id}/mitglieder/{member}/entfernen"
+        | "/konto/organisationen/{id}/mitglieder/{member}/rolle" => {
             Some(OrganisationAction::ManageMembers)
         }
         _ => None,
@@ -128,6 +129,39 @@ fn about_app_grant(path: &str) -> bool {
     path.starts_with("/konto/apps/{id}")
 }
 
+/// A staff route about one object other than a case. Each gets a real object of the
+/// town hall, so that a permitted visitor must reach it (a 404 for everybody would hide
+/// a broken check) and everyone else is refused with its id in hand.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum StaffObject {
+    /// A member of staff nobody of the matrix is.
+    Colleague,
+    /// A passkey of another colleague: nobody else's to remove.
+    ColleaguesPasskey,
+    /// A job that failed for good.
+    DeadJob,
+    RoutingRule,
+    /// A scanned letter.
+    MailItem,
+    /// A reminder on citizen A's case.
+    Reminder,
+}
+
+fn staff_object(path: &str) -> Option<StaffObject> {
+    let object = match path {
+        p if p.starts_with("/verwaltung/personal/{id}") => StaffObject::Colleague,
+        "/verwaltung/sicherheit/passkeys/{id}/entfernen" => StaffObject::ColleaguesPasskey,
+        "/verwaltung/auftraege/{id}/erneut" => StaffObject::DeadJob,
+        p if p.starts_with("/verwaltung/zustaendigkeit/{id}") => StaffObject::RoutingRule,
+        p if p.starts_with("/verwaltung/poststelle/{item}") => StaffObject::MailItem,
+        p if p.starts_with("/verwaltung/vorgaenge/{reference}/wiedervorlage/{item}") => {
+            StaffObject::Reminder
+        }
+        _ => return None,
+    };
+    Some(object)
+}
+
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Served,
@@ -144,8 +178,10 @@ fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
     if response.status().is_server_error() {
         return Outcome::Broken;
     }
-    let about_object =
-        about_draft(route.path) || about_case(route.path) || about_app_grant(route.path);
+    let about_object = about_draft(route.path)
+        || about_case(route.path)
+        || about_app_grant(route.path)
+        || staff_object(route.path).is_some();
     if about_object && response.status() == 404 {
         return Outcome::NotFound;
     }
@@ -170,6 +206,17 @@ fn outcome(route: &RouteInfo, response: &reqwest::Response) -> Outcome {
 }
 
 fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
+    let allowed = expected_by_access(route, visitor, people);
+    if allowed == Outcome::Served
+        && staff_object(route.path) == Some(StaffObject::ColleaguesPasskey)
+    {
+        // Everybody may remove passkeys, but only their own.
+        return Outcome::NotFound;
+    }
+    allowed
+}
+
+fn expected_by_access(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
     if let Access::App(scope) = route.access {
         // The scope is checked before the object: its lack says nothing about the case.
         return match visitor.app_scopes() {
@@ -183,7 +230,7 @@ fn expected(route: &RouteInfo, visitor: Visitor, people: &People) -> Outcome {
     }
     if visitor.app_scopes().is_some() {
         // Everywhere else a bearer token opens nothing: the app is a stranger there.
-        return expected(route, Visitor::Anonymous, people);
+        return expected_by_access(route, Visitor::Anonymous, people);
     }
     if about_app_grant(route.path) {
         return match visitor {
@@ -293,6 +340,10 @@ struct People {
     other_admin: Uuid,
     /// `Authorization` headers of the app visitors: A, B, A with `applications` only.
     app_tokens: [String; 3],
+    /// The colleague of [`StaffObject::Colleague`].
+    colleague: Uuid,
+    passkey: Uuid,
+    mail_item: Uuid,
 }
 
 impl People {
@@ -416,6 +467,10 @@ async fn request(
         let grant = grant_of_citizen_a(app, people).await;
         path = path.replace(&Uuid::nil().to_string(), &grant);
     }
+    if let Some(object) = staff_object(route.path) {
+        let id = staff_object_for(app, people, object).await;
+        path = path.replace(&Uuid::nil().to_string(), &id.to_string());
+    }
     if about_draft(route.path) {
         // A fresh draft of citizen A for every request (one of them discards it).
         path = path
@@ -434,6 +489,68 @@ async fn request(
         request = request.form(&[("leer", "")]);
     }
     request.send().await.unwrap()
+}
+
+/// The object for one request: fresh where a request may use it up (a rule removed, a
+/// job queued again, a reminder done).
+async fn staff_object_for(app: &TestApp, people: &People, object: StaffObject) -> Uuid {
+    use rathaus_store::sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let db = app.db();
+    match object {
+        StaffObject::Colleague => people.colleague,
+        StaffObject::ColleaguesPasskey => people.passkey,
+        StaffObject::MailItem => people.mail_item,
+        StaffObject::DeadJob => {
+            use rathaus_store::jobs::{self, NewJob};
+            let job =
+                NewJob::new("matrix.nothing", serde_json::json!({})).for_tenant(people.tenant);
+            use rathaus_store::entities::job as stored;
+            use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+            let id = jobs::enqueue(db.conn(), vec![job]).await.unwrap()[0];
+            stored::Entity::update_many()
+                .col_expr(stored::Column::State, Expr::value("dead"))
+                .filter(stored::Column::Id.eq(id))
+                .exec(db.conn())
+                .await
+                .unwrap();
+            id
+        }
+        StaffObject::RoutingRule => {
+            use rathaus_store::entities::routing_rule;
+            let id = Uuid::now_v7();
+            let traffic = people.case.department_id.unwrap();
+            routing_rule::ActiveModel {
+                id: Set(id),
+                tenant_id: Set(people.tenant),
+                service_key: Set("bewohnerparkausweis".into()),
+                position: Set(1000 + (id.as_u128() % 100_000) as i32),
+                condition: Set(String::new()),
+                department_id: Set(traffic),
+                label: Set("Matrix".into()),
+                created_at: Set(chrono::Utc::now()),
+            }
+            .insert(db.conn())
+            .await
+            .unwrap();
+            id
+        }
+        StaffObject::Reminder => {
+            let caseworker = &people.staff_member(DEPARTMENT_CASEWORKERS[0].0).2;
+            let origin = rathaus_core::actor::Origin::default();
+            let today = chrono::Utc::now().date_naive();
+            rathaus_core::cases::reminders::set(
+                db,
+                caseworker,
+                &origin,
+                &people.case,
+                today,
+                "Matrix",
+            )
+            .await
+            .unwrap()
+            .unwrap()
+        }
+    }
 }
 
 async fn draft_of_citizen_a(app: &TestApp, people: &People) -> String {
@@ -532,6 +649,19 @@ async fn people(app: &TestApp) -> People {
     .unwrap();
     let case = case_of_citizen_a(db, tenant, citizen).await;
     let case_file = file_of_case(app, &case).await;
+    let (colleague, _) = matrix_member(
+        db,
+        tenant,
+        matrix_staff("colleague@matrix.example", &["caseworker".to_owned()]),
+    )
+    .await;
+    // Its owner is not the colleague the staff directory routes change (resetting the
+    // second factor there removes passkeys, as it should).
+    let roles = ["caseworker".to_owned()];
+    let (owner, _) = matrix_member(db, tenant, matrix_staff("owner@matrix.example", &roles)).await;
+    let passkey = passkey_of(db, owner).await;
+    let mailroom = &staff.iter().find(|(r, _, _)| *r == "mailroom").unwrap().2;
+    let mail_item = letter_in_the_mailroom(app, mailroom, tenant).await;
     let all = "applications postbox";
     let app_tokens = [
         app_grant(app, tenant, citizen, all, true).await,
@@ -550,7 +680,42 @@ async fn people(app: &TestApp) -> People {
         other_tenant,
         other_admin,
         app_tokens,
+        colleague,
+        passkey,
+        mail_item,
     }
+}
+
+/// A passkey row of `staff_id` (its key material is never used: nobody logs in with it).
+async fn passkey_of(db: &rathaus_store::Db, staff_id: Uuid) -> Uuid {
+    use rathaus_store::entities::staff_passkey;
+    use rathaus_store::sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let id = Uuid::now_v7();
+    staff_passkey::ActiveModel {
+        id: Set(id),
+        staff_id: Set(staff_id),
+        credential_id: Set("bWF0cml4".into()),
+        name: Set("Matrix-Schlüssel".into()),
+        passkey: Set("{}".into()),
+        created_at: Set(chrono::Utc::now()),
+        last_used_at: Set(None),
+    }
+    .insert(db.conn())
+    .await
+    .unwrap();
+    id
+}
+
+/// A scanned letter, taken in by the mailroom.
+async fn letter_in_the_mailroom(app: &TestApp, mailroom: &Actor, tenant: Uuid) -> Uuid {
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let scans = vec![("brief.pdf".to_owned(), pdf.to_vec().into())];
+    let origin = rathaus_core::actor::Origin::default();
+    let blobs = &app.server.blobs;
+    rathaus_core::mailroom::paper::receive(app.db(), blobs, mailroom, &origin, tenant, scans)
+        .await
+        .unwrap()
+        .unwrap()[0]
 }
 
 async fn case_of_citizen_a(
@@ -715,17 +880,25 @@ on_both_backends!(
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-        // A citizen route about an object must say how its object is checked.
+        // Nobody removed the colleague's passkey.
+        let passkeys = app
+            .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM staff_passkeys")
+            .await;
+        assert_eq!(passkeys.as_deref(), Some("1"));
+        // A route about an object must say how its object is checked.
         for route in &table {
             let citizen_side = !route.path.starts_with("/verwaltung");
-            let about_object =
-                route.path.contains("{reference}") || (citizen_side && route.path.contains("{id}"));
+            let about_object = route.path.contains("{reference}")
+                || route.path.contains("{id}")
+                || route.path.contains("{item}");
+            let organisation_member = citizen_side && organisation_action(route.path).is_some();
             assert!(
                 !about_object
-                    || organisation_action(route.path).is_some()
+                    || organisation_member
                     || about_draft(route.path)
                     || about_case(route.path)
-                    || about_app_grant(route.path),
+                    || about_app_grant(route.path)
+                    || staff_object(route.path).is_some(),
                 "{} {} is about an object but missing from the matrix",
                 route.method,
                 route.path
