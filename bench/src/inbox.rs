@@ -15,6 +15,7 @@ use chrono::{Duration, Utc};
 use rathaus_core::actor::{Actor, ActorKind};
 use rathaus_core::cases::{self, Listing, Order, View};
 use rathaus_core::policy::Permission;
+use rathaus_core::workflow;
 use rathaus_forms::fill::{Address, Answer, Answers};
 use rathaus_store::entities::{case, case_search, department, staff_user};
 use rathaus_store::sea_orm::{
@@ -248,7 +249,7 @@ fn case_number(
     } else {
         // Of the open ones: a quarter new, the rest being worked on.
         match dice.next(60) {
-            0..15 => (cases::RECEIVED, None),
+            0..15 => (workflow::standard().initial.as_str(), None),
             15..25 => ("in_pruefung", Some(caseworker)),
             25..30 => ("unterlagen_nachgefordert", Some(caseworker)),
             _ => ("in_bearbeitung", Some(caseworker)),
@@ -301,6 +302,9 @@ fn case_number(
         due_at: Set(Some(created + Duration::days(90))),
         organisation_id: Set(None),
         deadline_paused_at: Set(None),
+        workflow_id: Set(None),
+        phase: Set(workflow::standard().phase(state).as_str().into()),
+        team_id: Set(None),
     };
     let search = case_search::ActiveModel {
         case_id: Set(id),

@@ -29,7 +29,32 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
     seed_staff(db, &tenant).await?;
     seed_catalog(db, &tenant).await?;
     seed_app(db, &tenant).await?;
+    seed_workflows(db, &tenant).await?;
     Ok((tenant, true))
+}
+
+/// The residential parking permit has a workflow of its own: a check of the vehicle
+/// details with a reminder, and no approval before requested documents have come.
+pub fn parking_permit_workflow() -> crate::workflow::Workflow {
+    crate::workflow::read_own(include_str!("../workflows/bewohnerparkausweis.json"))
+        .expect("the demo's parking permit workflow is sound (tested)")
+}
+
+async fn seed_workflows(db: &Db, tenant: &Tenant) -> Result<()> {
+    let system = Actor::system("demo");
+    let workflow = parking_permit_workflow();
+    let service = "bewohnerparkausweis";
+    crate::workflow::installed::install(
+        db,
+        &system,
+        &Origin::default(),
+        tenant.id,
+        service,
+        &workflow,
+    )
+    .await?
+    .map_err(|mistakes| crate::error::CoreError::Invalid(mistakes.join("; ")))?;
+    Ok(())
 }
 
 /// The city's app, as a public client: on the phone it comes back through its own

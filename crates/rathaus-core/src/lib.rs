@@ -35,6 +35,7 @@ pub mod staff;
 pub mod staff_directory;
 pub mod staff_sso;
 pub mod submissions;
+pub mod teams;
 pub mod tenants;
 pub mod time;
 pub mod trust;

@@ -135,17 +135,30 @@ pub async fn set_locked(
     Ok(())
 }
 
-/// Gives a member of staff other roles and departments (audited). Admins cannot change
-/// their own: another admin must, so nobody takes away the last way back by mistake.
+/// What a member of staff may do and where: roles, departments, and teams of those
+/// departments.
+pub struct Access<'a> {
+    pub roles: &'a [String],
+    pub departments: &'a [Uuid],
+    pub teams: &'a [Uuid],
+}
+
+/// Gives a member of staff other roles, departments and teams (audited). Admins cannot
+/// change their own: another admin must, so nobody takes away the last way back by
+/// mistake.
 pub async fn set_access(
     db: &Db,
     actor: &Actor,
     origin: &Origin,
     tenant_id: Uuid,
     staff_id: Uuid,
-    roles: &[String],
-    departments: &[Uuid],
+    access: Access<'_>,
 ) -> Result<()> {
+    let Access {
+        roles,
+        departments,
+        teams,
+    } = access;
     policy::require(actor, tenant_id, Permission::ManageStaff)?;
     if actor.id == Some(staff_id) {
         return Err(CoreError::Invalid(
@@ -158,6 +171,20 @@ pub async fn set_access(
     let user = member(db, tenant_id, staff_id).await?;
     let txn = db.begin_write().await?;
     apply_access(&txn, actor, origin, &user, roles, departments).await?;
+    let mut before = crate::teams::of_staff(&txn, user.id).await?;
+    before.sort();
+    let mut after = teams.to_vec();
+    after.sort();
+    after.dedup();
+    if before != after {
+        crate::teams::assign(&txn, tenant_id, user.id, departments, &after).await?;
+        let mut in_tenant = actor.clone();
+        in_tenant.tenant_id = Some(tenant_id);
+        let event = Event::new("staff.teams_changed", "staff_user")
+            .object(user.id)
+            .details(serde_json::json!({ "teams_before": before, "teams": after }));
+        audit::record(&txn, &in_tenant, origin, event).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

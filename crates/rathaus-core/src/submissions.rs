@@ -211,6 +211,10 @@ async fn write(
                 Reason::Rule { label, .. } => Some(label.as_str()),
                 Reason::Catalog | Reason::Nobody => None,
             },
+            team_id: match &routed.reason {
+                Reason::Rule { team, .. } => *team,
+                Reason::Catalog | Reason::Nobody => None,
+            },
             citizen_id,
             organisation_id,
             applicant_name,

@@ -8,7 +8,8 @@ use axum::extract::{Path, Query, State};
 use rathaus_core::cases::{self, Case, TimelineEntry};
 use rathaus_core::postbox::{self, Message};
 use rathaus_core::submissions::{self, Submitted};
-use rathaus_core::{organisations, policy, workflow};
+use rathaus_core::workflow::{self, Phase, Workflow};
+use rathaus_core::{organisations, policy};
 use serde::Deserialize;
 
 use crate::account::CitizenSession;
@@ -53,15 +54,35 @@ pub struct ListPage {
     rows: Vec<Row>,
 }
 
-/// A case's state as people read it ("Unterlagen nachgefordert").
-pub(crate) fn state_label(chrome: &Chrome, state: &str) -> String {
-    chrome.t.get(&format!("case-state-{state}")).to_owned()
+/// A case's state as people read it ("Unterlagen nachgefordert"): the workflow's own
+/// label, else the web's text for the standard states.
+pub(crate) fn state_label(chrome: &Chrome, workflow: &Workflow, state: &str) -> String {
+    own_text(chrome, workflow.state(state).map(|s| &s.label))
+        .unwrap_or_else(|| chrome.t.get(&format!("case-state-{state}")).to_owned())
+}
+
+/// What the state means for the applicant, in the same way.
+pub(crate) fn state_explanation(chrome: &Chrome, workflow: &Workflow, state: &str) -> String {
+    own_text(chrome, workflow.state(state).map(|s| &s.explanation))
+        .unwrap_or_else(|| chrome.t.get(&format!("case-state-{state}-text")).to_owned())
+}
+
+/// A step as its button says it.
+pub(crate) fn step_label(chrome: &Chrome, step: &workflow::Transition) -> String {
+    own_text(chrome, Some(&step.label))
+        .unwrap_or_else(|| chrome.t.get(&format!("case-step-{}", step.key)).to_owned())
+}
+
+fn own_text(chrome: &Chrome, texts: Option<&workflow::Texts>) -> Option<String> {
+    texts
+        .and_then(|t| workflow::text_in(t, chrome.lang_code()))
+        .map(str::to_owned)
 }
 
 /// An entry of a case's timeline in words: the new state, or what happened.
-pub(crate) fn entry_text(chrome: &Chrome, entry: &TimelineEntry) -> String {
+pub(crate) fn entry_text(chrome: &Chrome, workflow: &Workflow, entry: &TimelineEntry) -> String {
     match entry.details.get("state").and_then(|s| s.as_str()) {
-        Some(new_state) => state_label(chrome, new_state),
+        Some(new_state) => state_label(chrome, workflow, new_state),
         None => chrome
             .t
             .get(&format!("case-event-{}", entry.kind))
@@ -95,28 +116,25 @@ pub async fn mine(
     let cases = cases::of_applicant(conn, chrome.tenant.id, &applicant).await?;
     let ids: Vec<uuid::Uuid> = cases.iter().map(|c| c.id).collect();
     let unread = postbox::unread_by_case(conn, &ids).await?;
-    let rows = cases
-        .into_iter()
-        .map(|case| {
-            let unread = unread.get(&case.id).copied().unwrap_or(0);
-            Row {
-                href: format!("/konto/antraege/{}", case.reference),
-                sent: local_time(case.created_at),
-                status: state_label(&chrome, &case.state),
-                unread: (unread > 0).then(|| chrome.t.count("applications-unread", unread)),
-                reference: case.reference,
-                title: case.title,
-            }
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(cases.len());
+    for case in cases {
+        let workflow = workflow::installed::of_case(conn, &case).await?;
+        let unread = unread.get(&case.id).copied().unwrap_or(0);
+        rows.push(Row {
+            href: format!("/konto/antraege/{}", case.reference),
+            sent: local_time(case.created_at),
+            status: state_label(&chrome, &workflow, &case.state),
+            unread: (unread > 0).then(|| chrome.t.count("applications-unread", unread)),
+            reference: case.reference,
+            title: case.title,
+        });
+    }
     Ok(ListPage { chrome, rows })
 }
 
 /// Whether the applicant can still write about the case (not closed).
 pub(crate) fn takes_answers(case: &Case) -> bool {
-    !workflow::standard()
-        .state(&case.state)
-        .is_some_and(|s| s.closed)
+    case.phase != Phase::Closed.as_str()
 }
 
 /// One entry of the timeline as the applicant reads it.
@@ -125,12 +143,12 @@ pub struct Step {
     pub text: String,
 }
 
-fn timeline(chrome: &Chrome, entries: Vec<TimelineEntry>) -> Vec<Step> {
+fn timeline(chrome: &Chrome, workflow: &Workflow, entries: Vec<TimelineEntry>) -> Vec<Step> {
     entries
         .into_iter()
         .map(|entry| Step {
             at: local_time(entry.at),
-            text: entry_text(chrome, &entry),
+            text: entry_text(chrome, workflow, &entry),
         })
         .collect()
 }
@@ -286,7 +304,12 @@ async fn page(
 ) -> Result<CasePage, PageError> {
     let conn = state.db.conn();
     let letters = with_files(conn, letters).await?;
-    let steps = timeline(&chrome, cases::timeline(conn, case.id, true).await?);
+    let workflow = workflow::installed::of_case(conn, &case).await?;
+    let steps = timeline(
+        &chrome,
+        &workflow,
+        cases::timeline(conn, case.id, true).await?,
+    );
     let submitted = match case.submission_id {
         Some(id) => submissions::read(conn, chrome.tenant.id, id).await?,
         None => None,
@@ -305,11 +328,8 @@ async fn page(
     }
     let can_reply = !by_link && takes_answers(&case);
     Ok(CasePage {
-        status: state_label(&chrome, &case.state),
-        status_text: chrome
-            .t
-            .get(&format!("case-state-{}-text", case.state))
-            .to_owned(),
+        status: state_label(&chrome, &workflow, &case.state),
+        status_text: state_explanation(&chrome, &workflow, &case.state),
         reference: case.reference,
         title: case.title,
         just_sent,

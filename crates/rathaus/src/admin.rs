@@ -306,3 +306,44 @@ async fn tenant_by_slug(db: &Db, slug: &str) -> Result<tenants::Tenant> {
         .await?
         .with_context(|| format!("there is no tenant '{slug}' (see the tenants table)"))
 }
+
+/// A workflow definition from a file, or every mistake in it.
+pub fn read_workflow(
+    path: &std::path::Path,
+) -> Result<std::result::Result<rathaus_core::workflow::Workflow, Vec<String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(rathaus_core::workflow::read_own(&text))
+}
+
+/// Installs a workflow for a service of the tenant (audited as the system).
+pub async fn install_workflow(
+    db: &Db,
+    tenant: &str,
+    service: &str,
+    workflow: &rathaus_core::workflow::Workflow,
+) -> Result<()> {
+    let tenant = tenant_by_slug(db, tenant).await?;
+    let system = rathaus_core::actor::Actor::system("cli");
+    let origin = rathaus_core::actor::Origin::default();
+    let installed = rathaus_core::workflow::installed::install(
+        db, &system, &origin, tenant.id, service, workflow,
+    )
+    .await?;
+    if let Err(mistakes) = installed {
+        bail!("the workflow cannot be used:\n{}", mistakes.join("\n"));
+    }
+    Ok(())
+}
+
+/// The workflow new cases of the service follow in the tenant.
+pub async fn current_workflow(
+    db: &Db,
+    tenant: &str,
+    service: &str,
+) -> Result<std::sync::Arc<rathaus_core::workflow::Workflow>> {
+    let tenant = tenant_by_slug(db, tenant).await?;
+    let (_, workflow) =
+        rathaus_core::workflow::installed::for_new_case(db.conn(), tenant.id, service).await?;
+    Ok(workflow)
+}

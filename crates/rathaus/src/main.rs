@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use rathaus::config::{Config, LogFormat, MailSettings};
 use rathaus::{admin, backup, server};
@@ -65,6 +65,12 @@ enum Command {
         #[command(subcommand)]
         command: FormsCommand,
     },
+    /// Workflows per service: check a definition, install it for a service of a town,
+    /// or show the one a service follows.
+    Workflows {
+        #[command(subcommand)]
+        command: WorkflowsCommand,
+    },
     /// The service catalog as JSON files, to share between cities.
     Catalog {
         #[command(subcommand)]
@@ -106,6 +112,31 @@ enum FormsCommand {
         /// Use it for this service of the tenant's catalog.
         #[arg(long)]
         service: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkflowsCommand {
+    /// Check workflow definitions; every mistake is listed (exit 2 if any).
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Install a workflow for a service of a tenant: new cases of the service follow
+    /// it, running cases keep theirs.
+    Install {
+        file: PathBuf,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        service: String,
+    },
+    /// Print the workflow new cases of a service follow (JSON), to start one's own.
+    Show {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        service: String,
     },
 }
 
@@ -293,33 +324,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Forms {
             command: FormsCommand::Check { files },
-        } => {
-            let mut all_good = true;
-            for file in files {
-                let text = std::fs::read_to_string(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?;
-                match rathaus_forms::definition::load(&text) {
-                    Ok(form) => println!(
-                        "{}: {} (version {}), {} steps — in order",
-                        file.display(),
-                        form.definition.id,
-                        form.definition.version,
-                        form.definition.steps.len()
-                    ),
-                    Err(mistakes) => {
-                        all_good = false;
-                        for mistake in mistakes {
-                            println!("{}: {mistake}", file.display());
-                        }
-                    }
-                }
-            }
-            Ok(if all_good {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
+        } => check_files(&files, |text| {
+            rathaus_forms::definition::load(text).map(|form| {
+                format!(
+                    "{} (version {}), {} steps",
+                    form.definition.id,
+                    form.definition.version,
+                    form.definition.steps.len()
+                )
             })
-        }
+        }),
         Command::Forms {
             command: FormsCommand::ImportXdf { file, out },
         } => {
@@ -356,6 +370,52 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 form.definition.id,
                 service.map_or(String::new(), |s| format!(", used by {s}"))
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Workflows {
+            command: WorkflowsCommand::Check { files },
+        } => check_files(&files, |text| {
+            rathaus_core::workflow::read_own(text).map(|workflow| {
+                format!(
+                    "{}, {} states, {} steps",
+                    workflow.id,
+                    workflow.states.len(),
+                    workflow.transitions.len()
+                )
+            })
+        }),
+        Command::Workflows {
+            command:
+                WorkflowsCommand::Install {
+                    file,
+                    tenant,
+                    service,
+                },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let workflow = match admin::read_workflow(&file)? {
+                Ok(workflow) => workflow,
+                Err(mistakes) => bail!(
+                    "{} cannot be used:\n{}",
+                    file.display(),
+                    mistakes.join("\n")
+                ),
+            };
+            admin::install_workflow(&db, &tenant, &service, &workflow).await?;
+            println!(
+                "Installed the workflow {} for {service} in {tenant}: new cases follow it.",
+                workflow.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Workflows {
+            command: WorkflowsCommand::Show { tenant, service },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let workflow = admin::current_workflow(&db, &tenant, &service).await?;
+            println!("{}", serde_json::to_string_pretty(&*workflow)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Forms {
@@ -654,4 +714,31 @@ fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.compact().try_init(),
     };
+}
+
+/// Checks definition files with `read` (a summary, or every mistake): each file's
+/// summary or mistakes are printed with its name; exit 2 if any has a mistake.
+fn check_files<M: std::fmt::Display>(
+    files: &[PathBuf],
+    read: impl Fn(&str) -> std::result::Result<String, Vec<M>>,
+) -> Result<ExitCode> {
+    let mut all_good = true;
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        match read(&text) {
+            Ok(summary) => println!("{}: {summary} — in order", file.display()),
+            Err(mistakes) => {
+                all_good = false;
+                for mistake in mistakes {
+                    println!("{}: {mistake}", file.display());
+                }
+            }
+        }
+    }
+    Ok(if all_good {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

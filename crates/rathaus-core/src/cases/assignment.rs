@@ -1,5 +1,6 @@
 //! Assigning a case to a colleague of its department (who may: `cases.assign`, the
-//! department leads). Taking a case over oneself is `cases::claim`.
+//! department leads), and giving it to a team of its department (whoever works on it).
+//! Taking a case over oneself is `cases::claim`.
 
 use rathaus_store::Db;
 use rathaus_store::entities::{case, staff_department, staff_user};
@@ -71,6 +72,48 @@ pub async fn assign(
     let event = Event::new("case.assigned", "case")
         .object(case.id)
         .details(serde_json::json!({ "to": to }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Why a case was not given to a team (nothing changed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamRefusal {
+    /// Not a team of the case's department.
+    NotOfTheDepartment,
+}
+
+/// Gives the case to a team of its department, or to none (audited; internal in the
+/// timeline). A case changed since `version` is a conflict.
+pub async fn give_to_team(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    version: i32,
+    team: Option<Uuid>,
+) -> Result<std::result::Result<(), TeamRefusal>> {
+    policy::require_case(actor, case)?;
+    let txn = db.begin_write().await?;
+    let name = match (team, case.department_id) {
+        (None, _) => None,
+        (Some(id), Some(department)) => {
+            match crate::teams::in_department(&txn, department, id).await? {
+                Some(found) => Some(found.name),
+                None => return Ok(Err(TeamRefusal::NotOfTheDepartment)),
+            }
+        }
+        (Some(_), None) => return Ok(Err(TeamRefusal::NotOfTheDepartment)),
+    };
+    let update = case::Entity::update_many().col_expr(case::Column::TeamId, team.into());
+    change(&txn, case, version, update).await?;
+    let entry = Entry::internal("team_set", actor.name.clone())
+        .details(serde_json::json!({ "team": name }));
+    record(&txn, case.id, entry).await?;
+    let event = Event::new("case.team", "case")
+        .object(case.id)
+        .details(serde_json::json!({ "team": team }));
     audit::record(&txn, actor, origin, event).await?;
     txn.commit().await?;
     Ok(Ok(()))

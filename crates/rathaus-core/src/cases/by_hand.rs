@@ -105,6 +105,7 @@ pub async fn open_case(
             title: &request.service.name,
             department: Some(request.department),
             rule: None,
+            team_id: None,
             citizen_id: account.as_ref().map(|a| a.id),
             organisation_id: None,
             applicant_name: name,

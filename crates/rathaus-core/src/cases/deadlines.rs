@@ -15,33 +15,15 @@ use crate::audit::{self, Event};
 use crate::error::Result;
 use crate::policy;
 use crate::time::{end_of_day, local_day};
-use crate::workflow;
+use crate::workflow::Phase;
 
-/// The states in which the department waits for the applicant.
-pub fn waiting_states() -> Vec<String> {
-    states_where(|s| s.waiting_for_applicant)
-}
+/// The phases in which a deadline still matters: neither decided nor closed.
+const RUNNING: [Phase; 3] = [Phase::New, Phase::Open, Phase::WaitingForApplicant];
 
-/// The states in which a deadline still matters: neither decided nor closed.
-fn open_states() -> Vec<String> {
-    states_where(|s| !s.decided && !s.closed)
-}
-
-/// Whether a case in `state` is decided or closed: nothing more is done in it (no
-/// deadline, no joining or splitting).
-pub fn is_finished(state: &str) -> bool {
-    workflow::standard()
-        .state(state)
-        .is_none_or(|s| s.decided || s.closed)
-}
-
-fn states_where(test: impl Fn(&workflow::State) -> bool) -> Vec<String> {
-    workflow::standard()
-        .states
-        .iter()
-        .filter(|s| test(s))
-        .map(|s| s.key.clone())
-        .collect()
+/// Whether the case is decided or closed: nothing more is done in it (no deadline, no
+/// joining or splitting).
+pub fn is_finished(case: &Case) -> bool {
+    Phase::is_finished(&case.phase)
 }
 
 /// When a case received at `received` must be decided, for a service that gives
@@ -66,11 +48,10 @@ pub enum Clock {
     Resumes(Option<DateTime<Utc>>),
 }
 
-/// The clock after a step from the case's state to `to` at `now`.
-pub fn after_step(case: &Case, to: &str, now: DateTime<Utc>) -> Clock {
-    let waiting = waiting_states();
-    let was_waiting = waiting.contains(&case.state);
-    let waits = waiting.contains(&to.to_owned());
+/// The clock after a step from the case's phase to `to` at `now`.
+pub fn after_step(case: &Case, to: Phase, now: DateTime<Utc>) -> Clock {
+    let was_waiting = case.phase == Phase::WaitingForApplicant.as_str();
+    let waits = to == Phase::WaitingForApplicant;
     match (was_waiting, waits, case.deadline_paused_at) {
         (false, true, None) => Clock::Rests(now),
         (true, false, Some(_)) => Clock::Resumes(due_if_resumed(case, now)),
@@ -94,16 +75,16 @@ pub fn overdue(query: Select<case::Entity>, now: DateTime<Utc>) -> Select<case::
     query
         .filter(case::Column::DueAt.lt(now))
         .filter(case::Column::DeadlinePausedAt.is_null())
-        // Named, not "not done": an index over the state then finds the few open cases
+        // Named, not "not done": an index over the phase then finds the few open cases
         // among a department's many closed ones.
-        .filter(case::Column::State.is_in(open_states()))
+        .filter(case::Column::Phase.is_in(RUNNING.map(Phase::as_str)))
 }
 
 /// Whether the case is overdue at `now`.
 pub fn is_overdue(case: &Case, now: DateTime<Utc>) -> bool {
     case.deadline_paused_at.is_none()
         && case.due_at.is_some_and(|due| due < now)
-        && !is_finished(&case.state)
+        && !is_finished(case)
 }
 
 /// Why a deadline was not set (nothing changed).
@@ -191,6 +172,9 @@ mod tests {
             due_at: Some(now - Duration::days(1)),
             organisation_id: None,
             deadline_paused_at: None,
+            workflow_id: None,
+            phase: "open".into(),
+            team_id: None,
         }
     }
 
@@ -202,9 +186,9 @@ mod tests {
         case.deadline_paused_at = Some(now - Duration::days(2));
         assert!(!is_overdue(&case, now));
         case.deadline_paused_at = None;
-        case.state = "bewilligt".into();
+        case.phase = "decided".into();
         assert!(!is_overdue(&case, now));
-        case.state = "in_pruefung".into();
+        case.phase = "open".into();
         case.due_at = None;
         assert!(!is_overdue(&case, now));
     }
@@ -214,31 +198,28 @@ mod tests {
         let now: DateTime<Utc> = "2026-12-20T10:00:00Z".parse().unwrap();
         let mut case = case_at(now);
         assert_eq!(
-            after_step(&case, "unterlagen_nachgefordert", now),
+            after_step(&case, Phase::WaitingForApplicant, now),
             Clock::Rests(now)
         );
-        assert_eq!(after_step(&case, "in_bearbeitung", now), Clock::Runs);
-        case.state = "unterlagen_nachgefordert".into();
+        assert_eq!(after_step(&case, Phase::Open, now), Clock::Runs);
+        case.phase = "waiting".into();
         // Due 15.12.; resting from 30.11., 21:30 Berlin (20:30 UTC) until 20.12., 11:00:
         // twenty days later, ending at midnight still.
         case.due_at = Some(end_of_day(NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()));
         case.deadline_paused_at = Some("2026-11-30T20:30:00Z".parse().unwrap());
         let later = Some(end_of_day(NaiveDate::from_ymd_opt(2027, 1, 4).unwrap()));
-        assert_eq!(
-            after_step(&case, "in_bearbeitung", now),
-            Clock::Resumes(later)
-        );
+        assert_eq!(after_step(&case, Phase::Open, now), Clock::Resumes(later));
         // Asked again while resting: it goes on resting from the first time.
         assert_eq!(
-            after_step(&case, "unterlagen_nachgefordert", now),
+            after_step(&case, Phase::WaitingForApplicant, now),
             Clock::Runs
         );
         // Refused while waiting also ends the rest (the deadline no longer matters then).
-        assert_eq!(after_step(&case, "abgelehnt", now), Clock::Resumes(later));
-        case.due_at = None;
         assert_eq!(
-            after_step(&case, "in_bearbeitung", now),
-            Clock::Resumes(None)
+            after_step(&case, Phase::Decided, now),
+            Clock::Resumes(later)
         );
+        case.due_at = None;
+        assert_eq!(after_step(&case, Phase::Open, now), Clock::Resumes(None));
     }
 }

@@ -55,9 +55,9 @@ pub async fn join(
     let reason = reason.trim();
     let refusal = if target.id == case.id {
         Some(Refusal::SameCase)
-    } else if is_finished(&case.state) {
+    } else if is_finished(case) {
         Some(Refusal::Finished)
-    } else if is_finished(&target.state) {
+    } else if is_finished(&target) {
         Some(Refusal::TargetFinished)
     } else if reason.is_empty() {
         Some(Refusal::ReasonMissing)
@@ -70,6 +70,10 @@ pub async fn join(
     let txn = db.begin_write().await?;
     let update = case::Entity::update_many()
         .col_expr(case::Column::State, Expr::value(JOINED))
+        .col_expr(
+            case::Column::Phase,
+            Expr::value(crate::workflow::Phase::Closed.as_str()),
+        )
         .col_expr(
             case::Column::DeadlinePausedAt,
             Option::<chrono::DateTime<chrono::Utc>>::None.into(),

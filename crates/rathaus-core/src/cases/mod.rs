@@ -19,7 +19,7 @@ use crate::error::{CoreError, Result};
 use crate::policy::{self, CaseScope};
 use crate::postbox;
 use crate::tenants::Tenant;
-use crate::workflow;
+use crate::workflow::{self, Phase};
 
 pub mod assignment;
 pub mod by_hand;
@@ -31,9 +31,6 @@ pub mod search;
 pub mod splitting;
 
 type Department = rathaus_store::entities::department::Model;
-
-/// The state of a case just received.
-pub const RECEIVED: &str = "eingegangen";
 
 pub type Case = case::Model;
 
@@ -48,6 +45,8 @@ pub struct NewCase<'a> {
     pub department: Option<&'a Department>,
     /// The label of the routing rule that chose the department, if one did.
     pub rule: Option<&'a str>,
+    /// The team of the department that gets it (a routing rule may name one).
+    pub team_id: Option<Uuid>,
     /// When it must be decided (the service's deadline), if it has one.
     pub due_at: Option<DateTime<Utc>>,
     pub citizen_id: Option<Uuid>,
@@ -62,6 +61,8 @@ pub struct NewCase<'a> {
 pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid> {
     let now = Utc::now();
     let id = Uuid::now_v7();
+    let (workflow_id, workflow) =
+        workflow::installed::for_new_case(conn, new.tenant_id, new.service_key).await?;
     case::ActiveModel {
         id: Set(id),
         tenant_id: Set(new.tenant_id),
@@ -70,7 +71,7 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
         service_key: Set(new.service_key.to_owned()),
         title: Set(new.title.to_owned()),
         department_id: Set(new.department.map(|d| d.id)),
-        state: Set(RECEIVED.into()),
+        state: Set(workflow.initial.clone()),
         assignee_id: Set(None),
         citizen_id: Set(new.citizen_id),
         applicant_name: Set(new.applicant_name.to_owned()),
@@ -80,6 +81,9 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
         due_at: Set(new.due_at),
         organisation_id: Set(new.organisation_id),
         deadline_paused_at: Set(None),
+        workflow_id: Set(workflow_id),
+        team_id: Set(new.team_id),
+        phase: Set(workflow.phase(&workflow.initial).as_str().to_owned()),
     }
     .insert(conn)
     .await?;
@@ -229,6 +233,8 @@ pub enum View {
     New,
     /// Assigned to the person looking.
     Mine,
+    /// Given to a team the person belongs to, and not yet finished.
+    Team,
     /// The department waits for the applicant (documents asked for).
     Waiting,
     /// Past its deadline and not decided yet.
@@ -304,10 +310,19 @@ pub async fn inbox(
     }
     query = match listing.view {
         View::New => query
-            .filter(case::Column::State.eq(RECEIVED))
+            .filter(case::Column::Phase.eq(Phase::New.as_str()))
             .filter(case::Column::AssigneeId.is_null()),
         View::Mine => query.filter(case::Column::AssigneeId.eq(actor.id)),
-        View::Waiting => query.filter(case::Column::State.is_in(deadlines::waiting_states())),
+        View::Team => match actor.id {
+            Some(id) => query
+                .filter(case::Column::TeamId.in_subquery(crate::teams::ids_of(id)))
+                .filter(
+                    case::Column::Phase
+                        .is_not_in([Phase::Decided.as_str(), Phase::Closed.as_str()]),
+                ),
+            None => query.filter(case::Column::Id.is_null()),
+        },
+        View::Waiting => query.filter(case::Column::Phase.eq(Phase::WaitingForApplicant.as_str())),
         View::Overdue => deadlines::overdue(query, Utc::now()),
         View::Reminders => reminders::due(query, Utc::now()),
         View::All => query,
@@ -440,7 +455,9 @@ pub async fn hand_over(
     let txn = db.begin_write().await?;
     let update = case::Entity::update_many()
         .col_expr(case::Column::DepartmentId, to.id.into())
-        .col_expr(case::Column::AssigneeId, Option::<Uuid>::None.into());
+        .col_expr(case::Column::AssigneeId, Option::<Uuid>::None.into())
+        // A team is part of the department it leaves.
+        .col_expr(case::Column::TeamId, Option::<Uuid>::None.into());
     change(&txn, case, version, update).await?;
     let details = serde_json::json!({ "department": to.key, "reason": reason });
     record(
@@ -555,6 +572,8 @@ pub enum Refusal {
     ReplyByNotADate,
     /// The day to answer by lies ahead: tomorrow at the earliest.
     ReplyByTooEarly,
+    /// What must hold first does not (the first of the step's unmet guards).
+    Guard(workflow::Guard),
 }
 
 /// Takes a step of the case's workflow: the new state (shown to the applicant), the
@@ -569,7 +588,8 @@ pub async fn take(
     step: Step<'_>,
 ) -> Result<std::result::Result<(), Refusal>> {
     policy::require_case(actor, case)?;
-    let Some(transition) = workflow::standard()
+    let workflow = workflow::installed::of_case(db.conn(), case).await?;
+    let Some(transition) = workflow
         .transition(step.transition)
         .filter(|t| t.from.contains(&case.state))
     else {
@@ -590,10 +610,16 @@ pub async fn take(
     if reply_by.is_some_and(|day| day <= today) {
         return Ok(Err(Refusal::ReplyByTooEarly));
     }
+    let unmet = workflow::unmet(db.conn(), &workflow, &transition.guards, case).await?;
+    if let Some(first) = unmet.first() {
+        return Ok(Err(Refusal::Guard(*first)));
+    }
     let txn = db.begin_write().await?;
-    let mut update =
-        case::Entity::update_many().col_expr(case::Column::State, transition.to.clone().into());
-    let clock = deadlines::after_step(case, &transition.to, Utc::now());
+    let phase = workflow.phase(&transition.to);
+    let mut update = case::Entity::update_many()
+        .col_expr(case::Column::State, transition.to.clone().into())
+        .col_expr(case::Column::Phase, phase.as_str().into());
+    let clock = deadlines::after_step(case, phase, Utc::now());
     match clock {
         deadlines::Clock::Runs => {}
         deadlines::Clock::Rests(since) => {
@@ -623,6 +649,11 @@ pub async fn take(
             "Antwort der antragstellenden Person erbeten bis {}",
             day.format("%d.%m.%Y")
         );
+        reminders::add(&txn, case.id, day, &note, "System").await?;
+    }
+    if let Some(days) = transition.reminder_in_days {
+        let day = today + chrono::Duration::days(i64::from(days));
+        let note = format!("Wiedervorlage nach dem Schritt „{}“", transition.key);
         reminders::add(&txn, case.id, day, &note, "System").await?;
     }
     if let Some((subject, text)) = message {

@@ -52,7 +52,7 @@ pub async fn split(
         )));
     }
     let (title, reason) = (part.title.trim(), part.reason.trim());
-    if super::deadlines::is_finished(&case.state) {
+    if super::deadlines::is_finished(case) {
         return Ok(Err(Refusal::Finished));
     }
     if title.is_empty() {
@@ -71,6 +71,7 @@ pub async fn split(
         title,
         department: Some(part.department),
         rule: None,
+        team_id: None,
         // Its clock runs: the days the original rested so far count for it too.
         due_at: super::deadlines::due_if_resumed(case, chrono::Utc::now()),
         citizen_id: case.citizen_id,

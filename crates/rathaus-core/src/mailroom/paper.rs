@@ -310,6 +310,7 @@ pub async fn file(
                 title: subject,
                 department: Some(department),
                 rule: None,
+                team_id: None,
                 due_at: None,
                 citizen_id: None,
                 organisation_id: None,

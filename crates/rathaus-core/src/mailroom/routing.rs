@@ -39,8 +39,12 @@ pub struct Routed {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
-    /// The rule with this label held.
-    Rule { id: Uuid, label: String },
+    /// The rule with this label held; it may name a team of the department.
+    Rule {
+        id: Uuid,
+        label: String,
+        team: Option<Uuid>,
+    },
     /// No rule held; the catalog names the department.
     Catalog,
     /// Neither a rule nor the catalog names a department of the town.
@@ -109,6 +113,7 @@ pub async fn route(
                 reason: Reason::Rule {
                     id: rule.id,
                     label: rule.label,
+                    team: rule.team_id,
                 },
             });
         }
@@ -132,6 +137,8 @@ pub struct NewRule<'a> {
     pub form: &'a Form,
     pub condition: &'a str,
     pub department_id: Uuid,
+    /// A team of that department that gets the case, if any.
+    pub team_id: Option<Uuid>,
     pub label: &'a str,
 }
 
@@ -141,6 +148,8 @@ pub enum Added {
     LabelMissing,
     LabelTooLong,
     DepartmentUnknown,
+    /// The team is not one of the department's.
+    TeamUnknown,
     /// The condition does not fit the form; the text says where and why.
     ConditionInvalid(String),
 }
@@ -171,6 +180,13 @@ pub async fn add(
     let Some(department) = departments::by_id(&txn, tenant_id, rule.department_id).await? else {
         return Ok(Added::DepartmentUnknown);
     };
+    if let Some(team) = rule.team_id
+        && crate::teams::in_department(&txn, department.id, team)
+            .await?
+            .is_none()
+    {
+        return Ok(Added::TeamUnknown);
+    }
     let position = of_service(&txn, tenant_id, &rule.service.key)
         .await?
         .last()
@@ -186,6 +202,7 @@ pub async fn add(
         department_id: Set(department.id),
         label: Set(label.to_owned()),
         created_at: Set(Utc::now()),
+        team_id: Set(rule.team_id),
     })
     .exec_without_returning(&txn)
     .await?;

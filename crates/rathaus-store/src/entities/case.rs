@@ -26,6 +26,13 @@ pub struct Model {
     pub organisation_id: Option<Uuid>,
     /// Since when the deadline rests (the department waits for the applicant).
     pub deadline_paused_at: Option<DateTimeUtc>,
+    /// The workflow the case was opened with; None: the built-in standard workflow.
+    pub workflow_id: Option<Uuid>,
+    /// Where the case stands whatever its workflow calls the state: `new`, `open`,
+    /// `waiting` (for the applicant), `decided`, `closed`.
+    pub phase: String,
+    /// The team of its department that has it, if one has.
+    pub team_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

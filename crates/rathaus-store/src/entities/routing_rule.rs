@@ -16,6 +16,8 @@ pub struct Model {
     pub department_id: Uuid,
     pub label: String,
     pub created_at: DateTimeUtc,
+    /// The team of the department that gets the case, if the rule names one.
+    pub team_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,8 @@ mod m20261203_000024_deadline_pause;
 mod m20261203_000025_app_access;
 mod m20261203_000026_case_reminders;
 mod m20261203_000027_claim_mapping;
+mod m20261203_000028_service_workflows;
+mod m20261203_000029_teams;
 
 pub struct Migrator;
 
@@ -64,6 +66,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000025_app_access::Migration),
             Box::new(m20261203_000026_case_reminders::Migration),
             Box::new(m20261203_000027_claim_mapping::Migration),
+            Box::new(m20261203_000028_service_workflows::Migration),
+            Box::new(m20261203_000029_teams::Migration),
         ]
     }
 }

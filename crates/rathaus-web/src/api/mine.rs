@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rathaus_core::app_access::Scope;
 use rathaus_core::cases::{self, Case};
+use rathaus_core::workflow::{self, Workflow};
 use rathaus_core::{organisations, postbox, submissions};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,7 +18,9 @@ use uuid::Uuid;
 
 use super::bearer::AppCitizen;
 use super::{ApiError, ApiResult, Problem};
-use crate::applications::{entry_text, own_case, sent_answers, state_label, takes_answers};
+use crate::applications::{
+    entry_text, own_case, sent_answers, state_explanation, state_label, takes_answers,
+};
 use crate::assistant::{messages as texts, read_page};
 use crate::chrome::Chrome;
 use crate::routes::Access::App;
@@ -73,9 +76,9 @@ pub struct ApplicationList {
     applications: Vec<ApplicationSummary>,
 }
 
-fn summary(chrome: &Chrome, case: Case, unread: usize) -> ApplicationSummary {
+fn summary(chrome: &Chrome, workflow: &Workflow, case: Case, unread: usize) -> ApplicationSummary {
     ApplicationSummary {
-        status: state_label(chrome, &case.state),
+        status: state_label(chrome, workflow, &case.state),
         reference: case.reference,
         title: case.title,
         service: case.service_key,
@@ -106,13 +109,12 @@ pub async fn applications(
     let cases = cases::of_applicant(conn, chrome.tenant.id, &applicant).await?;
     let ids: Vec<Uuid> = cases.iter().map(|c| c.id).collect();
     let unread = postbox::unread_by_case(conn, &ids).await?;
-    let applications: Vec<ApplicationSummary> = cases
-        .into_iter()
-        .map(|case| {
-            let count = unread.get(&case.id).copied().unwrap_or(0);
-            summary(&chrome, case, count)
-        })
-        .collect();
+    let mut applications = Vec::with_capacity(cases.len());
+    for case in cases {
+        let workflow = workflow::installed::of_case(conn, &case).await?;
+        let count = unread.get(&case.id).copied().unwrap_or(0);
+        applications.push(summary(&chrome, &workflow, case, count));
+    }
     Ok(Json(ApplicationList {
         count: applications.len(),
         applications,
@@ -180,12 +182,13 @@ pub async fn application(
     app.require(Scope::Applications)?;
     let conn = state.db.conn();
     let case = own_case(&state, chrome.tenant.id, app.0.citizen.id, &reference).await?;
+    let workflow = workflow::installed::of_case(conn, &case).await?;
     let timeline = cases::timeline(conn, case.id, true)
         .await?
         .into_iter()
         .map(|entry| Step {
             at: entry.at,
-            text: entry_text(&chrome, &entry),
+            text: entry_text(&chrome, &workflow, &entry),
         })
         .collect();
     let submitted = match case.submission_id {
@@ -225,13 +228,10 @@ pub async fn application(
         .get(&case.id)
         .copied()
         .unwrap_or(0);
-    let status_text = chrome
-        .t
-        .get(&format!("case-state-{}-text", case.state))
-        .to_owned();
+    let status_text = state_explanation(&chrome, &workflow, &case.state);
     let can_reply = takes_answers(&case);
     Ok(Json(Application {
-        summary: summary(&chrome, case, unread),
+        summary: summary(&chrome, &workflow, case, unread),
         status_text,
         can_reply,
         timeline,

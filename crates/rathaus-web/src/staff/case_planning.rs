@@ -207,3 +207,43 @@ pub async fn assign(
     };
     refused(&state, chrome, (&session, &origin), case, outcome).await
 }
+
+#[derive(Deserialize)]
+pub struct TeamForm {
+    version: Option<String>,
+    /// A team's id, or empty for none.
+    #[serde(default)]
+    team: String,
+}
+
+/// Gives the case to a team of its department, or to none.
+pub async fn give_to_team(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+    Form(form): Form<TeamForm>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    let back = format!("{INBOX}/{}", case.reference);
+    let version = shown_version(form.version.as_deref());
+    let team = match form.team.as_str() {
+        "" => Ok(None),
+        id => uuid::Uuid::parse_str(id).map(Some),
+    };
+    if let Ok(team) = team {
+        let actor = &session.actor;
+        match assignment::give_to_team(&state.db, actor, &origin, &case, version, team).await {
+            Ok(Ok(())) => return Ok(Redirect::to(&back).into_response()),
+            Ok(Err(assignment::TeamRefusal::NotOfTheDepartment)) => {}
+            Err(CoreError::Conflict(_)) => return Ok(conflict(&case)),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let outcome = Outcome {
+        errors: vec![("team", chrome.t.get("cases-team-choose").to_owned())],
+        ..Outcome::default()
+    };
+    refused(&state, chrome, (&session, &origin), case, outcome).await
+}

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::session::StaffSession;
 use super::{StaffNav, by_hand, case_planning, inbox};
-use crate::applications::{Letter, entry_text, sent_answers, state_label, with_files};
+use crate::applications::{Letter, entry_text, sent_answers, state_label, step_label, with_files};
 use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
@@ -80,6 +80,11 @@ pub fn routes() -> Routes {
             "/verwaltung/vorgaenge/{reference}/zuweisen",
             StaffWith(Permission::AssignCases),
             case_planning::assign,
+        )
+        .post(
+            "/verwaltung/vorgaenge/{reference}/team",
+            Staff,
+            case_planning::give_to_team,
         )
         .get(
             "/verwaltung/vorgaenge/{reference}/dateien/{file}",
@@ -199,6 +204,10 @@ pub struct CasePage {
     due_reason: String,
     /// Colleagues the case can be assigned to (id, name); empty for those who may not.
     colleagues: Vec<(String, String)>,
+    /// The teams of the case's department: (id, name, whether the case is theirs).
+    teams: Vec<(String, String, bool)>,
+    /// The team that has the case, if one has.
+    team: Option<String>,
     /// Neither decided nor closed: it can be joined into another case.
     joinable: bool,
     /// The reference and reason typed for joining.
@@ -305,12 +314,13 @@ pub(super) async fn page(
         .iter()
         .map(|d| (d.key.as_str(), d.name.as_str()))
         .collect();
+    let workflow = workflow::installed::of_case(conn, &case).await?;
     let timeline = cases::timeline(conn, case.id, false)
         .await?
         .into_iter()
         .map(|entry| Happened {
             at: local_time(entry.at),
-            what: staff_entry_text(&chrome, &entry, &names_by_key),
+            what: staff_entry_text(&chrome, &workflow, &entry, &names_by_key),
             who: entry.actor,
             public: entry.public,
         })
@@ -324,9 +334,7 @@ pub(super) async fn page(
         .collect();
     let all_departments = all_departments.iter().map(key_and_name).collect();
     let assignee = cases::assignee_name(conn, &case).await?;
-    let reply_days = workflow::standard()
-        .from(&case.state)
-        .find_map(|t| t.reply_within_days);
+    let reply_days = workflow.from(&case.state).find_map(|t| t.reply_within_days);
     let now = chrono::Utc::now();
     let reminders = reminders::of_case(conn, case.id)
         .await?
@@ -345,18 +353,31 @@ pub(super) async fn page(
             set_by: r.set_by,
         })
         .collect();
-    let choices = workflow::standard()
+    let choices = workflow
         .from(&case.state)
         .map(|t| Choice {
-            label: chrome.t.get(&format!("case-step-{}", t.key)).to_owned(),
+            label: step_label(&chrome, t),
             chosen: t.key == outcome.chosen,
             key: t.key.clone(),
         })
         .collect();
     let overdue = deadlines::is_overdue(&case, chrono::Utc::now());
-    let joinable = !deadlines::is_finished(&case.state);
+    let joinable = !deadlines::is_finished(&case);
     let may_assign =
         rathaus_core::policy::require(&session.actor, tenant, Permission::AssignCases).is_ok();
+    let teams: Vec<(String, String, bool)> = match case.department_id {
+        Some(department) => rathaus_core::teams::of_tenant(conn, tenant)
+            .await?
+            .into_iter()
+            .filter(|t| t.department_id == department)
+            .map(|t| (t.id.to_string(), t.name, case.team_id == Some(t.id)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let team = teams
+        .iter()
+        .find(|(_, _, theirs)| *theirs)
+        .map(|(_, name, _)| name.clone());
     let colleagues = if may_assign {
         assignment::colleagues(conn, &case)
             .await?
@@ -369,7 +390,7 @@ pub(super) async fn page(
     Ok(CasePage {
         staff: StaffNav::of(&session.actor, tenant),
         department: department_of(&chrome, &names, &case),
-        state: state_label(&chrome, &case.state),
+        state: state_label(&chrome, &workflow, &case.state),
         mine: case.assignee_id.is_some() && case.assignee_id == session.actor.id,
         assignee,
         version: case.version,
@@ -415,6 +436,8 @@ pub(super) async fn page(
         split_title: outcome.split_title,
         split_reason: outcome.split_reason,
         colleagues,
+        teams,
+        team,
         errors: outcome.errors,
         chrome,
     })
@@ -424,10 +447,11 @@ pub(super) async fn page(
 /// (the routing rule, the reason given), or the letter filed.
 fn staff_entry_text(
     chrome: &Chrome,
+    workflow: &workflow::Workflow,
     entry: &cases::TimelineEntry,
     department_names: &std::collections::HashMap<&str, &str>,
 ) -> String {
-    let text = entry_text(chrome, entry);
+    let text = entry_text(chrome, workflow, entry);
     let detail = |key: &str| {
         entry
             .details
@@ -557,11 +581,13 @@ pub async fn step(
     let back = format!("{INBOX}/{}", case.reference);
     let chosen = form.schritt.clone().unwrap_or_default();
     let version = shown_version(form.version.as_deref());
-    let subject = format!(
-        "{}: {}",
-        chrome.t.get(&format!("case-step-subject-{chosen}")),
-        case.title
-    );
+    // The standard steps have their own subject; a town's own steps a general one.
+    let own_subject = format!("case-step-subject-{chosen}");
+    let subject = match chrome.t.get(&own_subject) {
+        missing if missing == own_subject => chrome.t.get("case-step-subject-other"),
+        found => found,
+    };
+    let subject = format!("{subject}: {}", case.title);
     let link = format!(
         "{}/konto/antraege/{}",
         crate::account::link_base(&state, &chrome, &headers)?,
@@ -602,17 +628,19 @@ pub async fn step(
         Err(other) => return Err(other.into()),
     };
     let (field, key) = match refusal {
-        Refusal::NotPossible => ("schritt", "cases-step-not-possible"),
-        Refusal::OnlyAssignee => ("schritt", "cases-step-only-assignee"),
-        Refusal::MessageMissing => ("nachricht", "cases-step-message-missing"),
-        Refusal::ReplyByNotADate => ("antwort_bis", "cases-deadline-not-a-date"),
-        Refusal::ReplyByTooEarly => ("antwort_bis", "cases-reply-by-too-early"),
+        Refusal::NotPossible => ("schritt", "cases-step-not-possible".to_owned()),
+        Refusal::OnlyAssignee => ("schritt", "cases-step-only-assignee".to_owned()),
+        Refusal::MessageMissing => ("nachricht", "cases-step-message-missing".to_owned()),
+        Refusal::ReplyByNotADate => ("antwort_bis", "cases-deadline-not-a-date".to_owned()),
+        Refusal::ReplyByTooEarly => ("antwort_bis", "cases-reply-by-too-early".to_owned()),
+        // Why the step waits, in words (`cases-guard-documents_present`, …).
+        Refusal::Guard(guard) => ("schritt", format!("cases-guard-{}", guard.key())),
     };
     let outcome = Outcome {
         chosen,
         typed: form.nachricht,
         reply_by: form.antwort_bis,
-        errors: vec![(field, chrome.t.get(key).to_owned())],
+        errors: vec![(field, chrome.t.get(&key).to_owned())],
         ..Outcome::default()
     };
     refused(&state, chrome, (&session, &origin), case, outcome).await

@@ -1,5 +1,5 @@
 //! Departments (Fachdienste) for admins (`/verwaltung/fachdienste`): the list with how
-//! many staff each has, and a form to add one.
+//! many staff and which teams each has, and forms to add a department and a team.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::departments::{self, Created};
 use rathaus_core::policy::{self, Permission};
+use rathaus_core::teams;
 use serde::Deserialize;
 
 use super::StaffNav;
@@ -20,11 +21,14 @@ use crate::request_origin::RequestOrigin;
 use crate::state::AppState;
 
 pub const PAGE: &str = "/verwaltung/fachdienste";
+pub const TEAMS: &str = "/verwaltung/fachdienste/teams";
 
 pub struct Row {
     pub key: String,
     pub name: String,
     pub members: usize,
+    /// The department's teams, by name.
+    pub teams: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -34,6 +38,7 @@ pub struct DepartmentsPage {
     staff: Option<StaffNav>,
     rows: Vec<Row>,
     fields: Vec<Field>,
+    team_fields: Vec<Field>,
     errors: Vec<(&'static str, String)>,
     done: Option<String>,
 }
@@ -46,22 +51,54 @@ pub struct NewDepartment {
     name: String,
 }
 
+#[derive(Default, Deserialize)]
+pub struct NewTeam {
+    #[serde(default)]
+    team_department: String,
+    #[serde(default)]
+    team_name: String,
+    #[serde(default)]
+    team_key: String,
+}
+
 async fn page(
     state: &AppState,
     chrome: Chrome,
     session: &StaffSession,
-    form: &NewDepartment,
+    (form, team): (&NewDepartment, &NewTeam),
 ) -> Result<DepartmentsPage, PageError> {
     policy::require(&session.actor, chrome.tenant.id, Permission::ManageStaff)?;
     let conn = state.db.conn();
+    let all_teams = teams::of_tenant(conn, chrome.tenant.id).await?;
     let mut rows = Vec::new();
+    let mut choices = Vec::new();
     for department in departments::of_tenant(conn, chrome.tenant.id).await? {
+        let names: Vec<&str> = all_teams
+            .iter()
+            .filter(|t| t.department_id == department.id)
+            .map(|t| t.name.as_str())
+            .collect();
+        choices.push((department.id.to_string(), department.name.clone()));
         rows.push(Row {
             members: departments::member_count(conn, department.id).await?,
+            teams: names.join(", "),
             key: department.key,
             name: department.name,
         });
     }
+    let team_fields = vec![
+        Field::new(
+            "team_department",
+            chrome.t.get("staff-teams-department"),
+            "select",
+        )
+        .options(choices)
+        .value(&team.team_department),
+        Field::new("team_name", chrome.t.get("staff-teams-name"), "text").value(&team.team_name),
+        Field::new("team_key", chrome.t.get("staff-teams-key"), "text")
+            .hint(chrome.t.get("staff-departments-key-hint"))
+            .value(&team.team_key),
+    ];
     let fields = vec![
         Field::new("name", chrome.t.get("staff-departments-name"), "text").value(&form.name),
         Field::new("key", chrome.t.get("staff-departments-key"), "text")
@@ -73,6 +110,7 @@ async fn page(
         chrome,
         rows,
         fields,
+        team_fields,
         errors: Vec::new(),
         done: None,
     })
@@ -89,9 +127,13 @@ pub async fn list(
     session: StaffSession,
     Query(done): Query<Done>,
 ) -> Result<DepartmentsPage, PageError> {
-    let created = done.erledigt.as_deref() == Some("angelegt");
-    let message = created.then(|| chrome.t.get("staff-departments-created").to_owned());
-    let mut page = page(&state, chrome, &session, &NewDepartment::default()).await?;
+    let message = match done.erledigt.as_deref() {
+        Some("angelegt") => Some(chrome.t.get("staff-departments-created").to_owned()),
+        Some("team") => Some(chrome.t.get("staff-teams-created").to_owned()),
+        _ => None,
+    };
+    let empty = (&NewDepartment::default(), &NewTeam::default());
+    let mut page = page(&state, chrome, &session, empty).await?;
     page.done = message;
     Ok(page)
 }
@@ -122,10 +164,51 @@ pub async fn create(
         Created::KeyTaken => ("key", "staff-departments-key-taken"),
     };
     let message = chrome.t.get(key).to_owned();
-    let mut page = page(&state, chrome, &session, &form).await?;
-    if let Some(f) = page.fields.iter_mut().find(|f| f.name == field) {
+    let mut page = page(&state, chrome, &session, (&form, &NewTeam::default())).await?;
+    refused_at(&mut page, field, message);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// Marks the field of either form as wrong and lists it in the error summary.
+fn refused_at(page: &mut DepartmentsPage, field: &'static str, message: String) {
+    let all = page.fields.iter_mut().chain(page.team_fields.iter_mut());
+    if let Some(f) = all.into_iter().find(|f| f.name == field) {
         f.error = Some(message.clone());
     }
     page.errors.push((field, message));
+}
+
+/// Adds a team to a department.
+pub async fn create_team(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Form(form): Form<NewTeam>,
+) -> Result<Response, PageError> {
+    let tenant = chrome.tenant.id;
+    let department = uuid::Uuid::parse_str(&form.team_department).unwrap_or_default();
+    let created = teams::create(
+        &state.db,
+        &session.actor,
+        &origin,
+        tenant,
+        department,
+        &form.team_key,
+        &form.team_name,
+    )
+    .await?;
+    let (field, key) = match created {
+        teams::Created::Created(_) => {
+            return Ok(Redirect::to(&format!("{PAGE}?erledigt=team")).into_response());
+        }
+        teams::Created::NameMissing => ("team_name", "staff-teams-name-missing"),
+        teams::Created::KeyInvalid => ("team_key", "staff-departments-key-invalid"),
+        teams::Created::KeyTaken => ("team_key", "staff-teams-key-taken"),
+        teams::Created::DepartmentUnknown => ("team_department", "staff-teams-department-unknown"),
+    };
+    let message = chrome.t.get(key).to_owned();
+    let mut page = page(&state, chrome, &session, (&NewDepartment::default(), &form)).await?;
+    refused_at(&mut page, field, message);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

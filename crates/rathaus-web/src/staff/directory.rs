@@ -109,6 +109,8 @@ async fn list(
 struct Choices {
     roles: Vec<(String, String)>,
     departments: Vec<(String, String)>,
+    /// (team id, "department: team", department id).
+    teams: Vec<(String, String, Uuid)>,
 }
 
 impl Choices {
@@ -120,12 +122,36 @@ impl Choices {
             .iter()
             .map(|r| (r.key.clone(), r.name(lang).to_owned()))
             .collect();
-        let departments = departments::of_tenant(conn, chrome.tenant.id)
+        let all_departments = departments::of_tenant(conn, chrome.tenant.id).await?;
+        let teams = rathaus_core::teams::of_tenant(conn, chrome.tenant.id)
             .await?
+            .into_iter()
+            .filter_map(|t| {
+                let department = all_departments.iter().find(|d| d.id == t.department_id)?;
+                let label = format!("{}: {}", department.name, t.name);
+                Some((t.id.to_string(), label, t.department_id))
+            })
+            .collect();
+        let departments = all_departments
             .into_iter()
             .map(|d| (d.id.to_string(), d.name))
             .collect();
-        Ok(Self { roles, departments })
+        Ok(Self {
+            roles,
+            departments,
+            teams,
+        })
+    }
+
+    /// The teams of the form that belong to the chosen departments.
+    fn chosen_teams(&self, form: &NewStaffForm, departments: &[Uuid]) -> Vec<Uuid> {
+        self.teams
+            .iter()
+            .filter(|(id, _, department)| {
+                form.teams.contains(id) && departments.contains(department)
+            })
+            .filter_map(|(id, _, _)| id.parse().ok())
+            .collect()
     }
 
     fn label<'a>(choices: &[(String, String)], keys: impl Iterator<Item = &'a str>) -> String {
@@ -206,7 +232,22 @@ fn edit_page(
     .lead("staff-edit-lead")
     .link("/verwaltung/personal", "staff-people-title");
     page.title = format!("{}: {name}", page.title);
-    access_fields(page, choices, form)
+    let teams: Vec<(String, String)> = choices
+        .teams
+        .iter()
+        .map(|(id, label, _)| (id.clone(), label.clone()))
+        .collect();
+    let with_teams = !teams.is_empty();
+    let team_field = Field::new("teams", &page.t("staff-teams"), "checkboxes")
+        .hint(&page.t("staff-teams-hint"))
+        .options(teams)
+        .value(form.teams.join(","));
+    let page = access_fields(page, choices, form);
+    if with_teams {
+        page.field(team_field)
+    } else {
+        page
+    }
 }
 
 async fn edit_form(
@@ -220,6 +261,11 @@ async fn edit_form(
     let form = NewStaffForm {
         roles: member.user.roles.split(',').map(str::to_owned).collect(),
         departments: member.departments.iter().map(Uuid::to_string).collect(),
+        teams: rathaus_core::teams::of_staff(state.db.conn(), id)
+            .await?
+            .iter()
+            .map(Uuid::to_string)
+            .collect(),
         ..NewStaffForm::default()
     };
     Ok(edit_page(chrome, choices, id, &member.user.name, &form))
@@ -250,9 +296,13 @@ async fn save_access(
         page.error("rollen", key);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let actor = &session.actor;
-    staff_directory::set_access(&state.db, actor, &origin, tenant, id, &roles, &departments)
-        .await?;
+    let teams = choices.chosen_teams(&form, &departments);
+    let access = staff_directory::Access {
+        roles: &roles,
+        departments: &departments,
+        teams: &teams,
+    };
+    staff_directory::set_access(&state.db, &session.actor, &origin, tenant, id, access).await?;
     Ok(Redirect::to("/verwaltung/personal?erledigt=rollen").into_response())
 }
 
@@ -279,6 +329,7 @@ pub struct NewStaffForm {
     email: String,
     roles: Vec<String>,
     departments: Vec<String>,
+    teams: Vec<String>,
 }
 
 impl NewStaffForm {
@@ -290,6 +341,7 @@ impl NewStaffForm {
                 "email" => form.email = value,
                 "rollen" => form.roles.push(value),
                 "fachdienste" => form.departments.push(value),
+                "teams" => form.teams.push(value),
                 _ => {}
             }
         }

@@ -24,9 +24,10 @@ use crate::state::AppState;
 
 const PER_PAGE: usize = 25;
 
-const VIEWS: [(&str, View, &str); 6] = [
+const VIEWS: [(&str, View, &str); 7] = [
     ("neu", View::New, "cases-view-new"),
     ("meine", View::Mine, "cases-view-mine"),
+    ("team", View::Team, "cases-view-team"),
     ("wartend", View::Waiting, "cases-view-waiting"),
     ("ueberfaellig", View::Overdue, "cases-view-overdue"),
     ("wiedervorlage", View::Reminders, "cases-view-reminders"),
@@ -130,11 +131,21 @@ pub async fn inbox(
         .unwrap_or(ORDERS[0]);
     let offered = state.offered(chrome.tenant.id).await?;
     let service = offered.service(&query.leistung).map(|s| s.key.as_str());
-    let states = &workflow::standard().states;
+    // The states of every workflow the town's cases follow, each once, named as its
+    // first workflow names it.
+    let workflows = workflow::installed::of_tenant(state.db.conn(), chrome.tenant.id).await?;
+    let mut states: Vec<(String, String)> = Vec::new();
+    for workflow in &workflows {
+        for s in &workflow.states {
+            if !states.iter().any(|(key, _)| *key == s.key) {
+                states.push((s.key.clone(), state_label(&chrome, workflow, &s.key)));
+            }
+        }
+    }
     let status = states
         .iter()
-        .find(|s| s.key == query.status)
-        .map(|s| s.key.as_str());
+        .find(|(key, _)| *key == query.status)
+        .map(|(key, _)| key.as_str());
     let search = query.q.trim().to_owned();
     let listing = Listing {
         view,
@@ -176,22 +187,22 @@ pub async fn inbox(
     }
     let names: HashMap<_, _> = department_names(&state, &chrome).await?;
     let now = chrono::Utc::now();
-    let rows = found
-        .cases
-        .iter()
-        .map(|case| Row {
+    let mut rows = Vec::with_capacity(found.cases.len());
+    for case in &found.cases {
+        let workflow = workflow::installed::of_case(conn, case).await?;
+        rows.push(Row {
             reference: case.reference.clone(),
             title: case.title.clone(),
             applicant: case.applicant_name.clone(),
-            state: state_label(&chrome, &case.state),
+            state: state_label(&chrome, &workflow, &case.state),
             department: department_of(&chrome, &names, case),
             received: local_time(case.created_at),
             changed: local_time(case.updated_at),
             due: case.due_at.map(german_day).unwrap_or_default(),
             overdue: deadlines::is_overdue(case, now),
             resting: case.deadline_paused_at.is_some(),
-        })
-        .collect();
+        });
+    }
     let tabs = VIEWS
         .iter()
         .map(|(k, _, label)| {
@@ -215,11 +226,7 @@ pub async fn inbox(
         )
         .collect();
     let state_options = std::iter::once(all())
-        .chain(
-            states
-                .iter()
-                .map(|s| (s.key.clone(), state_label(&chrome, &s.key))),
-        )
+        .chain(states.iter().cloned())
         .collect();
     let orders = ORDERS
         .iter()

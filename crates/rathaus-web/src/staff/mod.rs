@@ -117,6 +117,11 @@ pub fn routes() -> Routes {
             StaffWith(Permission::ManageStaff),
             departments::create,
         )
+        .post(
+            departments::TEAMS,
+            StaffWith(Permission::ManageStaff),
+            departments::create_team,
+        )
         .merge(directory::routes())
         .merge(catalog::routes())
         .merge(cases::routes())

@@ -76,6 +76,9 @@ pub struct NewRuleForm {
     bedingung: String,
     #[serde(default)]
     fachdienst: String,
+    /// A team's id, or empty.
+    #[serde(default)]
+    team: String,
 }
 
 /// The services applied for online, by name: (key, name).
@@ -135,6 +138,18 @@ async fn page(
         .iter()
         .map(|d| (d.key.clone(), d.name.clone()))
         .collect();
+    let team_options =
+        std::iter::once((String::new(), chrome.t.get("cases-team-no-team").to_owned()))
+            .chain(
+                rathaus_core::teams::of_tenant(conn, tenant)
+                    .await?
+                    .into_iter()
+                    .filter_map(|t| {
+                        let department = department_names.get(&t.department_id)?;
+                        Some((t.id.to_string(), format!("{department}: {}", t.name)))
+                    }),
+            )
+            .collect();
     let t = &chrome.t;
     let fields = vec![
         Field::new("leistung", t.get("routing-service"), "select")
@@ -149,6 +164,10 @@ async fn page(
         Field::new("fachdienst", t.get("routing-department"), "select")
             .options(department_options)
             .value(&typed.fachdienst),
+        Field::new("team", t.get("routing-team"), "select")
+            .hint(t.get("routing-team-hint"))
+            .options(team_options)
+            .value(&typed.team),
     ];
     Ok(RoutingPage {
         staff: StaffNav::of(&session.actor, tenant),
@@ -215,6 +234,7 @@ pub async fn add(
                 form: &form,
                 condition: &typed.bedingung,
                 department_id: department.id,
+                team_id: uuid::Uuid::parse_str(&typed.team).ok(),
                 label: &typed.bezeichnung,
             };
             match routing::add(&state.db, &session.actor, &origin, tenant, rule).await? {
@@ -233,6 +253,9 @@ pub async fn add(
                     "fachdienst",
                     chrome.t.get("routing-department-missing").to_owned(),
                 )),
+                Added::TeamUnknown => {
+                    Some(("team", chrome.t.get("routing-team-unknown").to_owned()))
+                }
                 Added::ConditionInvalid(mistake) => Some((
                     "bedingung",
                     chrome

@@ -854,6 +854,10 @@ on_both_backends!(
                 rathaus_store::entities::case::Column::State,
                 Expr::value("abgeschlossen"),
             )
+            .col_expr(
+                rathaus_store::entities::case::Column::Phase,
+                Expr::value("closed"),
+            )
             .exec(app.db().conn())
             .await
             .unwrap();

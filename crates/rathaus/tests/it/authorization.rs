@@ -528,6 +528,7 @@ async fn staff_object_for(app: &TestApp, people: &People, object: StaffObject) -
                 department_id: Set(traffic),
                 label: Set("Matrix".into()),
                 created_at: Set(chrono::Utc::now()),
+                team_id: Set(None),
             }
             .insert(db.conn())
             .await
@@ -735,6 +736,7 @@ async fn case_of_citizen_a(
         title: "Bewohnerparkausweis",
         department: traffic.as_ref(),
         rule: None,
+        team_id: None,
         due_at: None,
         citizen_id: Some(citizen),
         organisation_id: None,

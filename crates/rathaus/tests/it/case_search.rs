@@ -68,6 +68,7 @@ async fn open(
         title: "Bewohnerparkausweis",
         department: Some(department),
         rule: None,
+        team_id: None,
         due_at: None,
         citizen_id: None,
         organisation_id: None,
@@ -298,7 +299,7 @@ on_both_backends!(
             service_key: Set("bewohnerparkausweis".into()),
             title: Set("Bewohnerparkausweis".into()),
             department_id: Set(None),
-            state: Set(cases::RECEIVED.into()),
+            state: Set("eingegangen".into()),
             assignee_id: Set(None),
             citizen_id: Set(None),
             applicant_name: Set("Berta Altbestand".into()),
@@ -323,5 +324,8 @@ on_both_backends!(
             found(&db, &mailroom, town.id, "sg-alt").await,
             ["MS-2026-OLD22"]
         );
+        // Migration 28 gave it the phase of its state: new, as the inbox's view says.
+        let old = case::Entity::find().one(db.conn()).await.unwrap().unwrap();
+        assert_eq!((old.phase.as_str(), old.workflow_id), ("new", None));
     }
 );

@@ -113,9 +113,9 @@ on_both_backends!(audit_verify_exit_codes, |backend| async move {
     let out = verify().await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // The demo seed writes one entry for the tenant, one per department and one per
-    // staff member, and one for the city's app.
+    // staff member, one for the city's app and one for the parking permit's workflow.
     let seeded =
-        2 + rathaus_core::demo::DEMO_DEPARTMENTS.len() + rathaus_core::demo::DEMO_STAFF.len();
+        3 + rathaus_core::demo::DEMO_DEPARTMENTS.len() + rathaus_core::demo::DEMO_STAFF.len();
     assert!(
         stdout(&out).contains(&format!("intact: {seeded} entries")),
         "{}",
@@ -1066,3 +1066,74 @@ fn xdatenfelder_schemas_are_converted_from_the_shell() {
         stderr(&refused)
     );
 }
+
+on_both_backends!(
+    workflows_are_checked_shown_and_installed,
+    |backend| async move {
+        let (test_db, db) = TestDb::migrated(backend).await;
+        rathaus_core::demo::ensure_seeded(&db).await.unwrap();
+        let url = test_db.url.clone();
+        let run = move |args: Vec<String>| {
+            let url = url.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    rathaus(&args, &[("RATHAUS_DATABASE_URL", &url)])
+                })
+                .await
+                .unwrap()
+            }
+        };
+        let words = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let place = [
+            "--tenant",
+            "musterstadt",
+            "--service",
+            "bewohnerparkausweis",
+        ];
+        let shown = run(words(&[&["workflows", "show"][..], &place].concat())).await;
+        assert!(shown.status.success(), "{}", stderr(&shown));
+        let current: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+        assert_eq!(current["id"], "bewohnerparkausweis", "the demo's own");
+
+        // A copy with a step of its own but no label: every mistake, exit 2, nothing stored.
+        let dir = tempfile::tempdir().unwrap();
+        let mut own = current.clone();
+        own["id"] = "bewohnerparkausweis-3".into();
+        own["transitions"][0]["key"] = "sichten".into();
+        own["transitions"][0]["reminder_in_days"] = 0.into();
+        let file = dir.path().join("ablauf.json");
+        std::fs::write(&file, own.to_string()).unwrap();
+        let file = file.to_str().unwrap().to_owned();
+        let checked = run(words(&["workflows", "check", &file])).await;
+        assert_eq!(checked.status.code(), Some(2));
+        let said = stdout(&checked);
+        assert!(said.contains("days must be at least 1"), "{said}");
+        assert!(
+            said.contains("transition 'sichten' needs a label"),
+            "{said}"
+        );
+        let refused = run(words(
+            &[&["workflows", "install", &file][..], &place].concat(),
+        ))
+        .await;
+        assert!(!refused.status.success());
+
+        // Fixed, it is installed, and shown as what new cases follow.
+        own["transitions"][0]["reminder_in_days"] = 2.into();
+        own["transitions"][0]["label"] = serde_json::json!({ "de": "Sichten" });
+        std::fs::write(&file, own.to_string()).unwrap();
+        let checked = run(words(&["workflows", "check", &file])).await;
+        assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
+        let installed = run(words(
+            &[&["workflows", "install", &file][..], &place].concat(),
+        ))
+        .await;
+        assert!(installed.status.success(), "{}", stderr(&installed));
+        let shown = run(words(&[&["workflows", "show"][..], &place].concat())).await;
+        let now: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+        assert_eq!(now["id"], "bewohnerparkausweis-3");
+        assert_eq!(now["transitions"][0]["label"]["de"], "Sichten");
+        test_db.drop_now().await;
+    }
+);

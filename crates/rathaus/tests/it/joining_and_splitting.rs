@@ -63,6 +63,7 @@ on_both_backends!(
             title: "Meldebescheinigung",
             department: Some(&registry),
             rule: None,
+            team_id: None,
             due_at: None,
             citizen_id: None,
             organisation_id: None,
@@ -285,6 +286,7 @@ on_both_backends!(
         // A closed case is not split (a page from before it closed).
         let mut closed: case::ActiveModel = part.clone().into();
         closed.state = Set("abgeschlossen".into());
+        closed.phase = Set("closed".into());
         closed.update(app.db().conn()).await.unwrap();
         let closed_split = format!("/verwaltung/vorgaenge/{}/aufteilen", part.reference);
         let refused = app.post_as(&post, &closed_split, &fields).await;

@@ -32,6 +32,8 @@ mod staff;
 mod staff_sso;
 mod storage;
 mod submissions;
+mod teams;
 mod tenants;
 mod uploads;
 mod web;
+mod workflows;

@@ -181,6 +181,7 @@ on_both_backends!(
             department_id: Set(their_department),
             label: Set("Anderstadt".into()),
             created_at: Set(chrono::Utc::now()),
+            team_id: Set(None),
         })
         .exec_without_returning(db.conn())
         .await
