@@ -110,6 +110,18 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
+  // A team: without a name the error is announced; then it is added to its department.
+  await page.goto(demo.url + 'verwaltung/fachdienste');
+  await page.selectOption('#team_department', { label: 'Straßenverkehr und Parken' });
+  await page.fill('#team_key', 'bewohnerparken');
+  await page.click('button:has-text("Team anlegen")');
+  assert.match(await page.textContent('#fehler'), /Namen des Teams/);
+  assert.deepEqual(await axeViolations(page), [], 'team form with an error');
+  await page.fill('#team_name', 'Bewohnerparken');
+  await page.click('button:has-text("Team anlegen")');
+  assert.match(await page.textContent('main'), /Das Team wurde angelegt/);
+  assert.match(await page.textContent('main'), /Bewohnerparken/);
+  assert.deepEqual(await axeViolations(page), [], 'departments with a team');
   // A service's own fee: a wrong amount is announced, a right one saved.
   await page.goto(demo.url + 'verwaltung/leistungen/bewohnerparkausweis');
   await page.fill('#fee_cents', 'viel');

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::mail;
 use crate::tenants::Tenant;
 use crate::uploads::{self, Accept, UploadProblem};
@@ -146,8 +146,18 @@ pub fn reply_accepts() -> Vec<String> {
 
 pub const REPLY_MAX_BYTES: u64 = 20 * 1024 * 1024;
 
+/// Whether the applicant can still write about the case: not once it is closed.
+pub fn takes_answers(case: &crate::cases::Case) -> bool {
+    case.phase != crate::workflow::Phase::Closed.as_str()
+}
+
+fn closed() -> CoreError {
+    CoreError::Conflict("the case is closed and takes no more messages".into())
+}
+
 /// An applicant's message about their case, with files. Every file is checked first; if
-/// one is refused, nothing is stored (the answer says which and why).
+/// one is refused, nothing is stored (the answer says which and why). A closed case
+/// takes none (a conflict, also when it closed while the message was on its way).
 pub async fn reply_from_applicant(
     db: &Db,
     blobs: &BlobStore,
@@ -156,6 +166,9 @@ pub async fn reply_from_applicant(
     text: &str,
     files: Vec<(String, Bytes)>,
 ) -> Result<std::result::Result<Uuid, (String, UploadProblem)>> {
+    if !takes_answers(case) {
+        return Err(closed());
+    }
     let media_types = reply_accepts();
     let accept = Accept {
         media_types: &media_types,
@@ -167,6 +180,12 @@ pub async fn reply_from_applicant(
             Err(refused) => return Ok(Err(refused)),
         };
     let txn = db.begin_write().await?;
+    let now = rathaus_store::entities::case::Entity::find_by_id(case.id)
+        .one(&txn)
+        .await?;
+    if !now.as_ref().is_some_and(takes_answers) {
+        return Err(closed());
+    }
     let id = Uuid::now_v7();
     postbox_message::ActiveModel {
         id: Set(id),

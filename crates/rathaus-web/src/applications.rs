@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use rathaus_core::cases::{self, Case, TimelineEntry};
 use rathaus_core::postbox::{self, Message};
 use rathaus_core::submissions::{self, Submitted};
-use rathaus_core::workflow::{self, Phase, Workflow};
+use rathaus_core::workflow::{self, Workflow};
 use rathaus_core::{organisations, policy};
 use serde::Deserialize;
 
@@ -130,11 +130,6 @@ pub async fn mine(
         });
     }
     Ok(ListPage { chrome, rows })
-}
-
-/// Whether the applicant can still write about the case (not closed).
-pub(crate) fn takes_answers(case: &Case) -> bool {
-    case.phase != Phase::Closed.as_str()
 }
 
 /// One entry of the timeline as the applicant reads it.
@@ -326,7 +321,7 @@ async fn page(
                 .collect();
         }
     }
-    let can_reply = !by_link && takes_answers(&case);
+    let can_reply = !by_link && postbox::takes_answers(&case);
     Ok(CasePage {
         status: state_label(&chrome, &workflow, &case.state),
         status_text: state_explanation(&chrome, &workflow, &case.state),
@@ -381,7 +376,7 @@ pub async fn reply(
     use axum::response::{IntoResponse, Redirect};
     let conn = state.db.conn();
     let case = own_case(&state, chrome.tenant.id, session.citizen.id, &reference).await?;
-    if !takes_answers(&case) {
+    if !postbox::takes_answers(&case) {
         return Err(PageError::Conflict(
             chrome.t.get("applications-reply-closed").to_owned(),
         ));

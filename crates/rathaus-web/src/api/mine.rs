@@ -18,9 +18,7 @@ use uuid::Uuid;
 
 use super::bearer::AppCitizen;
 use super::{ApiError, ApiResult, Problem};
-use crate::applications::{
-    entry_text, own_case, sent_answers, state_explanation, state_label, takes_answers,
-};
+use crate::applications::{entry_text, own_case, sent_answers, state_explanation, state_label};
 use crate::assistant::{messages as texts, read_page};
 use crate::chrome::Chrome;
 use crate::routes::Access::App;
@@ -229,7 +227,7 @@ pub async fn application(
         .copied()
         .unwrap_or(0);
     let status_text = state_explanation(&chrome, &workflow, &case.state);
-    let can_reply = takes_answers(&case);
+    let can_reply = postbox::takes_answers(&case);
     Ok(Json(Application {
         summary: summary(&chrome, &workflow, case, unread),
         status_text,
@@ -339,7 +337,7 @@ pub async fn send_message(
 ) -> Result<Response, ApiError> {
     app.require(Scope::Postbox)?;
     let case = own_case(&state, chrome.tenant.id, app.0.citizen.id, &reference).await?;
-    if !takes_answers(&case) {
+    if !postbox::takes_answers(&case) {
         let closed = chrome.t.get("applications-reply-closed").to_owned();
         return Err(ApiError::new(StatusCode::CONFLICT, "Closed", Some(closed)));
     }

@@ -849,6 +849,15 @@ on_both_backends!(
         let reference = sent_application(&app, &erika).await;
         let issued = tokens(&app, &erika, "erika").await;
         let access = issued["access_token"].as_str().unwrap();
+        let tenant = rathaus_core::tenants::by_slug(app.db().conn(), rathaus_core::demo::DEMO_SLUG)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let open_before = rathaus_core::cases::by_reference(app.db().conn(), tenant, &reference)
+            .await
+            .unwrap()
+            .unwrap();
         rathaus_store::entities::case::Entity::update_many()
             .col_expr(
                 rathaus_store::entities::case::Column::State,
@@ -886,6 +895,20 @@ on_both_backends!(
             )
             .await;
         assert_eq!(portal.status(), 409);
+        // Closed while the message was on its way (a page read before): refused too.
+        let raced = rathaus_core::postbox::reply_from_applicant(
+            app.db(),
+            &app.server.blobs,
+            &open_before,
+            "Erika",
+            "Noch etwas",
+            Vec::new(),
+        )
+        .await;
+        assert!(matches!(
+            raced,
+            Err(rathaus_core::error::CoreError::Conflict(_))
+        ));
         assert_eq!(messages_in_db(&app).await, before);
         app.stop().await;
     }
