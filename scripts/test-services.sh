@@ -45,6 +45,13 @@ if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null \
   apt_install tesseract-ocr tesseract-ocr-deu poppler-utils
 fi
 
+# Independent checks of the letters: qpdf (structure, attachments) and zbarimg (reads
+# the QR code from the printed page).
+if ! command -v qpdf >/dev/null || ! command -v zbarimg >/dev/null; then
+  echo "installing qpdf and zbar-tools"
+  apt_install qpdf zbar-tools
+fi
+
 # playwright-core and axe-core for the browser tests; oidc-provider as the OpenID test peer.
 if [ ! -d "$root/tests/browser/node_modules/playwright-core" ] || [ ! -d "$root/tests/browser/node_modules/axe-core" ] \
    || [ ! -d "$root/tests/browser/node_modules/oidc-provider" ]; then
