@@ -12,6 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -403,15 +404,49 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
     assert.match(await vera.textContent('main'), /Anbei der Fahrzeugschein[\s\S]*nachweis\.pdf/);
     assert.match(await vera.textContent('main'), /Eingescannte Schreiben[\s\S]*brief\.pdf/);
     await takeStep(vera, 'bearbeiten', '');
+    // The permit names its zone: without one the step is refused and says so.
+    await takeStep(vera, 'bewilligen', 'Ihr Bewohnerparkausweis ist bewilligt.');
+    assert.match(await vera.textContent('#fehler'), /Parkzone an/);
+    await accessible(vera, 'approval without a zone', true);
+    await vera.fill('#zone', 'B – Altstadt');
     await takeStep(vera, 'bewilligen', 'Ihr Bewohnerparkausweis ist bewilligt.');
     assert.match(await vera.textContent('main'), /Bewilligt/);
+    assert.match(await vera.textContent('main'), /Ausgestellte Schreiben[\s\S]*ins Postfach gestellt/);
 
-    // The applicant sees the decision and the status.
+    // The applicant sees the decision and the status, and the signed permit with it.
     await page.goto(`${base}/konto/antraege`);
     assert.match(await page.textContent('main'), new RegExp(`${reference}[\\s\\S]*Bewilligt`));
     await accessible(page, 'my applications', false);
     await page.click(`a:has-text("Bewohnerparkausweis")`);
     assert.match(await page.textContent('main'), /Ihr Bewohnerparkausweis ist bewilligt/);
+    const permitLink = page.locator(`a[href*="/dateien/"]:has-text("parking-permit-${reference}.pdf")`);
+    const permit = await page.request.get(new URL(await permitLink.getAttribute('href'), page.url()).href);
+    assert.equal(permit.headers()['content-type'], 'application/pdf');
+    const pdf = await permit.body();
+
+    // Its QR code, read off the printed page, leads to the page that says "valid".
+    const scratch = mkdtempSync(join(tmpdir(), 'rathaus-permit-'));
+    try {
+      writeFileSync(join(scratch, 'permit.pdf'), pdf);
+      execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', 'permit.pdf', 'page'], { cwd: scratch });
+      const link = execFileSync('zbarimg', ['--quiet', '--raw', 'page.png'], { cwd: scratch }).toString().trim();
+      assert.match(link, /\/verify\/[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+      await page.goto(link);
+      assert.match(await page.textContent('#ergebnis'), /Gültig/);
+      assert.match(await page.textContent('main'), /Bewohnerparkausweis/);
+      await accessible(page, 'verification page', false);
+      // A copy with one byte changed is rejected.
+      const tampered = Buffer.from(pdf);
+      tampered[Math.floor(tampered.length / 2)] ^= 1;
+      await page.setInputFiles('#datei', { name: 'ausweis.pdf', mimeType: 'application/pdf', buffer: tampered });
+      await page.click('button:has-text("Datei vergleichen")');
+      assert.match(await page.textContent('#datei-ergebnis'), /stimmt nicht überein/);
+      await page.setInputFiles('#datei', { name: 'ausweis.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.click('button:has-text("Datei vergleichen")');
+      assert.match(await page.textContent('#datei-ergebnis'), /unverändert/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
 
     // A request by phone is taken down by hand; a missing name is announced first.
     await vera.goto(`${staff.base}/verwaltung/vorgaenge/neu`);

@@ -108,7 +108,7 @@ impl Registry {
 
     /// The handlers every installation has.
     pub fn standard(mail: crate::mail::MailConfig, blobs: BlobStore) -> crate::error::Result<Self> {
-        let cleanup = Arc::new(Cleanup { blobs });
+        let cleanup = Arc::new(Cleanup::new(blobs));
         let mut registry = Self::default()
             .with(CLEANUP, Cleanup::clone(&cleanup))
             .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?)
@@ -125,7 +125,8 @@ impl Registry {
 }
 
 /// Housekeeping: finished jobs after a week, ended sessions, failed logins that no
-/// longer count, expired drafts and the files only they used; fresh statistics for the
+/// longer count, expired drafts and the files only they used; the morning's print batch
+/// of paper letters; fresh statistics for the
 /// database's query planner. Every worker runs it
 /// hourly; it can also be queued as a job.
 pub const CLEANUP: &str = "maintenance.cleanup";
@@ -133,6 +134,8 @@ pub const CLEANUP: &str = "maintenance.cleanup";
 #[derive(Clone)]
 pub struct Cleanup {
     blobs: BlobStore,
+    /// Lays out the morning's print batch.
+    letters: rathaus_letters::Renderer,
 }
 
 #[async_trait::async_trait]
@@ -144,7 +147,10 @@ impl JobHandler for Cleanup {
 
 impl Cleanup {
     pub fn new(blobs: BlobStore) -> Self {
-        Self { blobs }
+        Self {
+            blobs,
+            letters: rathaus_letters::Renderer::new(),
+        }
     }
 
     pub async fn run_now(&self, db: &Db) -> Result<(), JobFailure> {
@@ -153,8 +159,13 @@ impl Cleanup {
         let app_tokens = crate::app_access::purge_expired(db.conn()).await?;
         let failures = crate::login_guard::purge_old(db).await?;
         let drafts = crate::drafts::purge_expired(db, &self.blobs).await?;
+        let print_batches =
+            crate::letters::print::collect_daily(db, &self.blobs, &self.letters).await?;
         db.refresh_statistics().await?;
-        info!(jobs, sessions, app_tokens, failures, drafts, "cleanup done");
+        info!(
+            jobs,
+            sessions, app_tokens, failures, drafts, print_batches, "cleanup done"
+        );
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod identity;
 pub mod jobs;
 mod keys;
+pub mod letters;
 pub mod login_guard;
 pub mod mail;
 pub mod mailroom;

@@ -30,6 +30,7 @@ pub fn routes() -> Routes {
             Citizen,
             crate::application_copy::copy,
         )
+        .get("/konto/antraege/{reference}/dateien/{file}", Citizen, file)
         .get(
             "/antragsstatus/{reference}/{secret}",
             Public,
@@ -362,6 +363,35 @@ pub(crate) fn sent_answers(chrome: &Chrome, submitted: &Submitted) -> Vec<Sectio
 
 fn kilobytes(size: i64) -> String {
     format!("{} KB", (size + 1023) / 1024)
+}
+
+/// A file of a postbox message about the applicant's case: a letter issued to them, or
+/// one they sent.
+pub async fn file(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: CitizenSession,
+    Path((reference, file)): Path<(String, String)>,
+) -> Result<axum::response::Response, PageError> {
+    let case = own_case(&state, chrome.tenant.id, session.citizen.id, &reference).await?;
+    let file = uuid::Uuid::parse_str(&file).map_err(|_| PageError::NotFound)?;
+    let conn = state.db.conn();
+    let messages: Vec<uuid::Uuid> = postbox::of_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let found = postbox::files_of(conn, &messages)
+        .await?
+        .into_iter()
+        .find(|f| f.id == file)
+        .ok_or(PageError::NotFound)?;
+    let bytes = state.blobs.get(&found.sha256).await?;
+    Ok(crate::staff::inline_file(
+        &found.file_name,
+        found.media_type,
+        bytes,
+    ))
 }
 
 /// The applicant answers: a message with files (documents asked for). A refused file or

@@ -45,6 +45,8 @@ pub struct AppState {
     pub job_waker: Option<Arc<Notify>>,
     /// Opens the secrets the database keeps sealed (identity providers' client secrets).
     pub sealer: rathaus_core::secrets::Sealer,
+    /// Lays out letters (fonts loaded once).
+    pub letters: rathaus_letters::Renderer,
 }
 
 impl AppState {

@@ -104,6 +104,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         })?,
         job_waker,
         sealer: sealer.clone(),
+        letters: rathaus_letters::Renderer::new(),
     };
     tasks.push(tokio::spawn(read_catalogs(state.clone())));
     let app = rathaus_web::app(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;

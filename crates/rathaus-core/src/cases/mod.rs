@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
+use crate::letters;
 use crate::policy::{self, CaseScope};
 use crate::postbox;
 use crate::tenants::Tenant;
@@ -557,6 +558,10 @@ pub struct Step<'a> {
     /// The day the applicant is asked to answer by, for steps that ask (otherwise
     /// the workflow's number of days from today).
     pub reply_by: Option<NaiveDate>,
+    /// Where steps that issue a letter have it laid out, signed and stored.
+    pub desk: letters::Desk<'a>,
+    /// The parking zone, for a step that issues a Bewohnerparkausweis.
+    pub zone: Option<&'a str>,
 }
 
 /// Why a step was not taken (nothing changed).
@@ -574,6 +579,9 @@ pub enum Refusal {
     ReplyByTooEarly,
     /// What must hold first does not (the first of the step's unmet guards).
     Guard(workflow::Guard),
+    /// The step's letter lacks something only staff can give (the zone of a permit) or
+    /// the application does not have (the plate).
+    Letter(letters::Missing),
 }
 
 /// Takes a step of the case's workflow: the new state (shown to the applicant), the
@@ -614,6 +622,25 @@ pub async fn take(
     if let Some(first) = unmet.first() {
         return Ok(Err(Refusal::Guard(*first)));
     }
+    // The letter is laid out and stored before the transaction (CPU work, and a blob
+    // comes before any row that names it).
+    let letter = match transition
+        .letter
+        .as_deref()
+        .and_then(letters::Kind::from_key)
+    {
+        Some(kind) => {
+            let input = letters::Input {
+                text: message.map(|(_, text)| text.to_owned()).unwrap_or_default(),
+                zone: step.zone.map(str::to_owned),
+            };
+            match letters::prepare(db.conn(), step.desk, tenant, case, actor, kind, &input).await? {
+                Ok(prepared) => Some(prepared),
+                Err(missing) => return Ok(Err(Refusal::Letter(missing))),
+            }
+        }
+        None => None,
+    };
     let txn = db.begin_write().await?;
     let phase = workflow.phase(&transition.to);
     let mut update = case::Entity::update_many()
@@ -679,7 +706,20 @@ pub async fn take(
             sender: &actor.name,
             notify: email.as_deref().map(|address| (address, step.link)),
         };
-        postbox::send_to_applicant(&txn, tenant, to_applicant).await?;
+        let message_id = postbox::send_to_applicant(&txn, tenant, to_applicant).await?;
+        if let Some(prepared) = letter {
+            let channel = letters::Channel::for_case(case);
+            letters::record(
+                &txn,
+                tenant,
+                case,
+                actor,
+                prepared,
+                channel,
+                Some(message_id),
+            )
+            .await?;
+        }
     }
     let event = Event::new("case.step", "case")
         .object(case.id)

@@ -115,6 +115,11 @@ pub struct Transition {
     /// What must hold before the step can be taken.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<Guard>,
+    /// The document the step issues (`parking_permit`, `decision`, …; see
+    /// `rathaus_letters::Kind`): the step's message is its text; it is signed and goes
+    /// with the message to the postbox, or on paper where the applicant has no account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letter: Option<String>,
 }
 
 impl Workflow {
@@ -145,6 +150,20 @@ impl Workflow {
                     "transition '{}': a day to answer by needs a message to the applicant",
                     step.key
                 ));
+            }
+            if let Some(letter) = &step.letter {
+                if rathaus_letters::Kind::from_key(letter).is_none() {
+                    mistakes.push(format!(
+                        "transition '{}': unknown letter '{letter}'",
+                        step.key
+                    ));
+                }
+                if !step.needs_message {
+                    mistakes.push(format!(
+                        "transition '{}': a letter needs a message to the applicant (its text)",
+                        step.key
+                    ));
+                }
             }
             for state in step.from.iter().chain([&step.to]) {
                 if !known(state) {

@@ -32,6 +32,7 @@ mod m20261203_000026_case_reminders;
 mod m20261203_000027_claim_mapping;
 mod m20261203_000028_service_workflows;
 mod m20261203_000029_teams;
+mod m20261203_000030_issued_documents;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_claim_mapping::Migration),
             Box::new(m20261203_000028_service_workflows::Migration),
             Box::new(m20261203_000029_teams::Migration),
+            Box::new(m20261203_000030_issued_documents::Migration),
         ]
     }
 }

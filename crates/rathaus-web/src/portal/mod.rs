@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 
 mod catalog;
+pub(crate) mod verify;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -30,6 +31,7 @@ pub fn routes() -> Routes {
         .get("/sprache/{lang}", Public, switch_language)
         .get("/tenant.css", Public, tenant_css)
         .get("/logo.svg", Public, logo)
+        .merge(verify::routes())
 }
 
 #[derive(Template, WebTemplate)]

@@ -14,6 +14,7 @@ use rathaus_core::audit::{self, Event};
 use rathaus_core::cases::{
     self, Case, Refusal, assignment, deadlines, joining, reminders, splitting,
 };
+use rathaus_core::letters::{self, Kind};
 use rathaus_core::mailroom::paper;
 use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
@@ -94,7 +95,7 @@ pub fn routes() -> Routes {
 }
 
 /// A deadline as people read it: "24.12.2026".
-pub(super) fn german_day(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn german_day(at: chrono::DateTime<chrono::Utc>) -> String {
     rathaus_core::time::local_day(at)
         .format("%d.%m.%Y")
         .to_string()
@@ -127,6 +128,19 @@ pub struct Choice {
     pub key: String,
     pub label: String,
     pub chosen: bool,
+    /// What the step issues ("stellt aus: Bewohnerparkausweis"), if anything.
+    pub issues: Option<String>,
+}
+
+/// A document the case issued, as its page lists it.
+pub struct IssuedRow {
+    pub id: String,
+    pub title: String,
+    pub code: String,
+    /// "03.12.2026 von Vera Verkehr, ins Postfach".
+    pub issued: String,
+    /// "widerrufen am …: reason".
+    pub revoked: Option<String>,
 }
 
 /// A scanned letter of the case with its recognised text.
@@ -184,6 +198,11 @@ pub struct CasePage {
     letters: Vec<Letter>,
     conflict: bool,
     choices: Vec<Choice>,
+    /// A step from here issues a permit, which names its parking zone.
+    asks_zone: bool,
+    zone: String,
+    /// The documents the case issued.
+    issued: Vec<IssuedRow>,
     /// What was typed into the message, kept when the step was refused.
     typed: String,
     /// The day to answer by as typed, and its hint if a step from here asks for one
@@ -227,6 +246,8 @@ pub(super) struct Outcome {
     pub(super) conflict: bool,
     pub(super) chosen: String,
     pub(super) typed: String,
+    /// The parking zone typed for a permit.
+    pub(super) zone: String,
     pub(super) reply_by: String,
     pub(super) reminder_day: String,
     pub(super) reminder_note: String,
@@ -353,12 +374,45 @@ pub(super) async fn page(
             set_by: r.set_by,
         })
         .collect();
+    let issues = |t: &workflow::Transition| t.letter.as_deref().and_then(Kind::from_key);
+    let asks_zone = workflow
+        .from(&case.state)
+        .any(|t| issues(t) == Some(Kind::ParkingPermit));
     let choices = workflow
         .from(&case.state)
         .map(|t| Choice {
             label: step_label(&chrome, t),
             chosen: t.key == outcome.chosen,
             key: t.key.clone(),
+            issues: issues(t).map(|kind| {
+                let name = chrome
+                    .t
+                    .get(&format!("letters-kind-{}", kind.key()))
+                    .to_owned();
+                chrome.t.fmt("letters-step-issues", &[("kind", &name)])
+            }),
+        })
+        .collect();
+    let issued = letters::of_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|d| IssuedRow {
+            id: d.id.to_string(),
+            issued: chrome.t.fmt(
+                &format!("letters-issued-{}", d.channel),
+                &[("day", &german_day(d.issued_at)), ("who", &d.issued_by)],
+            ),
+            revoked: d.revoked_at.map(|at| {
+                chrome.t.fmt(
+                    "verify-revoked-on",
+                    &[
+                        ("day", &german_day(at)),
+                        ("reason", d.revoked_reason.as_deref().unwrap_or("")),
+                    ],
+                )
+            }),
+            title: d.title,
+            code: d.code,
         })
         .collect();
     let overdue = deadlines::is_overdue(&case, chrono::Utc::now());
@@ -409,6 +463,9 @@ pub(super) async fn page(
         letters,
         conflict: outcome.conflict,
         choices,
+        asks_zone,
+        zone: outcome.zone,
+        issued,
         typed: outcome.typed,
         typed_reply_by: outcome.reply_by,
         reply_hint: reply_days.map(|days| {
@@ -564,6 +621,9 @@ pub struct StepForm {
     /// The day to answer by, for steps that ask (empty: the workflow's days).
     #[serde(default)]
     antwort_bis: String,
+    /// The parking zone, for a step that issues a permit.
+    #[serde(default)]
+    zone: String,
 }
 
 /// A step of the workflow: the new state, and the message to the applicant where the
@@ -597,6 +657,7 @@ pub async fn step(
         "" => Ok(None),
         typed => rathaus_forms::values::date(typed).map(Some),
     };
+    let verify_page = super::issued::verify_page(&state, &chrome, &headers)?;
     let taken = match reply_by {
         Ok(reply_by) => {
             let step = cases::Step {
@@ -605,6 +666,8 @@ pub async fn step(
                 message: Some((&subject, &form.nachricht)),
                 link: &link,
                 reply_by,
+                desk: super::issued::desk(&state, &verify_page),
+                zone: Some(form.zone.as_str()),
             };
             let actor = &session.actor;
             cases::take(&state.db, actor, &origin, &chrome.tenant, &case, step).await
@@ -620,6 +683,7 @@ pub async fn step(
                 chosen,
                 typed: form.nachricht,
                 reply_by: form.antwort_bis,
+                zone: form.zone,
                 ..Outcome::default()
             };
             let page = page(&state, chrome, &session, case, outcome).await?;
@@ -635,11 +699,16 @@ pub async fn step(
         Refusal::ReplyByTooEarly => ("antwort_bis", "cases-reply-by-too-early".to_owned()),
         // Why the step waits, in words (`cases-guard-documents_present`, …).
         Refusal::Guard(guard) => ("schritt", format!("cases-guard-{}", guard.key())),
+        Refusal::Letter(missing) => {
+            let (field, key) = super::issued::missing_error(missing);
+            (field, key.to_owned())
+        }
     };
     let outcome = Outcome {
         chosen,
         typed: form.nachricht,
         reply_by: form.antwort_bis,
+        zone: form.zone,
         errors: vec![(field, chrome.t.get(&key).to_owned())],
         ..Outcome::default()
     };

@@ -4,13 +4,16 @@
 mod by_hand;
 mod case_planning;
 mod cases;
+pub(crate) use cases::{german_day, inline_file};
 mod catalog;
 mod departments;
 mod directory;
 mod inbox;
+mod issued;
 mod mailroom;
 mod passkeys;
 mod password;
+mod printing;
 mod routing;
 mod second_factor;
 mod session;
@@ -125,6 +128,8 @@ pub fn routes() -> Routes {
         .merge(directory::routes())
         .merge(catalog::routes())
         .merge(cases::routes())
+        .merge(issued::routes())
+        .merge(printing::routes())
         .merge(mailroom::routes())
         .merge(routing::routes())
 }

@@ -5,6 +5,7 @@
 
 use rathaus_core::actor::Actor;
 use rathaus_core::app_access::Scope;
+use rathaus_core::letters;
 use rathaus_core::policy::{self, OrganisationAction};
 use rathaus_core::sessions::{self, Subject, SubjectKind};
 use rathaus_core::staff::NewStaffUser;
@@ -95,6 +96,8 @@ fn concrete(path: &str, people: &People) -> String {
         .replace("{id}", &id.to_string())
         .replace("{member}", &Uuid::nil().to_string())
         .replace("{item}", &Uuid::nil().to_string())
+        .replace("{document}", &Uuid::nil().to_string())
+        .replace("{code}", "K7QM-4XPD-2RBT")
 }
 
 /// What a route does with one organisation (`{id}`): every citizen route about an object
@@ -145,6 +148,10 @@ enum StaffObject {
     MailItem,
     /// A reminder on citizen A's case.
     Reminder,
+    /// A letter issued in citizen A's case.
+    IssuedDocument,
+    /// A print batch with a paper letter of citizen A's case.
+    PrintBatch,
 }
 
 fn staff_object(path: &str) -> Option<StaffObject> {
@@ -157,6 +164,10 @@ fn staff_object(path: &str) -> Option<StaffObject> {
         p if p.starts_with("/verwaltung/vorgaenge/{reference}/wiedervorlage/{item}") => {
             StaffObject::Reminder
         }
+        p if p.starts_with("/verwaltung/vorgaenge/{reference}/schreiben/{document}") => {
+            StaffObject::IssuedDocument
+        }
+        p if p.starts_with("/verwaltung/postausgang/{id}") => StaffObject::PrintBatch,
         _ => return None,
     };
     Some(object)
@@ -551,7 +562,69 @@ async fn staff_object_for(app: &TestApp, people: &People, object: StaffObject) -
             .unwrap()
             .unwrap()
         }
+        StaffObject::IssuedDocument => issued_letter(app, people, letters::Channel::Postbox).await,
+        StaffObject::PrintBatch => {
+            issued_letter(app, people, letters::Channel::Paper).await;
+            letters::print::collect(
+                db,
+                &app.server.blobs,
+                &rathaus_letters::Renderer::new(),
+                &Actor::system("test"),
+                &rathaus_core::actor::Origin::default(),
+                people.tenant,
+                None,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+        }
     }
+}
+
+/// A decision issued in citizen A's case by its caseworker, going out by `channel`.
+async fn issued_letter(app: &TestApp, people: &People, channel: letters::Channel) -> Uuid {
+    use rathaus_core::letters::{Desk, Input, Kind};
+    let db = app.db();
+    let caseworker = &people.staff_member(DEPARTMENT_CASEWORKERS[0].0).2;
+    let tenant = rathaus_core::tenants::by_id(db.conn(), people.tenant)
+        .await
+        .unwrap()
+        .unwrap();
+    let renderer = rathaus_letters::Renderer::new();
+    let desk = Desk {
+        renderer: &renderer,
+        blobs: &app.server.blobs,
+        sealer: &app.server.sealer,
+        verify_page: &app.url("/verify"),
+    };
+    let input = Input {
+        text: "Matrix".into(),
+        zone: None,
+    };
+    let case = &people.case;
+    let prepared = letters::prepare(
+        db.conn(),
+        desk,
+        &tenant,
+        case,
+        caseworker,
+        Kind::Decision,
+        &input,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    letters::record(
+        db.conn(),
+        &tenant,
+        case,
+        caseworker,
+        prepared,
+        channel,
+        None,
+    )
+    .await
+    .unwrap()
 }
 
 async fn draft_of_citizen_a(app: &TestApp, people: &People) -> String {

@@ -22,6 +22,7 @@ mod crash;
 mod external_login;
 mod jobs;
 mod joining_and_splitting;
+mod letters;
 mod mail;
 mod organisations;
 mod paper_mail;

@@ -477,10 +477,12 @@ on_both_backends!(
                     ("version", "5"),
                     ("schritt", "bewilligen"),
                     ("nachricht", decision),
+                    // The permit is issued with it (tests/it/letters.rs).
+                    ("zone", "B – Altstadt"),
                 ],
             )
             .await;
-        assert_eq!(approved.status(), 303);
+        assert_eq!(approved.status(), 303, "{}", approved.text().await.unwrap());
         assert_eq!(app.scalar(state).await.as_deref(), Some("bewilligt"));
         let page = app
             .get_as(&erika, &path_of(&reference))

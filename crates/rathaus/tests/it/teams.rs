@@ -33,7 +33,7 @@ async fn team_id(app: &TestApp, key: &str) -> Uuid {
     found.one(app.db().conn()).await.unwrap().unwrap().id
 }
 
-async fn the_case(app: &TestApp, reference: &str) -> case::Model {
+pub async fn the_case(app: &TestApp, reference: &str) -> case::Model {
     let found = case::Entity::find().filter(case::Column::Reference.eq(reference));
     found.one(app.db().conn()).await.unwrap().unwrap()
 }

@@ -6,8 +6,8 @@
 
 use rathaus_core::actor::{Actor, Origin};
 use rathaus_core::workflow::{self, installed};
-use rathaus_store::entities::{case, case_reminder};
-use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use rathaus_store::entities::case_reminder;
+use rathaus_store::sea_orm::EntityTrait;
 
 use crate::accounts::start;
 use crate::assistant::{PDF, citizen, send_with_file};
@@ -15,17 +15,23 @@ use crate::harness::TestApp;
 use crate::on_both_backends;
 use crate::staff::{CASEWORKER, session};
 use crate::submissions::sent_application;
-
-async fn the_case(app: &TestApp, reference: &str) -> case::Model {
-    case::Entity::find()
-        .filter(case::Column::Reference.eq(reference))
-        .one(app.db().conn())
-        .await
-        .unwrap()
-        .unwrap()
-}
+use crate::teams::the_case;
 
 /// Takes a step as `cookie` on the page's current version; returns the answer.
+/// Takes a step on the case page with `fields` besides the case's current version.
+pub async fn take_with(
+    app: &TestApp,
+    cookie: &str,
+    reference: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let version = the_case(app, reference).await.version.to_string();
+    let mut form = vec![("version", version.as_str())];
+    form.extend_from_slice(fields);
+    let path = format!("/verwaltung/vorgaenge/{reference}/schritt");
+    app.post_as(cookie, &path, &form).await
+}
+
 async fn take(
     app: &TestApp,
     cookie: &str,
@@ -33,14 +39,22 @@ async fn take(
     step: &str,
     message: &str,
 ) -> reqwest::Response {
-    let version = the_case(app, reference).await.version.to_string();
-    let path = format!("/verwaltung/vorgaenge/{reference}/schritt");
-    let form = [
-        ("version", version.as_str()),
+    // The zone is what a permit needs; other steps ignore it.
+    let fields = [
         ("schritt", step),
         ("nachricht", message),
+        ("zone", "B – Altstadt"),
     ];
-    app.post_as(cookie, &path, &form).await
+    take_with(app, cookie, reference, &fields).await
+}
+
+/// The caseworker claims the new case and starts checking it.
+pub async fn claim_and_check(app: &TestApp, cookie: &str, reference: &str) {
+    let claim = format!("/verwaltung/vorgaenge/{reference}/uebernehmen");
+    let claimed = app.post_as(cookie, &claim, &[("version", "1")]).await;
+    assert_eq!(claimed.status(), 303);
+    let checked = take_with(app, cookie, reference, &[("schritt", "pruefen")]).await;
+    assert_eq!(checked.status(), 303);
 }
 
 on_both_backends!(
@@ -54,18 +68,7 @@ on_both_backends!(
         assert_eq!(opened.phase, "new");
         let vera = session(&app, CASEWORKER).await;
         let case_path = format!("/verwaltung/vorgaenge/{reference}");
-        let claim = app
-            .post_as(
-                &vera,
-                &format!("{case_path}/uebernehmen"),
-                &[("version", "1")],
-            )
-            .await;
-        assert_eq!(claim.status(), 303);
-        assert_eq!(
-            take(&app, &vera, &reference, "pruefen", "").await.status(),
-            303
-        );
+        claim_and_check(&app, &vera, &reference).await;
 
         // Its own step, offered in its own words; the applicant reads its own state.
         let page = app.get_as(&vera, &case_path).await.text().await.unwrap();

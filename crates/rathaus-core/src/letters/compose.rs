@@ -1,0 +1,198 @@
+//! What a letter about a case says: the town's letterhead, the applicant's address from
+//! the application, the reference, the person handling the case, the caseworker's text,
+//! and per kind the permit block and the legal remedy text.
+
+use chrono::{Months, NaiveDate};
+use rathaus_forms::fill::{Answer, Answers};
+use rathaus_letters::{Attachment, Contact, Kind, Letter, Permit, Sender};
+use rathaus_store::entities::{department, staff_user};
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::actor::Actor;
+use crate::cases::Case;
+use crate::error::Result;
+use crate::submissions;
+use crate::tenants::Tenant;
+
+/// What the caseworker adds to a letter.
+#[derive(Clone, Debug, Default)]
+pub struct Input {
+    /// The letter's text; paragraphs are separated by blank lines.
+    pub text: String,
+    /// The parking zone of a Bewohnerparkausweis.
+    pub zone: Option<String>,
+}
+
+/// What is missing for a letter of this kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// A permit names its zone.
+    Zone,
+    /// A permit names the vehicle (the application's `kennzeichen`).
+    Plate,
+}
+
+/// The letter of `kind` about `case`, dated `today`; not yet with its code.
+pub async fn letter(
+    conn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    case: &Case,
+    actor: &Actor,
+    kind: Kind,
+    input: &Input,
+    today: NaiveDate,
+) -> Result<std::result::Result<Letter, Missing>> {
+    let answers = match case.submission_id {
+        Some(id) => submissions::read(conn, tenant.id, id)
+            .await?
+            .map(|s| s.answers),
+        None => None,
+    };
+    let department = match case.department_id {
+        Some(id) => department::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let caseworker = match actor.id {
+        Some(id) => staff_user::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let permit = match kind {
+        Kind::ParkingPermit => match permit(case, answers.as_ref(), input, today) {
+            Ok(permit) => Some(permit),
+            Err(missing) => return Ok(Err(missing)),
+        },
+        _ => None,
+    };
+    let address = address_lines(&tenant.contact_address);
+    let mut recipient = vec![case.applicant_name.clone()];
+    if let Some(at) = answers.as_ref().and_then(first_address) {
+        recipient.push(
+            format!("{} {}", at.street, at.house_number)
+                .trim()
+                .to_owned(),
+        );
+        recipient.push(format!("{} {}", at.postcode, at.city).trim().to_owned());
+    }
+    let paragraphs = input
+        .text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let data = serde_json::json!({
+        "reference": case.reference,
+        "service": case.service_key,
+        "title": case.title,
+        "applicant": case.applicant_name,
+        "kind": kind.key(),
+        "date": today,
+        "answers": answers,
+    });
+    Ok(Ok(Letter {
+        kind,
+        title: format!("{} {}", kind.title(), case.reference),
+        sender: Sender {
+            town: tenant.name.clone(),
+            department: department.map(|d| d.name).unwrap_or_default(),
+            address: address.clone(),
+            colour: tenant.primary_color.clone(),
+            logo_svg: tenant.logo_svg.clone(),
+        },
+        return_line: std::iter::once(tenant.name.clone())
+            .chain(address)
+            .collect::<Vec<_>>()
+            .join(" · "),
+        recipient,
+        reference: case.reference.clone(),
+        date: today.format("%d.%m.%Y").to_string(),
+        contact: Contact {
+            name: actor.name.clone(),
+            phone: tenant.contact_phone.clone(),
+            email: caseworker
+                .map(|c| c.email)
+                .unwrap_or_else(|| tenant.contact_email.clone()),
+        },
+        subject: format!("{}: {}", kind.title(), case.title),
+        salutation: format!("Guten Tag {},", case.applicant_name),
+        paragraphs,
+        permit,
+        remedy: kind.is_decision().then(|| remedy(tenant)),
+        closing: "Mit freundlichen Grüßen".into(),
+        signer: format!(
+            "{}\nDieses Schreiben wurde elektronisch erstellt und ist ohne Unterschrift gültig.",
+            actor.name
+        ),
+        verification: None,
+        draft: false,
+        attachments: vec![Attachment {
+            name: "vorgang.json".into(),
+            media_type: "application/json".into(),
+            description: "Daten des Vorgangs, zu dem dieses Schreiben gehört".into(),
+            bytes: serde_json::to_vec_pretty(&data).expect("case data serialises"),
+        }],
+    }))
+}
+
+/// The town's address as lines ("Rathausplatz 1, 12345 Musterstadt" or on lines).
+fn address_lines(address: &str) -> Vec<String> {
+    address
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn first_address(answers: &Answers) -> Option<&rathaus_forms::fill::Address> {
+    let mut keys: Vec<&String> = answers.0.keys().collect();
+    keys.sort();
+    keys.into_iter().find_map(|key| match &answers.0[key] {
+        Answer::Address(address) if !address.street.is_empty() => Some(address),
+        _ => None,
+    })
+}
+
+fn permit(
+    case: &Case,
+    answers: Option<&Answers>,
+    input: &Input,
+    today: NaiveDate,
+) -> std::result::Result<Permit, Missing> {
+    let zone = input
+        .zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+        .ok_or(Missing::Zone)?;
+    let text = |key: &str| match answers.and_then(|a| a.0.get(key)) {
+        Some(Answer::Text(text)) => Some(text.clone()),
+        Some(Answer::Several(chosen)) => chosen.first().cloned(),
+        _ => None,
+    };
+    let plate = text("kennzeichen").ok_or(Missing::Plate)?;
+    let years: u32 = text("jahre").and_then(|y| y.parse().ok()).unwrap_or(1);
+    let until = today
+        .checked_add_months(Months::new(12 * years))
+        .and_then(|day| day.pred_opt())
+        .unwrap_or(today);
+    Ok(Permit {
+        zone: zone.to_owned(),
+        plate,
+        holder: case.applicant_name.clone(),
+        valid_from: today.format("%d.%m.%Y").to_string(),
+        valid_until: until.format("%d.%m.%Y").to_string(),
+    })
+}
+
+/// The Rechtsbehelfsbelehrung for a decision of the town (objection within a month).
+fn remedy(tenant: &Tenant) -> String {
+    format!(
+        "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch \
+         erhoben werden. Der Widerspruch ist schriftlich, in elektronischer Form nach § 3a \
+         Absatz 2 des Verwaltungsverfahrensgesetzes oder zur Niederschrift bei {}, {}, \
+         einzulegen.",
+        tenant.name,
+        address_lines(&tenant.contact_address).join(", ")
+    )
+}
