@@ -2,7 +2,10 @@
 //! asked here, so that a file is deleted only when nothing needs it any more; a new
 //! referrer (documents of a case, letters) must be added to [`in_use`].
 
-use rathaus_store::entities::{draft_file, mail_item, postbox_file, submission_file};
+use rathaus_store::entities::{
+    document_version, draft_file, evidence_day, issued_document, mail_item, postbox_file,
+    print_batch, submission_file,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::error::Result;
@@ -34,5 +37,33 @@ pub async fn in_use(conn: &impl ConnectionTrait, sha256: &str) -> Result<bool> {
         .filter(mail_item::Column::Sha256.eq(sha256))
         .count(conn)
         .await?;
-    Ok(scanned > 0)
+    if scanned > 0 {
+        return Ok(true);
+    }
+    let filed = document_version::Entity::find()
+        .filter(document_version::Column::Sha256.eq(sha256))
+        .count(conn)
+        .await?;
+    if filed > 0 {
+        return Ok(true);
+    }
+    let issued = issued_document::Entity::find()
+        .filter(issued_document::Column::Sha256.eq(sha256))
+        .count(conn)
+        .await?;
+    if issued > 0 {
+        return Ok(true);
+    }
+    let printed = print_batch::Entity::find()
+        .filter(print_batch::Column::PdfSha256.eq(sha256))
+        .count(conn)
+        .await?;
+    if printed > 0 {
+        return Ok(true);
+    }
+    let evidence = evidence_day::Entity::find()
+        .filter(evidence_day::Column::LeavesSha256.eq(sha256))
+        .count(conn)
+        .await?;
+    Ok(evidence > 0)
 }

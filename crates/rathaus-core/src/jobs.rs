@@ -107,8 +107,12 @@ impl Registry {
     }
 
     /// The handlers every installation has.
-    pub fn standard(mail: crate::mail::MailConfig, blobs: BlobStore) -> crate::error::Result<Self> {
-        let cleanup = Arc::new(Cleanup::new(blobs));
+    pub fn standard(
+        mail: crate::mail::MailConfig,
+        blobs: BlobStore,
+        sealer: crate::secrets::Sealer,
+    ) -> crate::error::Result<Self> {
+        let cleanup = Arc::new(Cleanup::new(blobs, sealer));
         let mut registry = Self::default()
             .with(CLEANUP, Cleanup::clone(&cleanup))
             .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?)
@@ -134,6 +138,8 @@ pub const CLEANUP: &str = "maintenance.cleanup";
 #[derive(Clone)]
 pub struct Cleanup {
     blobs: BlobStore,
+    /// Opens the tenants' signing keys for the daily evidence.
+    sealer: crate::secrets::Sealer,
     /// Lays out the morning's print batch.
     letters: rathaus_letters::Renderer,
 }
@@ -146,9 +152,10 @@ impl JobHandler for Cleanup {
 }
 
 impl Cleanup {
-    pub fn new(blobs: BlobStore) -> Self {
+    pub fn new(blobs: BlobStore, sealer: crate::secrets::Sealer) -> Self {
         Self {
             blobs,
+            sealer,
             letters: rathaus_letters::Renderer::new(),
         }
     }
@@ -161,10 +168,12 @@ impl Cleanup {
         let drafts = crate::drafts::purge_expired(db, &self.blobs).await?;
         let print_batches =
             crate::letters::print::collect_daily(db, &self.blobs, &self.letters).await?;
+        let evidence_days =
+            crate::documents::evidence::seal_due(db, &self.blobs, &self.sealer).await?;
         db.refresh_statistics().await?;
         info!(
             jobs,
-            sessions, app_tokens, failures, drafts, print_batches, "cleanup done"
+            sessions, app_tokens, failures, drafts, print_batches, evidence_days, "cleanup done"
         );
         Ok(())
     }

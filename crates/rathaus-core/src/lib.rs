@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod citizens;
 pub mod demo;
 pub mod departments;
+pub mod documents;
 pub mod drafts;
 pub mod error;
 pub mod forms;

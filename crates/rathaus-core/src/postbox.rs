@@ -201,8 +201,9 @@ pub async fn reply_from_applicant(
     .insert(&txn)
     .await?;
     for (name, media_type, blob) in &stored {
+        let file_id = Uuid::now_v7();
         postbox_file::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(file_id),
             message_id: Set(id),
             sha256: Set(blob.sha256.clone()),
             size: Set(blob.size as i64),
@@ -211,6 +212,23 @@ pub async fn reply_from_applicant(
         }
         .insert(&txn)
         .await?;
+        let file = crate::documents::Stored {
+            sha256: &blob.sha256,
+            size: blob.size as i64,
+            media_type,
+            file_name: name,
+            text: None,
+        };
+        let new = crate::documents::NewDocument {
+            tenant_id: case.tenant_id,
+            case_id: case.id,
+            kind: crate::documents::Kind::MessageFile,
+            title: name,
+            source_id: Some(file_id),
+            added_by: sender,
+            file,
+        };
+        crate::documents::file(&txn, new).await?;
     }
     let entry = crate::cases::Entry::public("message_received", sender)
         .details(serde_json::json!({ "files": stored.len() }));

@@ -7,6 +7,7 @@
 //! The draft's id is the idempotency key: pressing "send" twice, or a network retry,
 //! finds the submission made the first time.
 
+use crate::documents::{self, NewDocument};
 use chrono::Utc;
 use rathaus_forms::definition::Form;
 use rathaus_forms::fill::Answers;
@@ -178,19 +179,22 @@ async fn write(
         .filter(draft_file::Column::DraftId.eq(draft.id))
         .all(&txn)
         .await?;
+    let mut filed = Vec::with_capacity(files.len());
     for file in &files {
-        submission_file::ActiveModel {
-            // The answers name files by this id.
-            id: Set(file.id),
-            submission_id: Set(id),
-            field: Set(file.field.clone()),
-            sha256: Set(file.sha256.clone()),
-            size: Set(file.size),
-            media_type: Set(file.media_type.clone()),
-            file_name: Set(file.file_name.clone()),
-        }
-        .insert(&txn)
-        .await?;
+        filed.push(
+            submission_file::ActiveModel {
+                // The answers name files by this id.
+                id: Set(file.id),
+                submission_id: Set(id),
+                field: Set(file.field.clone()),
+                sha256: Set(file.sha256.clone()),
+                size: Set(file.size),
+                media_type: Set(file.media_type.clone()),
+                file_name: Set(file.file_name.clone()),
+            }
+            .insert(&txn)
+            .await?,
+        );
     }
     // The files now belong to the submission: the draft goes, its uploads stay.
     draft::Entity::delete_by_id(draft.id).exec(&txn).await?;
@@ -222,6 +226,27 @@ async fn write(
         },
     )
     .await?;
+    for file in &filed {
+        documents::file(
+            &txn,
+            NewDocument {
+                tenant_id: tenant.id,
+                case_id,
+                kind: documents::Kind::ApplicationFile,
+                title: &file.file_name,
+                source_id: Some(file.id),
+                added_by: applicant_name,
+                file: documents::Stored {
+                    sha256: &file.sha256,
+                    size: file.size,
+                    media_type: &file.media_type,
+                    file_name: &file.file_name,
+                    text: None,
+                },
+            },
+        )
+        .await?;
+    }
     if citizen_id.is_some() {
         let at = crate::time::local(now).format("%d.%m.%Y um %H:%M");
         let handled_by = department

@@ -2,6 +2,7 @@
 //! `main.rs` and the integration tests both use these functions.
 
 pub mod admin;
+pub mod archive;
 pub mod backup;
 pub mod config;
 pub mod server;

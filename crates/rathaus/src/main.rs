@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use rathaus::config::{Config, LogFormat, MailSettings};
-use rathaus::{admin, backup, server};
+use rathaus::{admin, archive, backup, server};
 use rathaus_core::audit;
 use rathaus_core::demo;
 use rathaus_store::Db;
+use uuid::Uuid;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +50,12 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The e-file's evidence: verify the archive, seal past days, export or check one
+    /// document's evidence record.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
     },
     /// Write a consistent backup of the SQLite database and the files.
     Backup {
@@ -256,6 +263,25 @@ enum AdminCommand {
         #[arg(long = "group-department")]
         group_departments: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Check every stored document and every sealed day; exit code 0 when intact, 2
+    /// when anything changed.
+    Verify,
+    /// Seal the days before today now (the housekeeping does it every morning).
+    Seal,
+    /// Write the evidence record (JSON, RFC 4998 structure) of a document version.
+    Evidence {
+        /// The document's id (shown in the e-file).
+        document: Uuid,
+        /// The version; the latest without it.
+        #[arg(long)]
+        version: Option<i32>,
+    },
+    /// Check an evidence record against a file, without any database.
+    Check { record: PathBuf, file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -590,6 +616,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                  <public URL>/{area}/anmelden/extern/{slug}/rueckkehr"
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Archive { command } => {
+            let config = || Config::load(cli.config.as_deref());
+            match command {
+                // A third party's check: no configuration, no database.
+                ArchiveCommand::Check { record, file } => archive::check(&record, &file),
+                ArchiveCommand::Verify => archive::verify(&config()?).await,
+                ArchiveCommand::Seal => archive::seal(&config()?).await,
+                ArchiveCommand::Evidence { document, version } => {
+                    archive::record(&config()?, document, version).await
+                }
+            }
         }
         Command::Backup { to } => {
             let config = Config::load(cli.config.as_deref())?;

@@ -78,7 +78,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
 
     let mut job_waker = None;
     if config.run_jobs {
-        let registry = Registry::standard(config.mail_config(), blobs.clone())?;
+        let registry = Registry::standard(config.mail_config(), blobs.clone(), sealer.clone())?;
         let worker = Worker::new(db.clone(), registry, WorkerConfig::default());
         job_waker = Some(worker.waker());
         tasks.push(tokio::spawn(worker.run(shutdown_rx.clone())));
@@ -154,7 +154,7 @@ async fn read_catalogs(state: AppState) {
 pub async fn run_worker(db: Db, config: &Config) -> Result<()> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let blobs = BlobStore::open(&config.blob_config())?;
-    let registry = Registry::standard(config.mail_config(), blobs)?;
+    let registry = Registry::standard(config.mail_config(), blobs, config.sealer()?)?;
     let worker = Worker::new(db, registry, WorkerConfig::default());
     let task = tokio::spawn(worker.run(shutdown_rx));
     shutdown_signal().await;

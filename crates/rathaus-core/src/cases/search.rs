@@ -1,6 +1,6 @@
 //! Finding cases by words. Each case has one row of search text — reference, title,
 //! applicant, the values of the answers, the text of letters filed into it — which the
-//! database indexes for substring search (`rathaus_store::dialect::cases_containing`),
+//! database indexes for substring search (`rathaus_store::dialect::TextIndex`),
 //! so that the inbox search stays fast over a million cases.
 
 use rathaus_forms::fill::{Answer, Answers};
@@ -94,7 +94,10 @@ pub(crate) fn matching(
             lowered.push(word);
         }
     }
-    let found =
-        rathaus_store::dialect::cases_containing(conn.get_database_backend(), tenant_id, &lowered);
+    let found = rathaus_store::dialect::CASE_SEARCH.containing(
+        conn.get_database_backend(),
+        tenant_id,
+        &lowered,
+    );
     Expr::col((case::Entity, case::Column::Id)).in_subquery(found)
 }

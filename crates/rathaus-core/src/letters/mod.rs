@@ -88,6 +88,8 @@ pub struct Prepared {
     issued_at: DateTime<Utc>,
     file_name: String,
     recipient: String,
+    /// Subject and paragraphs, for the e-file's search.
+    text: String,
 }
 
 /// What a signature says: this town issued this document, with this code, at this time.
@@ -182,6 +184,11 @@ pub async fn prepare(
     });
     let title = letter.title.clone();
     let recipient = letter.recipient.join("\n");
+    let text = std::iter::once(&letter.subject)
+        .chain(&letter.paragraphs)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
     let rendered = render(desk.renderer, letter, issued_at).await?;
     let stored = desk.blobs.put(Bytes::from(rendered.pdf)).await?;
     let key = signing::current(conn, desk.sealer, tenant.id).await?;
@@ -200,6 +207,7 @@ pub async fn prepare(
         signature,
         issued_at,
         recipient,
+        text,
     }))
 }
 
@@ -221,7 +229,7 @@ pub async fn record(
         case_id: Set(case.id),
         reference: Set(case.reference.clone()),
         kind: Set(prepared.kind.key().to_owned()),
-        title: Set(prepared.title),
+        title: Set(prepared.title.clone()),
         code: Set(prepared.code.clone()),
         sha256: Set(prepared.sha256.clone()),
         size: Set(prepared.size as i64),
@@ -244,14 +252,30 @@ pub async fn record(
         postbox_file::ActiveModel {
             id: Set(Uuid::now_v7()),
             message_id: Set(message_id),
-            sha256: Set(prepared.sha256),
+            sha256: Set(prepared.sha256.clone()),
             size: Set(prepared.size as i64),
             media_type: Set("application/pdf".into()),
-            file_name: Set(prepared.file_name),
+            file_name: Set(prepared.file_name.clone()),
         }
         .insert(conn)
         .await?;
     }
+    let letter = crate::documents::NewDocument {
+        tenant_id: tenant.id,
+        case_id: case.id,
+        kind: crate::documents::Kind::Letter,
+        title: &prepared.title,
+        source_id: Some(prepared.id),
+        added_by: &actor.name,
+        file: crate::documents::Stored {
+            sha256: &prepared.sha256,
+            size: prepared.size as i64,
+            media_type: "application/pdf",
+            file_name: &prepared.file_name,
+            text: Some(&prepared.text),
+        },
+    };
+    crate::documents::file(conn, letter).await?;
     let entry = crate::cases::Entry::internal("document_issued", actor.name.clone()).details(
         serde_json::json!({ "kind": prepared.kind.key(), "code": prepared.code, "channel": channel.as_str() }),
     );

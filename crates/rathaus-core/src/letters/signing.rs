@@ -88,7 +88,12 @@ pub fn sign(sealer: &Sealer, key: &Key, statement: &str) -> Result<String> {
 
 /// Whether `signature` (hex) is `key`'s signature of `statement`.
 pub fn verify(key: &Key, statement: &str, signature: &str) -> bool {
-    let public = hex::decode(&key.public_key)
+    verify_with(&key.public_key, statement, signature)
+}
+
+/// Whether `signature` (hex) over `statement` holds for the public key (hex).
+pub fn verify_with(public_key: &str, statement: &str, signature: &str) -> bool {
+    let public = hex::decode(public_key)
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .and_then(|b| VerifyingKey::from_bytes(&b).ok());

@@ -18,6 +18,7 @@ use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::cases::{self, Case, Entry, NewCase};
 use crate::catalog::Offered;
+use crate::documents;
 use crate::error::{CoreError, Result};
 use crate::jobs::{JobFailure, JobHandler};
 use crate::policy::{self, Permission};
@@ -338,9 +339,25 @@ pub async fn file(
         .one(&txn)
         .await?
         .and_then(|filed| filed.text);
-    if let Some(text) = text {
-        cases::search::add(&txn, case_id, &text).await?;
+    if let Some(text) = &text {
+        cases::search::add(&txn, case_id, text).await?;
     }
+    let scan = documents::NewDocument {
+        tenant_id: tenant.id,
+        case_id,
+        kind: documents::Kind::Scan,
+        title: &item.file_name,
+        source_id: Some(item.id),
+        added_by: &actor.name,
+        file: documents::Stored {
+            sha256: &item.sha256,
+            size: item.size,
+            media_type: &item.media_type,
+            file_name: &item.file_name,
+            text: text.as_deref(),
+        },
+    };
+    documents::file(&txn, scan).await?;
     let entry = Entry::internal("document_filed", actor.name.clone())
         .details(serde_json::json!({ "file": item.file_name, "item": item.id }));
     cases::record(&txn, case_id, entry).await?;

@@ -74,16 +74,19 @@ impl MigrationTrait for Migration {
             manager.create_index(index.to_owned()).await?;
         }
         let db = manager.get_connection();
-        for sql in dialect::case_search_index_sql(db.get_database_backend()) {
-            db.execute_unprepared(sql).await?;
+        let backend = db.get_database_backend();
+        for sql in dialect::CASE_SEARCH.create_sql(backend) {
+            db.execute_unprepared(&sql).await?;
         }
+        db.execute_unprepared(dialect::case_search_backfill_sql(backend))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for sql in dialect::drop_case_search_index_sql(db.get_database_backend()) {
-            db.execute_unprepared(sql).await?;
+        for sql in dialect::CASE_SEARCH.drop_sql(db.get_database_backend()) {
+            db.execute_unprepared(&sql).await?;
         }
         for (name, _) in INDEXES {
             manager

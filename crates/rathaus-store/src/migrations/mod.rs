@@ -33,6 +33,7 @@ mod m20261203_000027_claim_mapping;
 mod m20261203_000028_service_workflows;
 mod m20261203_000029_teams;
 mod m20261203_000030_issued_documents;
+mod m20261206_000031_efile;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000028_service_workflows::Migration),
             Box::new(m20261203_000029_teams::Migration),
             Box::new(m20261203_000030_issued_documents::Migration),
+            Box::new(m20261206_000031_efile::Migration),
         ]
     }
 }

@@ -429,7 +429,7 @@ on_both_backends!(
         expired.update(app.db().conn()).await.unwrap();
         assert_eq!(app.get_as(&erika, &first).await.status(), 404, "expired");
         let blobs = &app.server.blobs;
-        rathaus_core::jobs::Cleanup::new(blobs.clone())
+        rathaus_core::jobs::Cleanup::new(blobs.clone(), app.server.sealer.clone())
             .run_now(app.db())
             .await
             .unwrap();

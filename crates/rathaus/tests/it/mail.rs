@@ -1,5 +1,6 @@
 //! Outgoing mail through the job queue to a real SMTP server.
 
+use rathaus_core::secrets::Sealer;
 use std::time::Duration;
 
 use rathaus_core::jobs::{Registry, Worker, WorkerConfig};
@@ -23,7 +24,12 @@ fn worker(db: &rathaus_store::Db, delivery: Delivery) -> Worker {
     };
     Worker::new(
         db.clone(),
-        Registry::standard(config, blobs()).unwrap(),
+        Registry::standard(
+            config,
+            blobs(),
+            Sealer::from_hex(&Sealer::new_key()).unwrap(),
+        )
+        .unwrap(),
         WorkerConfig {
             name: "mail-test".into(),
             idle_poll: Duration::from_millis(20),
