@@ -132,6 +132,20 @@ pub struct Choice {
     pub issues: Option<String>,
 }
 
+/// A document of the case's file, as its page lists it.
+pub struct FiledRow {
+    pub id: String,
+    pub title: String,
+    /// "Anlage zum Antrag · eingehend".
+    pub what: String,
+    /// "Fassung 2 vom 03.12.2026, Vera Verkehr".
+    pub latest: String,
+    /// Earlier versions: number and label.
+    pub earlier: Vec<(i32, String)>,
+    /// Its evidence can be downloaded (the latest version is sealed).
+    pub sealed: bool,
+}
+
 /// A document the case issued, as its page lists it.
 pub struct IssuedRow {
     pub id: String,
@@ -203,6 +217,8 @@ pub struct CasePage {
     zone: String,
     /// The documents the case issued.
     issued: Vec<IssuedRow>,
+    /// The case's file (Akte).
+    filed: Vec<FiledRow>,
     /// What was typed into the message, kept when the step was refused.
     typed: String,
     /// The day to answer by as typed, and its hint if a step from here asks for one
@@ -393,6 +409,11 @@ pub(super) async fn page(
             }),
         })
         .collect();
+    let filed = rathaus_core::documents::of_case(conn, &case)
+        .await?
+        .into_iter()
+        .map(|f| filed_row(&chrome, f))
+        .collect();
     let issued = letters::of_case(conn, case.id)
         .await?
         .into_iter()
@@ -466,6 +487,7 @@ pub(super) async fn page(
         asks_zone,
         zone: outcome.zone,
         issued,
+        filed,
         typed: outcome.typed,
         typed_reply_by: outcome.reply_by,
         reply_hint: reply_days.map(|days| {
@@ -544,6 +566,36 @@ fn staff_entry_text(
 /// The case with this reference if the person may see it (404 otherwise: its existence
 /// is not confirmed either). For changes; opening the page goes through
 /// `cases::open_for_staff`, which writes the audit entry.
+fn filed_row(chrome: &Chrome, filed: rathaus_core::documents::Filed) -> FiledRow {
+    let label = |v: &rathaus_core::documents::Version| {
+        chrome.t.fmt(
+            "efile-version",
+            &[
+                ("number", &v.number.to_string()),
+                ("day", &german_day(v.added_at)),
+                ("who", &v.added_by),
+            ],
+        )
+    };
+    let document = filed.document;
+    let mut versions = filed.versions.iter();
+    let latest = versions.next();
+    FiledRow {
+        id: document.id.to_string(),
+        what: format!(
+            "{} · {}",
+            chrome.t.get(&format!("efile-kind-{}", document.kind)),
+            chrome
+                .t
+                .get(&format!("efile-direction-{}", document.direction))
+        ),
+        latest: latest.map(label).unwrap_or_default(),
+        earlier: versions.map(|v| (v.number, label(v))).collect(),
+        sealed: latest.is_some_and(|v| v.sealed_on.is_some()),
+        title: document.title,
+    }
+}
+
 pub(super) async fn seen_case(
     state: &AppState,
     chrome: &Chrome,

@@ -8,6 +8,7 @@ pub(crate) use cases::{german_day, inline_file};
 mod catalog;
 mod departments;
 mod directory;
+mod efile;
 mod inbox;
 mod issued;
 mod mailroom;
@@ -129,6 +130,7 @@ pub fn routes() -> Routes {
         .merge(catalog::routes())
         .merge(cases::routes())
         .merge(issued::routes())
+        .merge(efile::routes())
         .merge(printing::routes())
         .merge(mailroom::routes())
         .merge(routing::routes())

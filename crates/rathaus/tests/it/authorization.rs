@@ -152,6 +152,8 @@ enum StaffObject {
     IssuedDocument,
     /// A print batch with a paper letter of citizen A's case.
     PrintBatch,
+    /// A document in the file of citizen A's case (an issued letter).
+    FiledDocument,
 }
 
 fn staff_object(path: &str) -> Option<StaffObject> {
@@ -168,6 +170,9 @@ fn staff_object(path: &str) -> Option<StaffObject> {
             StaffObject::IssuedDocument
         }
         p if p.starts_with("/verwaltung/postausgang/{id}") => StaffObject::PrintBatch,
+        p if p.starts_with("/verwaltung/vorgaenge/{reference}/akte/{document}") => {
+            StaffObject::FiledDocument
+        }
         _ => return None,
     };
     Some(object)
@@ -563,6 +568,18 @@ async fn staff_object_for(app: &TestApp, people: &People, object: StaffObject) -
             .unwrap()
         }
         StaffObject::IssuedDocument => issued_letter(app, people, letters::Channel::Postbox).await,
+        StaffObject::FiledDocument => {
+            use rathaus_store::entities::document;
+            use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let letter = issued_letter(app, people, letters::Channel::Postbox).await;
+            document::Entity::find()
+                .filter(document::Column::SourceId.eq(letter))
+                .one(db.conn())
+                .await
+                .unwrap()
+                .expect("the letter is in the file")
+                .id
+        }
         StaffObject::PrintBatch => {
             issued_letter(app, people, letters::Channel::Paper).await;
             letters::print::collect(

@@ -103,6 +103,26 @@ on_both_backends!(
             "its text is searchable"
         );
 
+        // The case page lists the file; a version comes as it was stored.
+        let case_path = format!("/verwaltung/vorgaenge/{reference}");
+        let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+        let link = format!("{case_path}/akte/{}", letter.document.id);
+        assert!(
+            page.contains("id=\"akte\"") && page.contains(&link) && page.contains("ausgehend"),
+            "{page}"
+        );
+        let stored = app.get_as(&vera, &link).await.bytes().await.unwrap();
+        assert_eq!(stored, app.server.blobs.get(&permit.sha256).await.unwrap());
+        let evidence_link = format!("{link}/nachweis.json");
+        assert!(!page.contains(&evidence_link), "not sealed yet");
+        assert_eq!(app.get_as(&vera, &evidence_link).await.status(), 409);
+        assert_eq!(
+            app.get_as(&vera, &format!("{link}?fassung=2"))
+                .await
+                .status(),
+            404
+        );
+
         // Nothing is sealed on its own day; the next morning seals it.
         let blobs = &app.server.blobs;
         let sealer = &app.server.sealer;
@@ -159,6 +179,17 @@ on_both_backends!(
                 .unwrap_err()
                 .contains("signature")
         );
+
+        // Staff download the same record from the case page.
+        let page = app.get_as(&vera, &case_path).await.text().await.unwrap();
+        assert!(page.contains(&evidence_link));
+        let downloaded: evidence::Record = app
+            .get_as(&vera, &evidence_link)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(downloaded, record);
 
         // The CLI: verify, export, check as a third party would.
         let intact = archive(&app, &["verify"]);
