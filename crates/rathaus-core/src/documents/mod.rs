@@ -8,16 +8,18 @@ pub mod evidence;
 
 use chrono::Utc;
 use rathaus_store::entities::{document, document_search, document_version};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::cases::Case;
-use crate::error::Result;
-use crate::policy;
+use crate::error::{CoreError, Result};
+use crate::policy::{self, CaseScope};
 
 pub type Document = document::Model;
 pub type Version = document_version::Model;
@@ -151,6 +153,99 @@ fn clipped(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
 }
 
+/// Adds a version to a document of the case: the old ones stay as they are. Someone
+/// who added a version meanwhile makes this a conflict (the caller read `seen`).
+pub async fn add_version(
+    db: &rathaus_store::Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    document_id: Uuid,
+    seen: i32,
+    file: Stored<'_>,
+) -> Result<i32> {
+    policy::require_case(actor, case)?;
+    let txn = db.begin_write().await?;
+    let Some(found) = one_of_case(&txn, case, document_id).await? else {
+        return Err(CoreError::NotFound(format!("document {document_id}")));
+    };
+    let number = seen + 1;
+    let moved = document::Entity::update_many()
+        .col_expr(document::Column::Versions, Expr::value(number))
+        .filter(document::Column::Id.eq(document_id))
+        .filter(document::Column::Versions.eq(seen))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(CoreError::Conflict(
+            "another version was added meanwhile".into(),
+        ));
+    }
+    write_version(
+        &txn,
+        case.tenant_id,
+        document_id,
+        number,
+        &actor.name,
+        &file,
+    )
+    .await?;
+    document_search::Entity::update_many()
+        .col_expr(
+            document_search::Column::Text,
+            Expr::value(search_text(&found.title, &file)),
+        )
+        .filter(document_search::Column::DocumentId.eq(document_id))
+        .exec(&txn)
+        .await?;
+    let entry = crate::cases::Entry::internal("document_version_added", actor.name.clone())
+        .details(serde_json::json!({ "title": found.title, "version": number }));
+    crate::cases::record(&txn, case.id, entry).await?;
+    crate::cases::touch(&txn, case.id).await?;
+    let event = Event::new("document.version_added", "document")
+        .object(document_id)
+        .details(serde_json::json!({ "case": case.reference, "version": number }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(number)
+}
+
+/// Adds an internal document to the case (staff only, who may see the case).
+pub async fn add_internal(
+    db: &rathaus_store::Db,
+    actor: &Actor,
+    origin: &Origin,
+    case: &Case,
+    title: &str,
+    file: Stored<'_>,
+) -> Result<Uuid> {
+    policy::require_case(actor, case)?;
+    let txn = db.begin_write().await?;
+    let id = self::file(
+        &txn,
+        NewDocument {
+            tenant_id: case.tenant_id,
+            case_id: case.id,
+            kind: Kind::Internal,
+            title,
+            source_id: None,
+            added_by: &actor.name,
+            file,
+        },
+    )
+    .await?;
+    let entry = crate::cases::Entry::internal("document_added", actor.name.clone())
+        .details(serde_json::json!({ "title": title }));
+    crate::cases::record(&txn, case.id, entry).await?;
+    crate::cases::touch(&txn, case.id).await?;
+    let event = Event::new("document.add", "document")
+        .object(id)
+        .details(serde_json::json!({ "case": case.reference }));
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
 async fn one_of_case(
     conn: &impl ConnectionTrait,
     case: &Case,
@@ -225,4 +320,80 @@ pub async fn version_for_staff(
         .details(serde_json::json!({ "case": case.reference, "version": version.number }));
     audit::record_now(db, actor, origin, event).await?;
     Ok(Some((document, version)))
+}
+
+/// A document found by the search, with the reference of its case.
+pub struct Found {
+    pub document: Document,
+    pub reference: String,
+}
+
+/// How many documents the search shows at most.
+pub const FOUND_AT_MOST: u64 = 50;
+
+/// The documents of the tenant containing every word of `words` in their title, file
+/// name or text, in the cases the actor may see, the newest first. The search itself is
+/// in the audit log (it reads personal data).
+pub async fn search(
+    db: &rathaus_store::Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    words: &str,
+) -> Result<Vec<Found>> {
+    use rathaus_store::entities::case;
+    let scope = policy::case_scope(actor, tenant_id)?;
+    let mut lowered: Vec<String> = Vec::new();
+    for word in words.split_whitespace().map(str::to_lowercase) {
+        if !lowered.contains(&word) && lowered.len() < 8 {
+            lowered.push(word);
+        }
+    }
+    if lowered.is_empty() {
+        return Ok(Vec::new());
+    }
+    let conn = db.conn();
+    let matching = rathaus_store::dialect::DOCUMENT_SEARCH.containing(
+        conn.get_database_backend(),
+        tenant_id,
+        &lowered,
+    );
+    let mut query = document::Entity::find()
+        .filter(document::Column::TenantId.eq(tenant_id))
+        .filter(document::Column::Id.in_subquery(matching));
+    if let CaseScope::Departments(ids) = scope {
+        let visible = sea_orm::sea_query::Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .and_where(case::Column::DepartmentId.is_in(ids))
+            .to_owned();
+        query = query.filter(document::Column::CaseId.in_subquery(visible));
+    }
+    let documents = query
+        .order_by_desc(document::Column::CreatedAt)
+        .limit(FOUND_AT_MOST)
+        .all(conn)
+        .await?;
+    let references: Vec<(uuid::Uuid, String)> = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .column(case::Column::Reference)
+        .filter(case::Column::Id.is_in(documents.iter().map(|d| d.case_id)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let event = Event::new("document.search", "document")
+        .details(serde_json::json!({ "words": lowered, "found": documents.len() }));
+    audit::record_now(db, actor, origin, event).await?;
+    Ok(documents
+        .into_iter()
+        .map(|document| Found {
+            reference: references
+                .iter()
+                .find(|(id, _)| *id == document.case_id)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_default(),
+            document,
+        })
+        .collect())
 }

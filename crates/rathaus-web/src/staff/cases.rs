@@ -144,6 +144,8 @@ pub struct FiledRow {
     pub earlier: Vec<(i32, String)>,
     /// Its evidence can be downloaded (the latest version is sealed).
     pub sealed: bool,
+    /// How many versions it has (sent with a new one).
+    pub versions: i32,
 }
 
 /// A document the case issued, as its page lists it.
@@ -219,6 +221,8 @@ pub struct CasePage {
     issued: Vec<IssuedRow>,
     /// The case's file (Akte).
     filed: Vec<FiledRow>,
+    /// The title of a new internal document as typed.
+    document_title: String,
     /// What was typed into the message, kept when the step was refused.
     typed: String,
     /// The day to answer by as typed, and its hint if a step from here asks for one
@@ -276,6 +280,8 @@ pub(super) struct Outcome {
     pub(super) split_department: String,
     pub(super) split_title: String,
     pub(super) split_reason: String,
+    /// The title of an internal document as typed.
+    pub(super) document_title: String,
     pub(super) errors: Vec<(&'static str, String)>,
 }
 
@@ -486,6 +492,7 @@ pub(super) async fn page(
         choices,
         asks_zone,
         zone: outcome.zone,
+        document_title: outcome.document_title,
         issued,
         filed,
         typed: outcome.typed,
@@ -592,6 +599,7 @@ fn filed_row(chrome: &Chrome, filed: rathaus_core::documents::Filed) -> FiledRow
         latest: latest.map(label).unwrap_or_default(),
         earlier: versions.map(|v| (v.number, label(v))).collect(),
         sealed: latest.is_some_and(|v| v.sealed_on.is_some()),
+        versions: document.versions,
         title: document.title,
     }
 }

@@ -297,7 +297,7 @@ fn expected_by_access(route: &RouteInfo, visitor: Visitor, people: &People) -> O
     // The inbox and new cases are for those with case work, whatever their permissions.
     if matches!(
         route.path,
-        "/verwaltung/vorgaenge" | "/verwaltung/vorgaenge/neu"
+        "/verwaltung/vorgaenge" | "/verwaltung/vorgaenge/neu" | "/verwaltung/dokumente"
     ) && let Visitor::Staff(role) = visitor
     {
         let actor = &people.staff_member(role).2;

@@ -12,7 +12,7 @@ use rathaus_store::entities::{document, document_version, evidence_day, submissi
 use rathaus_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use crate::accounts::start;
-use crate::assistant::citizen;
+use crate::assistant::{PDF, citizen};
 use crate::harness::TestApp;
 use crate::on_both_backends;
 use crate::staff::{CASEWORKER, session};
@@ -242,6 +242,192 @@ on_both_backends!(
             sent.len() + 1,
             "verifying changes nothing"
         );
+        app.stop().await;
+        drop(smtp);
+    }
+);
+
+/// A document (`titel`, `datei`) or a version (`fassungen`, `datei`) sent as staff do.
+async fn upload(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    fields: &[(&'static str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(*name, value.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
+        form = form.part("datei", part);
+    }
+    app.client
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+on_both_backends!(
+    staff_file_documents_add_versions_and_find_them,
+    |backend| async move {
+        let (app, smtp) = start(backend).await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let reference = sent_application(&app, &erika).await;
+        let vera = session(&app, CASEWORKER).await;
+        claim_and_check(&app, &vera, &reference).await;
+        let case = the_case(&app, &reference).await;
+        let akte = format!("/verwaltung/vorgaenge/{reference}/akte");
+        let count = |app: &TestApp| {
+            let db = app.db().conn().clone();
+            async move { document::Entity::find().all(&db).await.unwrap().len() }
+        };
+        let before = count(&app).await;
+
+        // Bad input: a clear message, the title kept, nothing filed.
+        let no_title = upload(&app, &vera, &akte, &[("titel", " ")], Some(("a.pdf", PDF))).await;
+        assert_eq!(no_title.status(), 422);
+        assert!(
+            no_title
+                .text()
+                .await
+                .unwrap()
+                .contains("Geben Sie einen Titel")
+        );
+        let no_file = upload(
+            &app,
+            &vera,
+            &akte,
+            &[("titel", "Stellungnahme Ordnungsamt")],
+            None,
+        )
+        .await;
+        assert_eq!(no_file.status(), 422);
+        let page = no_file.text().await.unwrap();
+        assert!(
+            page.contains("Wählen Sie eine Datei") && page.contains("Stellungnahme Ordnungsamt")
+        );
+        let not_pdf = upload(
+            &app,
+            &vera,
+            &akte,
+            &[("titel", "Stellungnahme Ordnungsamt")],
+            Some(("stellungnahme.pdf", b"MZ not a pdf at all")),
+        )
+        .await;
+        assert_eq!(not_pdf.status(), 422);
+        assert_eq!(count(&app).await, before);
+
+        // Filed, then a second version: the first stays as it was.
+        let filed = upload(
+            &app,
+            &vera,
+            &akte,
+            &[("titel", "Stellungnahme Ordnungsamt")],
+            Some(("stellungnahme.pdf", PDF)),
+        )
+        .await;
+        assert_eq!(filed.status(), 303);
+        let filed = documents::of_case(app.db().conn(), &case).await.unwrap();
+        let internal = filed
+            .iter()
+            .find(|f| f.document.kind == "internal")
+            .expect("filed");
+        assert_eq!(internal.document.direction, "internal");
+        assert_eq!(internal.document.created_by, "Vera Verkehr");
+        let version_path = format!("{akte}/{}/fassung", internal.document.id);
+        let second: Vec<u8> = PDF
+            .iter()
+            .copied()
+            .chain(*b"\n% zweite Fassung\n")
+            .collect();
+        let added = upload(
+            &app,
+            &vera,
+            &version_path,
+            &[("fassungen", "1")],
+            Some(("stellungnahme-v2.pdf", &second)),
+        )
+        .await;
+        assert_eq!(added.status(), 303);
+        let stale = upload(
+            &app,
+            &vera,
+            &version_path,
+            &[("fassungen", "1")],
+            Some(("stellungnahme-v3.pdf", PDF)),
+        )
+        .await;
+        assert_eq!(stale.status(), 422, "someone else added one meanwhile");
+        assert!(
+            stale
+                .text()
+                .await
+                .unwrap()
+                .contains("Inzwischen hat jemand")
+        );
+        let link = format!("{akte}/{}", internal.document.id);
+        let latest = app.get_as(&vera, &link).await.bytes().await.unwrap();
+        assert_eq!(&latest[..], &second[..]);
+        let first = app
+            .get_as(&vera, &format!("{link}?fassung=1"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(&first[..], PDF);
+        let page = app
+            .get_as(&vera, &format!("/verwaltung/vorgaenge/{reference}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&format!("{link}?fassung=1")),
+            "the earlier version is listed"
+        );
+        let versions = document_version::Entity::find()
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(
+            versions
+                .iter()
+                .filter(|v| v.document_id == internal.document.id)
+                .count(),
+            2
+        );
+
+        // Found by any word of its title or file name; by whom may see the case only.
+        let search = app
+            .get_as(&vera, "/verwaltung/dokumente?q=ordnungsamt+stellung")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(search.contains(&link), "{search}");
+        let nothing = app
+            .get_as(&vera, "/verwaltung/dokumente?q=ordnungsamt+xylophon")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(nothing.contains("Keine Dokumente gefunden"));
+        let auditor = session(&app, 1).await;
+        assert_eq!(
+            app.get_as(&auditor, "/verwaltung/dokumente?q=ordnungsamt")
+                .await
+                .status(),
+            403
+        );
+        let searches = app
+            .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'document.search'")
+            .await;
+        assert_eq!(searches.as_deref(), Some("2"));
         app.stop().await;
         drop(smtp);
     }
