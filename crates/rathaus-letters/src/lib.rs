@@ -8,6 +8,8 @@
 //! This crate knows nothing of cases or databases: the caller says what to write. It is
 //! its own crate because typst takes minutes to compile.
 
+#[cfg(feature = "samples")]
+pub mod samples;
 mod world;
 
 use std::sync::Arc;
