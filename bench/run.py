@@ -2,7 +2,7 @@
 """Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
 
 Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs
-submissions inbox auth passwords forms search assistant ocr)
+submissions inbox auth passwords forms search assistant ocr archive)
 Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
@@ -33,6 +33,7 @@ JOBS_BENCH = os.path.join(TARGET, "release", "jobs-throughput")
 PASSWORD_BENCH = os.path.join(TARGET, "release", "password-cost")
 OCR_BENCH = os.path.join(TARGET, "release", "ocr-pages")
 FORM_BENCH = os.path.join(TARGET, "release", "form-step")
+ARCHIVE_BENCH = os.path.join(TARGET, "release", "archive")
 HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
 SUBMISSIONS_BENCH = os.path.join(TARGET, "release", "submissions")
 INBOX_BENCH = os.path.join(TARGET, "release", "inbox")
@@ -193,6 +194,21 @@ def password_cost():
     row("One password verification (Argon2id)", "50–150 ms", f"median {ms} ms", f"({params}; `bench/src/password_cost.rs`)")
     row("Password logins, most at once", "limited accordingly", f"{per_second} per second",
         "(40 concurrent verifications on the blocking pool; memory-bandwidth bound; the login guard limits guessing further)")
+
+
+def archive():
+    out = subprocess.run([ARCHIVE_BENCH, "50" if QUICK else "500", "1000000"], capture_output=True, text=True, check=True).stdout
+    first = re.search(r"^letters\tfirst letter.*\t(\d+) ms", out, re.M).group(1)
+    letters, size = re.search(r"^letters\t\d+ one-page.*\t(\d+) per second \((\d+) KB", out, re.M).groups()
+    ingest = re.search(r"^ingest\t.*\t(\d+) MB/s", out, re.M).group(1)
+    tree = re.search(r"^evidence\tdaily tree.*\t(\d+) ms", out, re.M).group(1)
+    check = re.search(r"^evidence\tchecking.*\t(\d+) µs", out, re.M).group(1)
+    row("One-page PDF/A letters per core, after warm-up", "≥ 50 per second", f"{letters} per second",
+        f"(each letter different, tagged PDF/A-3a + PDF/UA-1 with QR code, {size} KB; `bench/src/archive.rs`)")
+    row("First letter (fonts and template loaded)", "record", f"{first} ms", "")
+    row("Document ingest into the local blob store", "≥ 100 MB/s", f"{ingest} MB/s", "(256 documents of 1 MB, SHA-256 included)")
+    row("Daily evidence tree over 1,000,000 documents", "< 2 s", f"{tree} ms", "(sort + root, SHA-256 of sorted pairs)")
+    row("Checking one document's evidence record", "< 1 ms", f"{check} µs", "(hash of a 100 KB document, path of 21 hashes, Ed25519)")
 
 
 def form_step():
@@ -473,6 +489,7 @@ def main():
             ("search", lambda: catalog_search(demo)),
             ("assistant", lambda: form_render(demo)),
             ("ocr", lambda: ocr(data)),
+            ("archive", archive),
         ]
         for name, run in groups:
             if name == "start" or not ONLY or name in ONLY:

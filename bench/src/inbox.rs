@@ -305,6 +305,11 @@ fn case_number(
         workflow_id: Set(None),
         phase: Set(workflow::standard().phase(state).as_str().into()),
         team_id: Set(None),
+        closed_at: Set(
+            workflow::Phase::is_finished(workflow::standard().phase(state).as_str())
+                .then_some(updated),
+        ),
+        legal_hold: Set(None),
     };
     let search = case_search::ActiveModel {
         case_id: Set(id),

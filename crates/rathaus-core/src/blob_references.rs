@@ -10,6 +10,21 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use crate::error::Result;
 
+/// Deletes the blobs of these hashes that no row refers to any more (after the rows
+/// that named them were deleted and committed).
+pub(crate) async fn delete_unreferenced(
+    db: &rathaus_store::Db,
+    blobs: &rathaus_store::BlobStore,
+    hashes: Vec<String>,
+) -> Result<()> {
+    for sha256 in hashes {
+        if !in_use(db.conn(), &sha256).await? {
+            blobs.delete(&sha256).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether any row still refers to the blob `sha256`.
 pub async fn in_use(conn: &impl ConnectionTrait, sha256: &str) -> Result<bool> {
     let drafts = draft_file::Entity::find()

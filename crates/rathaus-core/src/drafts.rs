@@ -179,7 +179,7 @@ pub async fn discard(
     let event = Event::new("draft.discarded", "draft").object(draft.id.to_string());
     audit::record(&txn, actor, origin, event).await?;
     txn.commit().await?;
-    delete_unreferenced(db, blobs, uploaded).await
+    crate::blob_references::delete_unreferenced(db, blobs, uploaded).await
 }
 
 /// Deletes the drafts past their expiry with their file links and the files nothing
@@ -201,7 +201,7 @@ pub async fn purge_expired(db: &Db, blobs: &BlobStore) -> Result<u64> {
         .filter(draft::Column::Id.is_in(expired))
         .exec(db.conn())
         .await?;
-    delete_unreferenced(db, blobs, uploaded).await?;
+    crate::blob_references::delete_unreferenced(db, blobs, uploaded).await?;
     Ok(done.rows_affected)
 }
 
@@ -214,16 +214,6 @@ async fn hashes_of(db: &Db, drafts: &[Uuid]) -> Result<Vec<String>> {
         .into_iter()
         .map(|f| f.sha256)
         .collect())
-}
-
-/// Deletes the blobs of these hashes that no row refers to any more.
-async fn delete_unreferenced(db: &Db, blobs: &BlobStore, hashes: Vec<String>) -> Result<()> {
-    for sha256 in hashes {
-        if !crate::blob_references::in_use(db.conn(), &sha256).await? {
-            blobs.delete(&sha256).await?;
-        }
-    }
-    Ok(())
 }
 
 /// An uploaded file as the draft knows it.
@@ -323,7 +313,7 @@ pub async fn remove_file(db: &Db, blobs: &BlobStore, draft: &Draft, file_id: Uui
     draft_file::Entity::delete_by_id(file_id)
         .exec(db.conn())
         .await?;
-    delete_unreferenced(db, blobs, vec![file.sha256]).await
+    crate::blob_references::delete_unreferenced(db, blobs, vec![file.sha256]).await
 }
 
 /// Moves the anonymous drafts of this browser into the account of the person now

@@ -170,10 +170,18 @@ impl Cleanup {
             crate::letters::print::collect_daily(db, &self.blobs, &self.letters).await?;
         let evidence_days =
             crate::documents::evidence::seal_due(db, &self.blobs, &self.sealer).await?;
+        let retention_deleted = crate::retention::run(db, &self.blobs, chrono::Utc::now()).await?;
         db.refresh_statistics().await?;
         info!(
             jobs,
-            sessions, app_tokens, failures, drafts, print_batches, evidence_days, "cleanup done"
+            sessions,
+            app_tokens,
+            failures,
+            drafts,
+            print_batches,
+            evidence_days,
+            retention_deleted,
+            "cleanup done"
         );
         Ok(())
     }

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod postbox;
 pub mod prefill;
 pub mod references;
+pub mod retention;
 pub mod roles;
 pub mod second_factor;
 pub mod secrets;

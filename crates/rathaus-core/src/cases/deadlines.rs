@@ -175,6 +175,8 @@ mod tests {
             workflow_id: None,
             phase: "open".into(),
             team_id: None,
+            closed_at: None,
+            legal_hold: None,
         }
     }
 

@@ -74,6 +74,7 @@ pub async fn join(
             case::Column::Phase,
             Expr::value(crate::workflow::Phase::Closed.as_str()),
         )
+        .col_expr(case::Column::ClosedAt, Expr::value(chrono::Utc::now()))
         .col_expr(
             case::Column::DeadlinePausedAt,
             Option::<chrono::DateTime<chrono::Utc>>::None.into(),

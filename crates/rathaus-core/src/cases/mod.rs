@@ -85,6 +85,8 @@ pub async fn open(conn: &impl ConnectionTrait, new: NewCase<'_>) -> Result<Uuid>
         workflow_id: Set(workflow_id),
         team_id: Set(new.team_id),
         phase: Set(workflow.phase(&workflow.initial).as_str().to_owned()),
+        closed_at: Set(None),
+        legal_hold: Set(None),
     }
     .insert(conn)
     .await?;
@@ -646,6 +648,11 @@ pub async fn take(
     let mut update = case::Entity::update_many()
         .col_expr(case::Column::State, transition.to.clone().into())
         .col_expr(case::Column::Phase, phase.as_str().into());
+    // Retention counts from the day a case was finished; reopened, it counts again later.
+    let finished = crate::workflow::Phase::is_finished(phase.as_str());
+    if finished != deadlines::is_finished(case) {
+        update = update.col_expr(case::Column::ClosedAt, finished.then(Utc::now).into());
+    }
     let clock = deadlines::after_step(case, phase, Utc::now());
     match clock {
         deadlines::Clock::Runs => {}

@@ -85,6 +85,10 @@ pub struct Service {
     /// such as the three months of § 42a VwVfG, or as promised); later, a case is overdue.
     #[serde(default)]
     pub deadline_days: Option<u32>,
+    /// Days a case is kept after it was closed (Aufbewahrungsfrist); then it is deleted
+    /// with its documents unless a legal hold is set. None: kept until a period is set.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     /// Lowest trust level of the login to apply online (`basis` … `hoch`).
     #[serde(default = "basis")]
     pub min_trust: String,
@@ -309,6 +313,7 @@ pub const OVERRIDABLE: &[&str] = &[
     "fee_cents",
     "processing_time",
     "deadline_days",
+    "retention_days",
     "documents",
     "contact",
     "in_person",

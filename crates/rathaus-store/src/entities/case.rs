@@ -33,6 +33,10 @@ pub struct Model {
     pub phase: String,
     /// The team of its department that has it, if one has.
     pub team_id: Option<Uuid>,
+    /// When it was decided or closed (retention counts from it); None while open.
+    pub closed_at: Option<DateTimeUtc>,
+    /// Why it must not be deleted (Löschsperre), if it must not.
+    pub legal_hold: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

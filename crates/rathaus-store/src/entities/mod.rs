@@ -15,6 +15,7 @@ pub mod catalog_version;
 pub mod citizen;
 pub mod citizen_identity;
 pub mod citizen_token;
+pub mod deletion_record;
 pub mod department;
 pub mod document;
 pub mod document_search;

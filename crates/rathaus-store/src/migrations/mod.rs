@@ -34,6 +34,7 @@ mod m20261203_000028_service_workflows;
 mod m20261203_000029_teams;
 mod m20261203_000030_issued_documents;
 mod m20261206_000031_efile;
+mod m20261206_000032_retention;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000029_teams::Migration),
             Box::new(m20261203_000030_issued_documents::Migration),
             Box::new(m20261206_000031_efile::Migration),
+            Box::new(m20261206_000032_retention::Migration),
         ]
     }
 }

@@ -129,6 +129,7 @@ const EDITABLE: &[(&str, &str, &str)] = &[
     ("fee_cents", "staff-catalog-fee-amount", "text"),
     ("processing_time", "staff-catalog-processing-time", "text"),
     ("deadline_days", "staff-catalog-deadline-days", "text"),
+    ("retention_days", "staff-catalog-retention-days", "text"),
     ("form", "staff-catalog-form", "select"),
     ("min_trust", "staff-catalog-min-trust", "select"),
 ];
@@ -280,6 +281,18 @@ pub async fn save(
                     errors.push((
                         name,
                         chrome.t.get("staff-catalog-deadline-invalid").to_owned(),
+                    ));
+                    Value::String(text)
+                }
+            },
+            // Up to 200 years: some files (naturalisation, civil status) are kept for
+            // generations.
+            "retention_days" => match text.parse::<u32>() {
+                Ok(days @ 1..=73_000) => Value::from(days),
+                _ => {
+                    errors.push((
+                        name,
+                        chrome.t.get("staff-catalog-retention-invalid").to_owned(),
                     ));
                     Value::String(text)
                 }

@@ -15,6 +15,7 @@ mod mailroom;
 mod passkeys;
 mod password;
 mod printing;
+mod retention;
 mod routing;
 mod second_factor;
 mod session;
@@ -131,6 +132,7 @@ pub fn routes() -> Routes {
         .merge(cases::routes())
         .merge(issued::routes())
         .merge(efile::routes())
+        .merge(retention::routes())
         .merge(printing::routes())
         .merge(mailroom::routes())
         .merge(routing::routes())

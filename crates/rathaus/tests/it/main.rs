@@ -29,6 +29,7 @@ mod organisations;
 mod paper_mail;
 mod passkeys;
 mod reminders;
+mod retention;
 mod routing;
 mod staff;
 mod staff_sso;
