@@ -336,6 +336,28 @@ pub async fn install_workflow(
     Ok(())
 }
 
+/// Retires the tenant's signing key and starts a new one (audited); what the old key
+/// signed stays verifiable. Returns the new key.
+pub async fn rotate_signing_key(
+    db: &Db,
+    sealer: &rathaus_core::secrets::Sealer,
+    tenant: &str,
+) -> Result<rathaus_core::letters::signing::Key> {
+    let tenant = tenant_by_slug(db, tenant).await?;
+    let actor = rathaus_core::actor::Actor {
+        tenant_id: Some(tenant.id),
+        ..rathaus_core::actor::Actor::system("cli")
+    };
+    let txn = db.begin_write().await?;
+    let key = rathaus_core::letters::signing::rotate(&txn, sealer, tenant.id).await?;
+    let event = rathaus_core::audit::Event::new("signing_key.rotate", "signing_key")
+        .object(key.id)
+        .details(serde_json::json!({ "public_key": key.public_key }));
+    rathaus_core::audit::record(&txn, &actor, &Default::default(), event).await?;
+    txn.commit().await?;
+    Ok(key)
+}
+
 /// The workflow new cases of the service follow in the tenant.
 pub async fn current_workflow(
     db: &Db,

@@ -184,6 +184,12 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Retire the tenant's key that signs letters and evidence and start a new one;
+    /// what the old key signed stays verifiable.
+    RotateSigningKey {
+        #[arg(long)]
+        tenant: String,
+    },
     /// Add a role to a tenant: a name and the permissions it grants (roles are data;
     /// permissions are what the code checks).
     AddRole {
@@ -551,6 +557,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             admin::create_app_client(&db, new).await?;
             println!("Registered the app {client_id}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command: AdminCommand::RotateSigningKey { tenant },
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let db = server::open_database(&config).await?;
+            let key = admin::rotate_signing_key(&db, &config.sealer()?, &tenant).await?;
+            println!(
+                "New signing key {} (public key {}); the old one is retired and still verifies what it signed.",
+                key.id, key.public_key
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {

@@ -222,6 +222,26 @@ on_both_backends!(
         let unknown = archive(&app, &["evidence", &uuid::Uuid::now_v7().to_string()]);
         assert_eq!(unknown.status.code(), Some(2));
 
+        // A new signing key: what the old one signed still verifies.
+        let rotated = Command::new(env!("CARGO_BIN_EXE_rathaus"))
+            .args(["admin", "rotate-signing-key", "--tenant", "musterstadt"])
+            .env_remove("RATHAUS_CONFIG")
+            .env("RATHAUS_DATABASE_URL", &app.test_db.url)
+            .env("RATHAUS_DATA_DIR", app.test_db.dir.path())
+            .output()
+            .unwrap();
+        assert!(rotated.status.success(), "{}", said(&rotated));
+        let keys: serde_json::Value = app.get("/verify/schluessel").await.json().await.unwrap();
+        assert_eq!(keys.as_array().map(Vec::len), Some(2), "{keys}");
+        let still = archive(&app, &["verify"]);
+        assert!(still.status.success(), "{}", said(&still));
+        assert_eq!(
+            app.scalar("SELECT action AS v FROM audit_log WHERE action = 'signing_key.rotate'")
+                .await
+                .as_deref(),
+            Some("signing_key.rotate")
+        );
+
         // A document changed on disk is found and named.
         let on_disk = blob_file(app.test_db.dir.path(), &permit.sha256);
         std::fs::write(&on_disk, &changed).unwrap();
