@@ -81,6 +81,17 @@ pub(crate) async fn add(conn: &impl ConnectionTrait, case_id: Uuid, more: &str) 
 /// Words of a query looked for; more make no better search, only a longer query.
 const MOST_WORDS: usize = 10;
 
+/// The distinct words of a search, in lower case, at most [`MOST_WORDS`].
+pub(crate) fn words_of(typed: &str) -> Vec<String> {
+    let mut lowered: Vec<String> = Vec::new();
+    for word in typed.split_whitespace().map(str::to_lowercase) {
+        if !lowered.contains(&word) && lowered.len() < MOST_WORDS {
+            lowered.push(word);
+        }
+    }
+    lowered
+}
+
 /// The cases of the tenant found by `words`: each word somewhere in their search text
 /// (which begins with the reference), in any case and order.
 pub(crate) fn matching(
@@ -88,12 +99,7 @@ pub(crate) fn matching(
     tenant_id: Uuid,
     words: &str,
 ) -> sea_orm::sea_query::SimpleExpr {
-    let mut lowered: Vec<String> = Vec::new();
-    for word in words.split_whitespace().map(str::to_lowercase) {
-        if !lowered.contains(&word) && lowered.len() < MOST_WORDS {
-            lowered.push(word);
-        }
-    }
+    let lowered = words_of(words);
     let found = rathaus_store::dialect::CASE_SEARCH.containing(
         conn.get_database_backend(),
         tenant_id,

@@ -343,12 +343,7 @@ pub async fn search(
 ) -> Result<Vec<Found>> {
     use rathaus_store::entities::case;
     let scope = policy::case_scope(actor, tenant_id)?;
-    let mut lowered: Vec<String> = Vec::new();
-    for word in words.split_whitespace().map(str::to_lowercase) {
-        if !lowered.contains(&word) && lowered.len() < 8 {
-            lowered.push(word);
-        }
-    }
+    let lowered = crate::cases::search::words_of(words);
     if lowered.is_empty() {
         return Ok(Vec::new());
     }

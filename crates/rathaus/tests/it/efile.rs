@@ -18,7 +18,7 @@ use crate::on_both_backends;
 use crate::staff::{CASEWORKER, session};
 use crate::submissions::sent_application;
 use crate::teams::the_case;
-use crate::workflows::{claim_and_check, take_with};
+use crate::workflows::{approved_permit, claim_and_check};
 
 /// `rathaus archive …` on the test's database and data folder.
 fn archive(app: &TestApp, args: &[&str]) -> Output {
@@ -60,19 +60,7 @@ on_both_backends!(
     the_file_holds_every_document_and_its_evidence_survives_any_change,
     |backend| async move {
         let (app, smtp) = start(backend).await;
-        let erika = citizen(&app, &smtp, "erika@example.org").await;
-        let reference = sent_application(&app, &erika).await;
-        let vera = session(&app, CASEWORKER).await;
-        claim_and_check(&app, &vera, &reference).await;
-        let fields = [
-            ("schritt", "bewilligen"),
-            ("nachricht", "Ihr Bewohnerparkausweis ist bewilligt."),
-            ("zone", "B – Altstadt"),
-        ];
-        assert_eq!(
-            take_with(&app, &vera, &reference, &fields).await.status(),
-            303
-        );
+        let (_, vera, reference) = approved_permit(&app, &smtp).await;
 
         // The file: what Erika sent came in, the permit went out.
         let case = the_case(&app, &reference).await;

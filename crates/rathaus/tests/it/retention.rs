@@ -8,12 +8,10 @@ use rathaus_store::entities::{case, deletion_record, document, issued_document, 
 use rathaus_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use crate::accounts::start;
-use crate::assistant::citizen;
 use crate::on_both_backends;
-use crate::staff::{ADMIN, CASEWORKER, session};
-use crate::submissions::sent_application;
+use crate::staff::{ADMIN, session};
 use crate::teams::the_case;
-use crate::workflows::{claim_and_check, take_with};
+use crate::workflows::approved_permit;
 
 const PAGE: &str = "/verwaltung/aufbewahrung";
 
@@ -21,19 +19,7 @@ on_both_backends!(
     an_expired_case_is_deleted_unless_held,
     |backend| async move {
         let (app, smtp) = start(backend).await;
-        let erika = citizen(&app, &smtp, "erika@example.org").await;
-        let reference = sent_application(&app, &erika).await;
-        let vera = session(&app, CASEWORKER).await;
-        claim_and_check(&app, &vera, &reference).await;
-        let fields = [
-            ("schritt", "bewilligen"),
-            ("nachricht", "Ihr Bewohnerparkausweis ist bewilligt."),
-            ("zone", "B – Altstadt"),
-        ];
-        assert_eq!(
-            take_with(&app, &vera, &reference, &fields).await.status(),
-            303
-        );
+        let (erika, vera, reference) = approved_permit(&app, &smtp).await;
         let closed = the_case(&app, &reference).await;
         let closed_at = closed.closed_at.expect("approving closes the case");
         let db = app.db();

@@ -48,6 +48,26 @@ async fn take(
     take_with(app, cookie, reference, &fields).await
 }
 
+/// Erika's parking permit application, approved by Vera with a zone: the permit is
+/// issued into Erika's postbox. Returns Erika's and Vera's sessions and the reference.
+pub async fn approved_permit(
+    app: &TestApp,
+    smtp: &crate::harness::SmtpServer,
+) -> (String, String, String) {
+    let erika = crate::assistant::citizen(app, smtp, "erika@example.org").await;
+    let reference = crate::submissions::sent_application(app, &erika).await;
+    let vera = crate::staff::session(app, crate::staff::CASEWORKER).await;
+    claim_and_check(app, &vera, &reference).await;
+    let fields = [
+        ("schritt", "bewilligen"),
+        ("nachricht", "Ihr Bewohnerparkausweis ist bewilligt."),
+        ("zone", "B – Altstadt"),
+    ];
+    let approved = take_with(app, &vera, &reference, &fields).await;
+    assert_eq!(approved.status(), 303);
+    (erika, vera, reference)
+}
+
 /// The caseworker claims the new case and starts checking it.
 pub async fn claim_and_check(app: &TestApp, cookie: &str, reference: &str) {
     let claim = format!("/verwaltung/vorgaenge/{reference}/uebernehmen");
