@@ -158,6 +158,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         trust: TrustLevel::Basis,
                         organisation_id: None,
                         status_url: "http://localhost/konto/antraege",
+                        verify_page: "http://localhost/verify",
                     };
                     submissions::send(db, tenant, application, actor, origin).await?;
                     latencies.push(one.elapsed().as_secs_f64() * 1000.0);

@@ -13,7 +13,7 @@ const pages = [
   '/konto/registrieren', '/konto/anmelden', '/konto/registrieren/gesendet', '/konto/bestaetigen/abgelaufen',
   '/konto/passwort-vergessen', '/konto/passwort-vergessen/gesendet', '/konto/passwort-neu/abgelaufen',
   '/suche?q=Parkausweis', '/suche?q=Raumfahrt', '/lebenslagen/auto-verkehr', '/leistungen/bewohnerparkausweis',
-  '/leistungen/einbuergerung-beantragen',
+  '/leistungen/einbuergerung-beantragen', '/verify', '/verify/AAAA-BBBB-CC',
 ];
 
 let demo;
@@ -106,7 +106,8 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   for (const path of ['verwaltung/protokoll', 'verwaltung/auftraege', 'verwaltung/protokoll?von=kaputt',
     'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit', 'verwaltung/fachdienste',
     'verwaltung/leistungen?q=park', 'verwaltung/leistungen/bewohnerparkausweis', 'verwaltung/formulare',
-    'verwaltung/zustaendigkeit', 'verwaltung/zustaendigkeit/probe', 'verwaltung/zustaendigkeit/probe?aktenzeichen=MS-2026-XXXXX']) {
+    'verwaltung/zustaendigkeit', 'verwaltung/zustaendigkeit/probe', 'verwaltung/zustaendigkeit/probe?aktenzeichen=MS-2026-XXXXX',
+    'verwaltung/aufbewahrung', 'verwaltung/dokumente?q=antrag', 'verwaltung/postausgang']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }

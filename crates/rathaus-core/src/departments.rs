@@ -99,6 +99,17 @@ pub async fn by_id(
         .filter(|d| d.tenant_id == tenant_id))
 }
 
+/// The department handling the case, if it has one.
+pub async fn of_case(
+    conn: &impl ConnectionTrait,
+    case: &crate::cases::Case,
+) -> Result<Option<Department>> {
+    match case.department_id {
+        Some(id) => by_id(conn, case.tenant_id, id).await,
+        None => Ok(None),
+    }
+}
+
 pub enum Created {
     Created(Uuid),
     KeyInvalid,

@@ -85,6 +85,15 @@ impl<E: std::fmt::Display> From<E> for JobFailure {
     }
 }
 
+/// The id a job's payload names under `key` (`{"item": "…uuid…"}`).
+pub fn id_in_payload(job: &ClaimedJob, key: &str) -> Result<Uuid, JobFailure> {
+    job.payload
+        .get(key)
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| JobFailure(format!("payload without a {key} id")))
+}
+
 /// Does one kind of job. Handlers must be idempotent: after a crash a job runs again,
 /// so an effect must be keyed (e.g. by the job id) or checked before it is repeated.
 #[async_trait::async_trait]
@@ -111,10 +120,17 @@ impl Registry {
         mail: crate::mail::MailConfig,
         blobs: BlobStore,
         sealer: crate::secrets::Sealer,
+        letters: rathaus_letters::Renderer,
     ) -> crate::error::Result<Self> {
-        let cleanup = Arc::new(Cleanup::new(blobs, sealer));
+        let receipts = crate::letters::receipts::IssueReceipt {
+            renderer: letters.clone(),
+            blobs: blobs.clone(),
+            sealer: sealer.clone(),
+        };
+        let cleanup = Arc::new(Cleanup::new(blobs, sealer, letters));
         let mut registry = Self::default()
             .with(CLEANUP, Cleanup::clone(&cleanup))
+            .with(crate::letters::receipts::ISSUE_RECEIPT, receipts)
             .with(crate::mail::SEND_MAIL, crate::mail::SendMail::new(mail)?)
             .with(
                 crate::mailroom::paper::RECOGNISE,
@@ -122,6 +138,13 @@ impl Registry {
                     cleanup.blobs.clone(),
                     crate::mailroom::ocr::OcrConfig::from_env(),
                 ),
+            )
+            .with(
+                crate::documents::text::EXTRACT_TEXT,
+                crate::documents::text::ExtractText {
+                    blobs: cleanup.blobs.clone(),
+                    ocr: crate::mailroom::ocr::OcrConfig::from_env(),
+                },
             );
         registry.cleanup = Some(cleanup);
         Ok(registry)
@@ -152,11 +175,15 @@ impl JobHandler for Cleanup {
 }
 
 impl Cleanup {
-    pub fn new(blobs: BlobStore, sealer: crate::secrets::Sealer) -> Self {
+    pub fn new(
+        blobs: BlobStore,
+        sealer: crate::secrets::Sealer,
+        letters: rathaus_letters::Renderer,
+    ) -> Self {
         Self {
             blobs,
             sealer,
-            letters: rathaus_letters::Renderer::new(),
+            letters,
         }
     }
 
@@ -168,6 +195,10 @@ impl Cleanup {
         let drafts = crate::drafts::purge_expired(db, &self.blobs).await?;
         let print_batches =
             crate::letters::print::collect_daily(db, &self.blobs, &self.letters).await?;
+        let keep_from = crate::time::local_day(chrono::Utc::now())
+            - Duration::days(crate::letters::print::KEEP_POSTED_DAYS);
+        let print_batches_deleted =
+            crate::letters::print::purge_posted(db, &self.blobs, keep_from).await?;
         let evidence_days =
             crate::documents::evidence::seal_due(db, &self.blobs, &self.sealer).await?;
         let retention_deleted = crate::retention::run(db, &self.blobs, chrono::Utc::now()).await?;
@@ -179,6 +210,7 @@ impl Cleanup {
             failures,
             drafts,
             print_batches,
+            print_batches_deleted,
             evidence_days,
             retention_deleted,
             "cleanup done"

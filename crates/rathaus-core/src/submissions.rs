@@ -49,6 +49,8 @@ pub struct Application<'a> {
     pub organisation_id: Option<Uuid>,
     /// Where the applicant follows the application (for the notice).
     pub status_url: &'a str,
+    /// The public verification page, printed on the receipt letter.
+    pub verify_page: &'a str,
 }
 
 /// What the applicant is told after sending.
@@ -137,6 +139,7 @@ async fn write(
         trust,
         organisation_id,
         status_url,
+        verify_page,
     } = application;
     let txn = db.begin_write().await?;
     if let Some(sent) = sent_before(&txn, tenant.id, draft.id, owner).await? {
@@ -259,7 +262,7 @@ async fn write(
              oder anrufen. Den Stand der Bearbeitung sehen Sie jederzeit unter „Meine Anträge“.",
             name = service.name,
         );
-        postbox::send_to_applicant(
+        let message_id = postbox::send_to_applicant(
             &txn,
             tenant,
             ToApplicant {
@@ -271,6 +274,7 @@ async fn write(
             },
         )
         .await?;
+        crate::letters::receipts::queue(&txn, tenant.id, case_id, message_id, verify_page).await?;
     }
     let event = Event::new("submission.sent", "submission")
         .object(id)

@@ -76,9 +76,17 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = Vec::new();
 
+    // Loading the fonts takes a moment and they are held once: the web's previews and
+    // the worker's receipts and print batches share one renderer.
+    let letters = rathaus_letters::Renderer::new();
     let mut job_waker = None;
     if config.run_jobs {
-        let registry = Registry::standard(config.mail_config(), blobs.clone(), sealer.clone())?;
+        let registry = Registry::standard(
+            config.mail_config(),
+            blobs.clone(),
+            sealer.clone(),
+            letters.clone(),
+        )?;
         let worker = Worker::new(db.clone(), registry, WorkerConfig::default());
         job_waker = Some(worker.waker());
         tasks.push(tokio::spawn(worker.run(shutdown_rx.clone())));
@@ -104,7 +112,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         })?,
         job_waker,
         sealer: sealer.clone(),
-        letters: rathaus_letters::Renderer::new(),
+        letters,
     };
     tasks.push(tokio::spawn(read_catalogs(state.clone())));
     let app = rathaus_web::app(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -154,7 +162,12 @@ async fn read_catalogs(state: AppState) {
 pub async fn run_worker(db: Db, config: &Config) -> Result<()> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let blobs = BlobStore::open(&config.blob_config())?;
-    let registry = Registry::standard(config.mail_config(), blobs, config.sealer()?)?;
+    let registry = Registry::standard(
+        config.mail_config(),
+        blobs,
+        config.sealer()?,
+        rathaus_letters::Renderer::new(),
+    )?;
     let worker = Worker::new(db, registry, WorkerConfig::default());
     let task = tokio::spawn(worker.run(shutdown_rx));
     shutdown_signal().await;

@@ -715,7 +715,7 @@ pub async fn take(
         };
         let message_id = postbox::send_to_applicant(&txn, tenant, to_applicant).await?;
         if let Some(prepared) = letter {
-            let channel = letters::Channel::for_case(case);
+            let channel = letters::Channel::for_case(&txn, case).await?;
             letters::record(
                 &txn,
                 tenant,

@@ -11,7 +11,7 @@ mod offered;
 
 pub use offered::{Found, Offered};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -111,6 +111,42 @@ pub struct Service {
     /// More words people search with ("Parkausweis" for "Bewohnerparkausweis").
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// How the town's letters about this service reach the applicant.
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// The town's standard wording per kind of letter (`receipt`, `decision`, …): the
+    /// part of a letter that is the same for every applicant, before the caseworker's own
+    /// text. `{name}`, `{service}`, `{reference}`, `{received}` and `{date}` are filled
+    /// in. A kind not named here has the built-in wording.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub letter_texts: BTreeMap<String, String>,
+}
+
+/// How letters about a service are delivered.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Into the portal's postbox where the applicant has an account and has not asked
+    /// for paper; posted otherwise.
+    #[default]
+    Postbox,
+    /// Always posted: the document must be a paper original (a certificate with seal).
+    Paper,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Postbox => "postbox",
+            Delivery::Paper => "paper",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Delivery::Postbox, Delivery::Paper]
+            .into_iter()
+            .find(|d| d.as_str() == text)
+    }
 }
 
 fn basis() -> String {
@@ -122,6 +158,14 @@ impl Service {
     /// imported catalog) asks for the highest rather than the lowest.
     pub fn min_trust(&self) -> TrustLevel {
         TrustLevel::parse(&self.min_trust).unwrap_or(TrustLevel::Hoch)
+    }
+
+    /// Keys of `letter_texts` that name no kind of letter (a typo would never be used).
+    fn unknown_letter_kinds(&self) -> impl Iterator<Item = &str> {
+        self.letter_texts
+            .keys()
+            .map(String::as_str)
+            .filter(|key| rathaus_letters::Kind::from_key(key).is_none())
     }
 }
 
@@ -178,6 +222,9 @@ pub fn check(file: &CatalogFile, known_life_situations: &[String]) -> Vec<String
                     "service '{name}': unknown life situation '{situation}'"
                 ));
             }
+        }
+        for kind in service.unknown_letter_kinds() {
+            mistakes.push(format!("service '{name}': '{kind}' is no kind of letter"));
         }
         if TrustLevel::parse(&service.min_trust).is_none() {
             mistakes.push(format!(
@@ -324,6 +371,8 @@ pub const OVERRIDABLE: &[&str] = &[
     "online",
     "anonymous",
     "appointment",
+    "delivery",
+    "letter_texts",
 ];
 
 /// How a tenant offers one service.
@@ -334,6 +383,17 @@ pub struct Offer {
     pub enabled: bool,
     /// The tenant's own values, by field.
     pub overrides: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Offer {
+    /// The service with the tenant's values in place of the catalog's.
+    pub fn service(&self) -> std::result::Result<Service, serde_json::Error> {
+        let mut merged = serde_json::to_value(&self.catalog).expect("a service serialises");
+        if let Some(fields) = merged.as_object_mut() {
+            fields.extend(self.overrides.clone());
+        }
+        serde_json::from_value(merged)
+    }
 }
 
 /// The service `key` of the catalog and how the tenant offers it.
@@ -367,6 +427,21 @@ pub async fn offer(
     }))
 }
 
+/// The service `key` as the tenant words it (also one it no longer offers: cases of it
+/// are still handled).
+pub async fn service_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    key: &str,
+) -> Result<Option<Service>> {
+    match offer(conn, tenant_id, key).await? {
+        Some(offer) => Ok(Some(offer.service().map_err(|e| {
+            CoreError::Invalid(format!("service {key} with the town's values: {e}"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
 /// Sets whether and how the tenant offers a service. The tenant's values replace the
 /// catalog's; a field not in [`OVERRIDABLE`] or a value the service cannot have is
 /// refused with all problems.
@@ -388,17 +463,20 @@ pub async fn set_offer(
         .filter(|k| !OVERRIDABLE.contains(&k.as_str()))
         .map(|k| format!("'{k}' cannot be set per town hall"))
         .collect();
-    let mut merged = serde_json::to_value(&current.catalog).expect("a service serialises");
-    if let Some(fields) = merged.as_object_mut() {
-        fields.extend(overrides.clone());
-    }
-    match serde_json::from_value::<Service>(merged) {
+    let proposed = Offer {
+        overrides: overrides.clone(),
+        ..current
+    };
+    match proposed.service() {
         Ok(service) => {
             if TrustLevel::parse(&service.min_trust).is_none() {
                 problems.push(format!("'{}' is not a trust level", service.min_trust));
             }
             if service.fee_cents.is_some_and(|c| c < 0) {
                 problems.push("a fee cannot be negative".into());
+            }
+            for kind in service.unknown_letter_kinds() {
+                problems.push(format!("'{kind}' is no kind of letter"));
             }
         }
         Err(e) => problems.push(e.to_string()),

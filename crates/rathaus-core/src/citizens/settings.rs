@@ -37,6 +37,8 @@ pub struct Profile {
     pub phone: String,
     /// de | en
     pub preferred_language: String,
+    /// How letters reach the person: `postbox` | `paper`.
+    pub delivery: String,
 }
 
 impl Profile {
@@ -55,6 +57,7 @@ impl Profile {
             city: text(&account.city),
             phone: text(&account.phone),
             preferred_language: account.preferred_language.clone(),
+            delivery: account.delivery.clone(),
         }
     }
 }
@@ -67,6 +70,7 @@ pub enum ProfileProblem {
     Postcode,
     Phone,
     Language,
+    Delivery,
 }
 
 const MAX_TEXT: usize = 100;
@@ -109,6 +113,9 @@ fn check(profile: &Profile) -> (Option<NaiveDate>, Vec<ProfileProblem>) {
     if !matches!(profile.preferred_language.as_str(), "de" | "en") {
         problems.push(ProfileProblem::Language);
     }
+    if !matches!(profile.delivery.as_str(), "postbox" | "paper") {
+        problems.push(ProfileProblem::Delivery);
+    }
     (birth_date, problems)
 }
 
@@ -137,6 +144,10 @@ pub async fn update_profile(
         .col_expr(
             citizen::Column::PreferredLanguage,
             Expr::value(profile.preferred_language.clone()),
+        )
+        .col_expr(
+            citizen::Column::Delivery,
+            Expr::value(profile.delivery.clone()),
         );
     if account.identity_verified_by.is_none() {
         update = update

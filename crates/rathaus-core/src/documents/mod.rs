@@ -5,6 +5,8 @@
 //! number, and every version is sealed into the daily evidence ([`evidence`]).
 
 pub mod evidence;
+pub mod export;
+pub mod text;
 
 use chrono::Utc;
 use rathaus_store::entities::{document, document_search, document_version};
@@ -103,7 +105,7 @@ pub async fn file(conn: &impl ConnectionTrait, new: NewDocument<'_>) -> Result<U
     document_search::ActiveModel {
         document_id: Set(id),
         tenant_id: Set(new.tenant_id),
-        text: Set(search_text(new.title, &new.file)),
+        text: Set(search_text(new.title, new.file.file_name, new.file.text)),
         ..Default::default()
     }
     .insert(conn)
@@ -136,12 +138,15 @@ async fn write_version(
     }
     .insert(conn)
     .await?;
+    if file.text.is_none() && text::readable(file.media_type) {
+        text::queue(conn, tenant_id, id).await?;
+    }
     Ok(id)
 }
 
 /// Title, file name and text, in lower case, as the search reads them.
-fn search_text(title: &str, file: &Stored<'_>) -> String {
-    [Some(title), Some(file.file_name), file.text]
+fn search_text(title: &str, file_name: &str, text: Option<&str>) -> String {
+    [Some(title), Some(file_name), text]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
@@ -193,7 +198,7 @@ pub async fn add_version(
     document_search::Entity::update_many()
         .col_expr(
             document_search::Column::Text,
-            Expr::value(search_text(&found.title, &file)),
+            Expr::value(search_text(&found.title, file.file_name, file.text)),
         )
         .filter(document_search::Column::DocumentId.eq(document_id))
         .exec(&txn)

@@ -1,13 +1,15 @@
 //! What a letter about a case says: the town's letterhead, the applicant's address from
-//! the application, the reference, the person handling the case, the caseworker's text,
-//! and per kind the permit block and the legal remedy text.
+//! the application, the reference, the person handling the case, the standard text of
+//! the service for this kind of letter followed by the caseworker's own text, and per
+//! kind the permit block and the legal remedy text.
 
 use chrono::{Months, NaiveDate};
 use rathaus_forms::fill::{Answer, Answers};
 use rathaus_letters::{Attachment, Contact, Kind, Letter, Permit, Sender};
-use rathaus_store::entities::{department, staff_user};
+use rathaus_store::entities::staff_user;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
+use super::texts;
 use crate::actor::Actor;
 use crate::cases::Case;
 use crate::error::Result;
@@ -48,10 +50,7 @@ pub async fn letter(
             .map(|s| s.answers),
         None => None,
     };
-    let department = match case.department_id {
-        Some(id) => department::Entity::find_by_id(id).one(conn).await?,
-        None => None,
-    };
+    let department = crate::departments::of_case(conn, case).await?;
     let caseworker = match actor.id {
         Some(id) => staff_user::Entity::find_by_id(id).one(conn).await?,
         None => None,
@@ -73,9 +72,18 @@ pub async fn letter(
         );
         recipient.push(format!("{} {}", at.postcode, at.city).trim().to_owned());
     }
-    let paragraphs = input
-        .text
-        .split("\n\n")
+    let service = crate::catalog::service_of(conn, tenant.id, &case.service_key).await?;
+    let facts = texts::Facts {
+        name: &case.applicant_name,
+        service: &case.title,
+        reference: &case.reference,
+        received: crate::time::local_day(case.created_at),
+        date: today,
+    };
+    let standard = texts::standard(kind, service.as_ref(), &facts);
+    let paragraphs = [standard.as_str(), input.text.as_str()]
+        .into_iter()
+        .flat_map(|text| text.split("\n\n"))
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(str::to_owned)

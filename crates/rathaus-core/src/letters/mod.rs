@@ -11,13 +11,15 @@
 pub mod codes;
 pub mod compose;
 pub mod print;
+pub mod receipts;
 pub mod signing;
+pub mod texts;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use rathaus_letters::{Renderer, Timestamped, Verification};
 use rathaus_store::BlobStore;
 use rathaus_store::blob::Bytes;
-use rathaus_store::entities::{issued_document, postbox_file, signing_key};
+use rathaus_store::entities::{citizen, issued_document, postbox_file, signing_key};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -52,14 +54,31 @@ impl Channel {
         }
     }
 
-    /// Digital where the applicant has an account in the portal; paper otherwise (an
-    /// application on paper, a case opened by hand).
-    pub fn for_case(case: &Case) -> Self {
-        if case.citizen_id.is_some() || case.organisation_id.is_some() {
-            Channel::Postbox
-        } else {
-            Channel::Paper
+    /// How a letter about `case` goes out. Paper where the service needs a paper
+    /// original, where nobody has an account to receive it (an application on paper, a
+    /// case opened by hand), and where the citizen asked for letters by post (digital
+    /// delivery needs their consent); into the postbox otherwise. An organisation's
+    /// case goes to its postbox.
+    pub async fn for_case(conn: &impl ConnectionTrait, case: &Case) -> Result<Self> {
+        let service = crate::catalog::service_of(conn, case.tenant_id, &case.service_key).await?;
+        if service.is_some_and(|s| s.delivery == crate::catalog::Delivery::Paper) {
+            return Ok(Channel::Paper);
         }
+        if case.organisation_id.is_some() {
+            return Ok(Channel::Postbox);
+        }
+        let Some(citizen_id) = case.citizen_id else {
+            return Ok(Channel::Paper);
+        };
+        let asked_for_paper = citizen::Entity::find_by_id(citizen_id)
+            .one(conn)
+            .await?
+            .is_some_and(|c| c.delivery == Channel::Paper.as_str());
+        Ok(if asked_for_paper {
+            Channel::Paper
+        } else {
+            Channel::Postbox
+        })
     }
 }
 

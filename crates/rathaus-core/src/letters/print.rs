@@ -272,6 +272,41 @@ pub async fn mark_posted(
     Ok(())
 }
 
+/// How long a posted batch is kept: time enough to reprint a letter lost in the post.
+/// The letters themselves stay in their cases (and the day each was posted).
+pub const KEEP_POSTED_DAYS: i64 = 90;
+
+/// Deletes batches posted before `before` with their PDFs: a batch is a print artefact,
+/// and it holds letters of cases that retention may have deleted since. Batches not
+/// posted yet stay, however old. Returns how many were deleted.
+pub async fn purge_posted(db: &Db, blobs: &BlobStore, before: NaiveDate) -> Result<usize> {
+    let old = print_batch::Entity::find()
+        .filter(print_batch::Column::PostedOn.lt(before))
+        .all(db.conn())
+        .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Uuid> = old.iter().map(|b| b.id).collect();
+    let txn = db.begin_write().await?;
+    issued_document::Entity::update_many()
+        .col_expr(
+            issued_document::Column::PrintBatchId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .filter(issued_document::Column::PrintBatchId.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    print_batch::Entity::delete_many()
+        .filter(print_batch::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    let pdfs = old.iter().map(|b| b.pdf_sha256.clone()).collect();
+    crate::blob_references::delete_unreferenced(db, blobs, pdfs).await?;
+    Ok(old.len())
+}
+
 /// The manifest for a hybrid-mail provider: one line per letter with the address as
 /// printed, its pages and sheets and where it lies in the batch PDF. Semicolons and
 /// UTF-8, as German spreadsheet programs read them.

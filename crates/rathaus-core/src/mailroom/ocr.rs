@@ -1,7 +1,9 @@
 //! Reading the text of a scan with Tesseract (Debian `tesseract-ocr` with
 //! `tesseract-ocr-deu`), run as a subprocess under a time limit so that a broken or huge
 //! scan cannot hold a worker. PDFs are rendered to 300 dpi grey pages first (`pdftoppm`
-//! of poppler-utils); TIFFs with several pages Tesseract reads itself.
+//! of poppler-utils); TIFFs with several pages Tesseract reads itself. A PDF that has
+//! text (written, not scanned) gives it to `pdftotext` (poppler-utils) in a moment;
+//! [`text_of`] tries that first and recognises only what has none.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +16,7 @@ use tokio::time::Instant;
 pub struct OcrConfig {
     pub tesseract: PathBuf,
     pub pdftoppm: PathBuf,
+    pub pdftotext: PathBuf,
     /// Tesseract's language models, e.g. `deu` or `deu+eng`.
     pub languages: String,
     /// For one scan, all its pages together.
@@ -27,6 +30,7 @@ impl Default for OcrConfig {
         Self {
             tesseract: "tesseract".into(),
             pdftoppm: "pdftoppm".into(),
+            pdftotext: "pdftotext".into(),
             languages: "deu".into(),
             timeout: Duration::from_secs(300),
             max_pages: 50,
@@ -36,7 +40,7 @@ impl Default for OcrConfig {
 
 impl OcrConfig {
     /// The defaults, changed by `RATHAUS_TESSERACT`, `RATHAUS_PDFTOPPM`,
-    /// `RATHAUS_OCR_LANGUAGES` and `RATHAUS_OCR_TIMEOUT_SECS`.
+    /// `RATHAUS_PDFTOTEXT`, `RATHAUS_OCR_LANGUAGES` and `RATHAUS_OCR_TIMEOUT_SECS`.
     pub fn from_env() -> Self {
         let mut config = Self::default();
         if let Ok(path) = std::env::var("RATHAUS_TESSERACT") {
@@ -44,6 +48,9 @@ impl OcrConfig {
         }
         if let Ok(path) = std::env::var("RATHAUS_PDFTOPPM") {
             config.pdftoppm = path.into();
+        }
+        if let Ok(path) = std::env::var("RATHAUS_PDFTOTEXT") {
+            config.pdftotext = path.into();
         }
         if let Ok(languages) = std::env::var("RATHAUS_OCR_LANGUAGES") {
             config.languages = languages;
@@ -127,6 +134,39 @@ pub async fn recognise(
     let pages = text.matches('\u{c}').count().max(1) as u32;
     let text = text.replace('\u{c}', "\n").trim().to_owned();
     Ok(Recognised { text, pages })
+}
+
+/// The text of a document: a PDF's own text where it has some (up to `max_pages`),
+/// else what recognition reads from its pages; an image is recognised.
+pub async fn text_of(
+    config: &OcrConfig,
+    bytes: &[u8],
+    media_type: &str,
+) -> Result<String, OcrProblem> {
+    if media_type == "application/pdf" {
+        let deadline = Instant::now() + config.timeout;
+        let dir = tempfile::tempdir().map_err(|e| OcrProblem::Failed(e.to_string()))?;
+        let input = dir.path().join("document.pdf");
+        tokio::fs::write(&input, bytes)
+            .await
+            .map_err(|e| OcrProblem::Failed(e.to_string()))?;
+        let written = run(
+            Command::new(&config.pdftotext)
+                .args(["-q", "-enc", "UTF-8", "-l"])
+                .arg(config.max_pages.to_string())
+                .arg(&input)
+                .arg("-"),
+            &config.pdftotext,
+            deadline,
+            config.timeout,
+        )
+        .await?;
+        let text = String::from_utf8_lossy(&written).replace('\u{c}', "\n");
+        if !text.trim().is_empty() {
+            return Ok(text.trim().to_owned());
+        }
+    }
+    Ok(recognise(config, bytes, media_type).await?.text)
 }
 
 /// The pages of a PDF as 300 dpi grey PNGs, in order.

@@ -122,12 +122,7 @@ impl Recognise {
 #[async_trait::async_trait]
 impl JobHandler for Recognise {
     async fn run(&self, db: &Db, job: &ClaimedJob) -> std::result::Result<(), JobFailure> {
-        let id: Uuid = job
-            .payload
-            .get("item")
-            .and_then(|v| v.as_str())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| JobFailure("payload without an item id".into()))?;
+        let id = crate::jobs::id_in_payload(job, "item")?;
         let conn = db.conn();
         let Some(item) = mail_item::Entity::find_by_id(id).one(conn).await? else {
             return Ok(());

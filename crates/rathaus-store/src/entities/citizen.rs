@@ -29,6 +29,8 @@ pub struct Model {
     /// set, the person cannot edit those fields.
     pub identity_verified_by: Option<String>,
     pub identity_verified_at: Option<DateTimeUtc>,
+    /// How the person wants letters: `postbox` or `paper`.
+    pub delivery: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,7 @@ mod m20261203_000029_teams;
 mod m20261203_000030_issued_documents;
 mod m20261206_000031_efile;
 mod m20261206_000032_retention;
+mod m20261206_000033_letter_delivery;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000030_issued_documents::Migration),
             Box::new(m20261206_000031_efile::Migration),
             Box::new(m20261206_000032_retention::Migration),
+            Box::new(m20261206_000033_letter_delivery::Migration),
         ]
     }
 }

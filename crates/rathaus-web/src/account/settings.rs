@@ -28,8 +28,9 @@ pub struct Overview {
     email: String,
     /// (label, value) of the filled-in profile fields.
     profile: Vec<(String, String)>,
-    /// (label, value) of the preferred language.
-    language: Option<(String, String)>,
+    /// (label, value) of the preferred language and of how letters are delivered:
+    /// choices every account has, not personal data.
+    choices: Vec<(String, String)>,
     /// "Confirmed by …" when identity data came from an identity provider.
     verified_note: Option<String>,
     /// "You are acting for …" when the session acts for an organisation.
@@ -50,12 +51,12 @@ pub async fn overview(
             .fmt("account-acting-for", &[("organisation", &o.name)])
     });
     let page = profile_page(chrome, &Profile::of(&session.citizen), None);
-    // The language always has a value; "no details yet" is about the others.
-    let (language, details): (Vec<_>, Vec<_>) = page
+    // Language and delivery always have a value; "no details yet" is about the others.
+    let (choices, details): (Vec<_>, Vec<_>) = page
         .fields
         .iter()
         .filter(|f| !f.value.is_empty())
-        .partition(|f| f.name == "preferred_language");
+        .partition(|f| matches!(f.name, "preferred_language" | "delivery"));
     let shown = |f: &Field| {
         let label = f.options.iter().find(|(value, _)| *value == f.value);
         (
@@ -64,7 +65,7 @@ pub async fn overview(
         )
     };
     let profile = details.into_iter().map(shown).collect();
-    let language = language.into_iter().map(shown).next();
+    let choices = choices.into_iter().map(shown).collect();
     let verified_note = session.citizen.identity_verified_by.map(|issuer| {
         page.chrome
             .t
@@ -74,7 +75,7 @@ pub async fn overview(
         chrome: page.chrome,
         email: session.citizen.email,
         profile,
-        language,
+        choices,
         verified_note,
         acting_note,
     })
@@ -151,6 +152,13 @@ fn profile_page(chrome: Chrome, profile: &Profile, verified_by: Option<&str>) ->
                 ("de".into(), "Deutsch".into()),
                 ("en".into(), "English".into()),
             ]),
+        Field::new("delivery", &page.t("profile-delivery"), "select")
+            .value(&profile.delivery)
+            .hint(&page.t("profile-delivery-hint"))
+            .options(vec![
+                ("postbox".into(), page.t("profile-delivery-postbox")),
+                ("paper".into(), page.t("profile-delivery-paper")),
+            ]),
     ];
     page.fields = fields;
     page.link("/konto", "account-back")
@@ -181,6 +189,8 @@ pub struct ProfileForm {
     phone: String,
     #[serde(default)]
     preferred_language: String,
+    #[serde(default)]
+    delivery: String,
 }
 
 pub async fn save_profile(
@@ -200,6 +210,12 @@ pub async fn save_profile(
         city: form.city,
         phone: form.phone,
         preferred_language: form.preferred_language,
+        // A form from before the choice existed keeps what the account has.
+        delivery: if form.delivery.is_empty() {
+            session.citizen.delivery.clone()
+        } else {
+            form.delivery
+        },
     };
     let problems =
         match citizens::update_profile(&state.db, &session.citizen, &profile, &origin).await? {
@@ -215,6 +231,7 @@ pub async fn save_profile(
             ProfileProblem::Postcode => ("postcode", "profile-postcode-invalid"),
             ProfileProblem::Phone => ("phone", "profile-phone-invalid"),
             ProfileProblem::Language => ("preferred_language", "profile-language-invalid"),
+            ProfileProblem::Delivery => ("delivery", "profile-delivery-invalid"),
         };
         page.error(field, key);
     }

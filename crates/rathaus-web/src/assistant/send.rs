@@ -71,6 +71,7 @@ pub async fn send(
         None => applicant_name,
     };
     let status_url = format!("{}/konto/antraege", link_base(&state, &chrome, &headers)?);
+    let verify_page = crate::portal::verify::address(&state, &chrome, &headers)?;
     let application = Application {
         draft: &filling.draft,
         owner: &owner,
@@ -81,6 +82,7 @@ pub async fn send(
         trust: visitor.trust,
         organisation_id: visitor.acting_for.as_ref().map(|o| o.id),
         status_url: &status_url,
+        verify_page: &verify_page,
     };
     let actor = visitor.actor(tenant.id);
     let sent = submissions::send(&state.db, tenant, application, &actor, &origin).await?;

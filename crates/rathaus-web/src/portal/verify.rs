@@ -19,6 +19,18 @@ use crate::state::AppState;
 
 pub const PAGE: &str = "/verify";
 
+/// The verification page as the applicant's browser reaches it (printed on letters).
+pub(crate) fn address(
+    state: &AppState,
+    chrome: &Chrome,
+    headers: &axum::http::HeaderMap,
+) -> Result<String, PageError> {
+    Ok(format!(
+        "{}{PAGE}",
+        crate::account::link_base(state, chrome, headers)?
+    ))
+}
+
 pub fn routes() -> Routes {
     Routes::default()
         .get(PAGE, Public, start)

@@ -717,7 +717,7 @@ pub async fn step(
         "" => Ok(None),
         typed => rathaus_forms::values::date(typed).map(Some),
     };
-    let verify_page = super::issued::verify_page(&state, &chrome, &headers)?;
+    let verify_page = crate::portal::verify::address(&state, &chrome, &headers)?;
     let taken = match reply_by {
         Ok(reply_by) => {
             let step = cases::Step {

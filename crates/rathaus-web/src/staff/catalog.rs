@@ -8,7 +8,8 @@ use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::catalog::{self, Offer};
+use rathaus_core::catalog::{self, Delivery, Offer};
+use rathaus_core::letters::{Kind, texts};
 use rathaus_core::policy::Permission;
 use rathaus_core::trust::TrustLevel;
 use rathaus_forms::present::german_amount;
@@ -132,6 +133,18 @@ const EDITABLE: &[(&str, &str, &str)] = &[
     ("retention_days", "staff-catalog-retention-days", "text"),
     ("form", "staff-catalog-form", "select"),
     ("min_trust", "staff-catalog-min-trust", "select"),
+    ("delivery", "staff-catalog-delivery", "select"),
+];
+
+/// The town's standard wording per kind of letter: (kind, field of the form). Saved
+/// together as the service's `letter_texts`.
+const LETTER_TEXTS: &[(&str, &str)] = &[
+    ("receipt", "letter_text_receipt"),
+    ("document_request", "letter_text_document_request"),
+    ("decision", "letter_text_decision"),
+    ("fee_notice", "letter_text_fee_notice"),
+    ("parking_permit", "letter_text_parking_permit"),
+    ("certificate", "letter_text_certificate"),
 ];
 
 /// A catalog value as the form shows it.
@@ -164,7 +177,7 @@ async fn edit_page(
         }
     }
     form_ids.sort();
-    let fields = EDITABLE
+    let mut fields = EDITABLE
         .iter()
         .map(|(name, label, kind)| {
             let in_catalog = shown(name, &catalog_values[*name]);
@@ -188,6 +201,22 @@ async fn edit_page(
                     options.extend(form_ids.iter().map(|id| (id.clone(), id.clone())));
                     field = field.options(options);
                 }
+                "delivery" => {
+                    field = field.options(vec![
+                        (
+                            String::new(),
+                            chrome.t.get("staff-catalog-as-catalog").to_owned(),
+                        ),
+                        (
+                            "postbox".into(),
+                            chrome.t.get("staff-catalog-delivery-postbox").to_owned(),
+                        ),
+                        (
+                            "paper".into(),
+                            chrome.t.get("staff-catalog-delivery-paper").to_owned(),
+                        ),
+                    ]);
+                }
                 "min_trust" => {
                     let mut options = vec![(
                         String::new(),
@@ -204,7 +233,35 @@ async fn edit_page(
             }
             field
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let own_texts = own.get("letter_texts").and_then(Value::as_object);
+    for (kind, name) in LETTER_TEXTS {
+        let kind = Kind::from_key(kind).expect("the form names letter kinds");
+        let label = chrome.t.fmt(
+            "staff-catalog-letter-text",
+            &[(
+                "kind",
+                chrome.t.get(&format!("letters-kind-{}", kind.key())),
+            )],
+        );
+        let value = own_texts
+            .and_then(|texts| texts.get(kind.key()))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let standard = offer
+            .catalog
+            .letter_texts
+            .get(kind.key())
+            .map_or(texts::built_in(kind), String::as_str);
+        let hint = chrome
+            .t
+            .fmt("staff-catalog-letter-text-hint", &[("value", standard)]);
+        fields.push(
+            Field::new(name, &label, "textarea")
+                .value(value)
+                .hint(&hint),
+        );
+    }
     Ok(EditPage {
         staff: StaffNav::of(&session.actor, chrome.tenant.id),
         name: offer.catalog.name.clone(),
@@ -308,9 +365,28 @@ pub async fn save(
                 }
                 Value::String(text)
             }
+            "delivery" => {
+                if Delivery::parse(&text).is_none() {
+                    errors.push((
+                        name,
+                        chrome.t.get("staff-catalog-delivery-invalid").to_owned(),
+                    ));
+                }
+                Value::String(text)
+            }
             _ => Value::String(text),
         };
         overrides.insert((*name).to_owned(), json);
+    }
+    let texts: Map<String, Value> = LETTER_TEXTS
+        .iter()
+        .map(|(kind, name)| ((*kind).to_owned(), value(name)))
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(kind, text)| (kind, Value::String(text)))
+        .collect();
+    overrides.remove("letter_texts");
+    if !texts.is_empty() {
+        overrides.insert("letter_texts".into(), Value::Object(texts));
     }
     if overrides.contains_key("form") {
         overrides.insert("online".into(), Value::Bool(true));

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::documents::{self, evidence};
+use rathaus_core::documents::{self, evidence, export};
 use rathaus_core::error::CoreError;
 use rathaus_core::uploads::{self, Accept};
 use rathaus_store::blob::Bytes;
@@ -47,6 +47,42 @@ pub fn routes() -> Routes {
             Staff,
             record,
         )
+        .get(
+            "/verwaltung/vorgaenge/{reference}/aktenexport.zip",
+            Staff,
+            export,
+        )
+}
+
+/// The whole file of a finished case as one package (documents, case data, evidence,
+/// keys); audited. An open case is a conflict: it still changes.
+pub async fn export(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    session: StaffSession,
+    RequestOrigin(origin): RequestOrigin,
+    Path(reference): Path<String>,
+) -> Result<Response, PageError> {
+    let case = seen_case(&state, &chrome, &session, &reference).await?;
+    match export::package(&state.db, &state.blobs, &session.actor, &origin, &case).await? {
+        Ok(zip) => {
+            let disposition = format!("attachment; filename=\"akte-{}.zip\"", case.reference);
+            Ok((
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "application/zip".to_owned(),
+                    ),
+                    (axum::http::header::CONTENT_DISPOSITION, disposition),
+                ],
+                zip,
+            )
+                .into_response())
+        }
+        Err(export::NotYet::Open) => Err(PageError::Conflict(
+            chrome.t.get("efile-export-open").to_owned(),
+        )),
+    }
 }
 
 /// Which version: `?fassung=2`; the latest without it.

@@ -3,7 +3,6 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::audit::{self, Event};
 use rathaus_core::letters::{self, Desk, Input, Kind, Missing};
@@ -36,19 +35,6 @@ pub fn routes() -> Routes {
             Staff,
             revoke,
         )
-}
-
-/// The public page where documents are checked, as the applicant's browser reaches it.
-pub(crate) fn verify_page(
-    state: &AppState,
-    chrome: &Chrome,
-    headers: &HeaderMap,
-) -> Result<String, PageError> {
-    Ok(format!(
-        "{}{}",
-        crate::account::link_base(state, chrome, headers)?,
-        crate::portal::verify::PAGE
-    ))
 }
 
 pub(crate) fn desk<'a>(state: &'a AppState, verify_page: &'a str) -> Desk<'a> {

@@ -429,10 +429,14 @@ on_both_backends!(
         expired.update(app.db().conn()).await.unwrap();
         assert_eq!(app.get_as(&erika, &first).await.status(), 404, "expired");
         let blobs = &app.server.blobs;
-        rathaus_core::jobs::Cleanup::new(blobs.clone(), app.server.sealer.clone())
-            .run_now(app.db())
-            .await
-            .unwrap();
+        rathaus_core::jobs::Cleanup::new(
+            blobs.clone(),
+            app.server.sealer.clone(),
+            rathaus_letters::Renderer::new(),
+        )
+        .run_now(app.db())
+        .await
+        .unwrap();
         assert!(drafts_in_db(&app).await.is_empty());
         assert_eq!(drafts::purge_expired(app.db(), blobs).await.unwrap(), 0);
         app.stop().await;

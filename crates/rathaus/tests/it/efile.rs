@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use rathaus_core::documents::{self, evidence};
 use rathaus_store::entities::{document, document_version, evidence_day, submission_file};
 use rathaus_store::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sha2::Digest;
 
 use crate::accounts::start;
 use crate::assistant::{PDF, citizen};
@@ -60,9 +61,9 @@ on_both_backends!(
     the_file_holds_every_document_and_its_evidence_survives_any_change,
     |backend| async move {
         let (app, smtp) = start(backend).await;
-        let (_, vera, reference) = approved_permit(&app, &smtp).await;
+        let (erika, vera, reference) = approved_permit(&app, &smtp).await;
 
-        // The file: what Erika sent came in, the permit went out.
+        // The file: what Erika sent came in, the receipt and the permit went out.
         let case = the_case(&app, &reference).await;
         let filed = documents::of_case(app.db().conn(), &case).await.unwrap();
         let sent = submission_file::Entity::find()
@@ -79,10 +80,16 @@ on_both_backends!(
                 .iter()
                 .all(|f| f.document.kind == "application_file")
         );
+        let receipt = filed
+            .iter()
+            .find(|f| f.document.title.starts_with("Eingangsbestätigung"))
+            .expect("the receipt is in the file");
+        assert_eq!(receipt.document.kind, "letter");
         let letter = filed
             .iter()
-            .find(|f| f.document.kind == "letter")
+            .find(|f| f.document.title.starts_with("Bewohnerparkausweis"))
             .expect("the permit is in the file");
+        assert_eq!(letter.document.kind, "letter");
         assert_eq!(letter.document.direction, "outgoing");
         assert_eq!(letter.versions.len(), 1);
         let permit = &letter.versions[0];
@@ -142,7 +149,8 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(days.len(), 1);
-        assert_eq!(days[0].leaves as usize, sent.len() + 1);
+        // What Erika sent, the receipt and the permit.
+        assert_eq!(days[0].leaves as usize, sent.len() + 2);
         let permit = document_version::Entity::find_by_id(permit.id)
             .one(app.db().conn())
             .await
@@ -178,6 +186,59 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(downloaded, record);
+
+        // The finished case as one package: every version, the case's data and history,
+        // the evidence and the keys; the export is audited.
+        let package = app
+            .get_as(&vera, &format!("{case_path}/aktenexport.zip"))
+            .await;
+        assert_eq!(package.status(), 200);
+        assert_eq!(package.headers()["content-type"], "application/zip");
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(package.bytes().await.unwrap())).unwrap();
+        let mut read = |name: &str| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut bytes).unwrap();
+            bytes
+        };
+        let meta: serde_json::Value = serde_json::from_slice(&read("vorgang.json")).unwrap();
+        assert_eq!(meta["case"]["reference"], reference.as_str());
+        assert_eq!(meta["documents"].as_array().unwrap().len(), filed.len());
+        assert!(meta["history"].as_array().unwrap().len() >= 3, "{meta}");
+        assert_eq!(meta["issued"].as_array().unwrap().len(), 2);
+        for entry in meta["documents"].as_array().unwrap() {
+            for version in entry["versions"].as_array().unwrap() {
+                let bytes = read(version["file"].as_str().unwrap());
+                assert_eq!(
+                    hex::encode(sha2::Sha256::digest(&bytes)),
+                    version["sha256"].as_str().unwrap()
+                );
+                let record: evidence::Record =
+                    serde_json::from_slice(&read(version["evidence"].as_str().unwrap())).unwrap();
+                let root = evidence::check(&record, &bytes).unwrap();
+                assert_eq!(root.root, days[0].root);
+            }
+        }
+        let keys: serde_json::Value = serde_json::from_slice(&read("schluessel.json")).unwrap();
+        let signing = rathaus_core::letters::signing::all(app.db().conn(), case.tenant_id)
+            .await
+            .unwrap();
+        assert_eq!(keys[0]["public_key"], signing[0].public_key.as_str());
+        assert_eq!(
+            app.scalar("SELECT action AS v FROM audit_log WHERE action = 'case.export'")
+                .await
+                .as_deref(),
+            Some("case.export")
+        );
+        // An open case still changes: no export yet.
+        let open = sent_application(&app, &erika).await;
+        let refused = app
+            .get_as(
+                &vera,
+                &format!("/verwaltung/vorgaenge/{open}/aktenexport.zip"),
+            )
+            .await;
+        assert_eq!(refused.status(), 409);
 
         // The CLI: verify, export, check as a third party would.
         let intact = archive(&app, &["verify"]);
@@ -242,12 +303,11 @@ on_both_backends!(
             "{report}"
         );
         assert_eq!(
-            document::Entity::find()
-                .all(app.db().conn())
+            documents::of_case(app.db().conn(), &case)
                 .await
                 .unwrap()
                 .len(),
-            sent.len() + 1,
+            filed.len(),
             "verifying changes nothing"
         );
         app.stop().await;
@@ -425,6 +485,44 @@ on_both_backends!(
             .await
             .unwrap();
         assert!(nothing.contains("Keine Dokumente gefunden"));
+
+        // A PDF's own text is read after filing (a job) and found by the search too: the
+        // copy of the receipt is found by a word of its body and one of its title.
+        let receipt = crate::letters::receipt_of(&app, &reference).await;
+        let copy = app.server.blobs.get(&receipt.sha256).await.unwrap();
+        let filed_copy = upload(
+            &app,
+            &vera,
+            &akte,
+            &[("titel", "Kopie für die Handakte")],
+            Some(("kopie.pdf", &copy)),
+        )
+        .await;
+        assert_eq!(filed_copy.status(), 303);
+        let mut read = None;
+        for _ in 0..200 {
+            let versions = document_version::Entity::find()
+                .all(app.db().conn())
+                .await
+                .unwrap();
+            read = versions
+                .into_iter()
+                .find(|v| v.file_name == "kopie.pdf")
+                .and_then(|v| v.text);
+            if read.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let read = read.expect("the PDF's text was read");
+        assert!(read.contains("bei uns eingegangen"), "{read}");
+        let found = app
+            .get_as(&vera, "/verwaltung/dokumente?q=eingegangen+handakte")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(found.contains("Kopie für die Handakte"), "{found}");
         let auditor = session(&app, 1).await;
         assert_eq!(
             app.get_as(&auditor, "/verwaltung/dokumente?q=ordnungsamt")
@@ -435,7 +533,7 @@ on_both_backends!(
         let searches = app
             .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'document.search'")
             .await;
-        assert_eq!(searches.as_deref(), Some("2"));
+        assert_eq!(searches.as_deref(), Some("3"));
         app.stop().await;
         drop(smtp);
     }

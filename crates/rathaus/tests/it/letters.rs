@@ -24,16 +24,36 @@ use crate::workflows::{claim_and_check, take_with};
 
 const OUTGOING: &str = "/verwaltung/postausgang";
 
+/// The documents issued by steps of the case (not the receipt on sending).
 async fn issued(app: &TestApp) -> Vec<issued_document::Model> {
     issued_document::Entity::find()
+        .filter(issued_document::Column::Kind.ne("receipt"))
         .all(app.db().conn())
         .await
         .unwrap()
 }
 
+/// The receipt letter of the case, once the worker has issued it (it runs after the
+/// application is sent); fails after 20 seconds.
+pub(crate) async fn receipt_of(app: &TestApp, reference: &str) -> issued_document::Model {
+    for _ in 0..200 {
+        let found = issued_document::Entity::find()
+            .filter(issued_document::Column::Reference.eq(reference))
+            .filter(issued_document::Column::Kind.eq("receipt"))
+            .one(app.db().conn())
+            .await
+            .unwrap();
+        if let Some(receipt) = found {
+            return receipt;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no receipt was issued for {reference}");
+}
+
 /// Runs a checking tool on `pdf` and returns what it printed; scripts/test-services.sh
 /// installs them.
-fn read_with(program: &str, args: &[&str], input: &[u8]) -> String {
+pub(crate) fn read_with(program: &str, args: &[&str], input: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("document.pdf");
     std::fs::write(&file, input).unwrap();
@@ -205,6 +225,7 @@ on_both_backends!(
             "Heidestraße 17",
             &permit.code,
             "Widerspruch",
+            "geben wir statt",
         ] {
             assert!(
                 printed.contains(expected),
@@ -532,7 +553,9 @@ on_both_backends!(
         .await
         .unwrap()
         .unwrap();
-        let channel = letters::Channel::for_case(&case);
+        let channel = letters::Channel::for_case(app.db().conn(), &case)
+            .await
+            .unwrap();
         let late = letters::record(
             app.db().conn(),
             &tenant,
@@ -566,6 +589,33 @@ on_both_backends!(
                 .await
                 .unwrap(),
             0
+        );
+
+        // Posted batches go after their time with their PDF; the letters keep the day
+        // they were posted, and a batch not posted yet stays however old.
+        let purge = |before| letters::print::purge_posted(app.db(), blobs, before);
+        assert_eq!(purge(today).await.unwrap(), 0, "posted today: kept");
+        assert_eq!(purge(today + chrono::Duration::days(1)).await.unwrap(), 1);
+        let left = print_batch::Entity::find()
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(left.len(), 1, "the unposted batch stays");
+        assert!(left[0].posted_on.is_none());
+        assert!(!blobs.exists(&batch.pdf_sha256).await.unwrap());
+        let first = issued_document::Entity::find_by_id(letter.id)
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.print_batch_id, None);
+        assert_eq!(
+            first.dispatched_at.map(rathaus_core::time::local_day),
+            Some(today)
+        );
+        assert!(
+            blobs.exists(&first.sha256).await.unwrap(),
+            "the letter stays"
         );
         app.stop().await;
     }

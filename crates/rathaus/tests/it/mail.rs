@@ -28,6 +28,7 @@ fn worker(db: &rathaus_store::Db, delivery: Delivery) -> Worker {
             config,
             blobs(),
             Sealer::from_hex(&Sealer::new_key()).unwrap(),
+            rathaus_letters::Renderer::new(),
         )
         .unwrap(),
         WorkerConfig {

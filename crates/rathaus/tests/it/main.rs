@@ -19,6 +19,7 @@ mod catalog;
 mod catalog_admin;
 mod cli;
 mod crash;
+mod dispatch;
 mod efile;
 mod external_login;
 mod jobs;

@@ -44,10 +44,13 @@ pub(crate) async fn step(
 pub(crate) async fn sent_application(app: &TestApp, erika: &str) -> String {
     let base = parking_permit(app, erika).await;
     let confirmation = step(app, erika, &format!("{base}/absenden"), &[]).await;
-    confirmation
+    let reference = confirmation
         .trim_end_matches("?gesendet=1")
         .trim_start_matches("/konto/antraege/")
-        .to_owned()
+        .to_owned();
+    // The worker issues the receipt letter; waiting for it keeps what follows exact.
+    crate::letters::receipt_of(app, &reference).await;
+    reference
 }
 
 /// Erika's parking permit with the first step (the person) done; returns the draft's
@@ -382,8 +385,14 @@ on_both_backends!(
             answered.headers()["location"],
             format!("{}?beantwortet=1", path_of(&reference)).as_str()
         );
-        let files = all::<postbox_file::Entity>(&app).await;
+        // Besides the receipt letter, which came with the receipt message.
+        let files: Vec<_> = all::<postbox_file::Entity>(&app)
+            .await
+            .into_iter()
+            .filter(|f| !f.file_name.starts_with("receipt-"))
+            .collect();
         assert_eq!(files.len(), 1);
+        assert_eq!(files[0].file_name, "fahrzeugschein.pdf");
         assert!(app.server.blobs.exists(&files[0].sha256).await.unwrap());
 
         // Vera decides: a decision based on the page before the answer is a conflict
