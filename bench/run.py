@@ -2,7 +2,7 @@
 """Measures the figures of docs/PERFORMANCE.md and prints them as a Markdown table.
 
 Usage: bench/run.py [--quick] [--only=GROUP,…]   (groups: start memory throughput jobs
-submissions inbox auth passwords forms search assistant ocr archive)
+submissions inbox auth passwords forms search assistant ocr archive payments)
 Needs: a release build (the script runs `cargo build --release`), wrk (Debian package),
 PostgreSQL at 127.0.0.1:5432 (override with RATHAUS_BENCH_PG, an admin URL).
 Everything runs on this machine against 127.0.0.1 only, bounded in time.
@@ -37,6 +37,7 @@ ARCHIVE_BENCH = os.path.join(TARGET, "release", "archive")
 HTTP_LOAD = os.path.join(TARGET, "release", "http-load")
 SUBMISSIONS_BENCH = os.path.join(TARGET, "release", "submissions")
 INBOX_BENCH = os.path.join(TARGET, "release", "inbox")
+PAYMENTS_BENCH = os.path.join(TARGET, "release", "payments")
 PG_ADMIN = os.environ.get("RATHAUS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK = "--quick" in sys.argv
 # `--only search,assistant`: just these groups (the demo's first start always runs).
@@ -209,6 +210,28 @@ def archive():
     row("Document ingest into the local blob store", "≥ 100 MB/s", f"{ingest} MB/s", "(256 documents of 1 MB, SHA-256 included)")
     row("Daily evidence tree over 1,000,000 documents", "< 2 s", f"{tree} ms", "(sort + root, SHA-256 of sorted pairs)")
     row("Checking one document's evidence record", "< 1 ms", f"{check} µs", "(hash of a 100 KB document, path of 21 hashes, Ed25519)")
+
+
+def payments(data):
+    # The demo pays with its sandbox payment service; the bench races completions on it.
+    port = 18187
+    proc = start_demo(data, port)
+    try:
+        assert wait_ready(f"http://127.0.0.1:{port}/healthz", 60), "demo did not start"
+        n = "200" if QUICK else "1000"
+        db = f"sqlite://{os.path.join(data, 'rathaus.db')}"
+        out = subprocess.run([PAYMENTS_BENCH, f"http://127.0.0.1:{port}", db, n],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        stop(proc)
+    took, paid, open_, dup = re.search(
+        r"completions \d+ in (\d+) ms: paid (\d+), still open (\d+), duplicates (\d+)", out).groups()
+    rate = re.search(r"status checks \d+ in \d+ ms: (\d+) per second", out).group(1)
+    row(f"{n} payment completions at once, return and notification racing", "exactly all paid, 0 duplicates, 0 lost",
+        f"{paid} paid, {dup} duplicates, {open_} lost, in {took} ms",
+        "(each completed twice in parallel against the demo's sandbox, SQLite; `bench/src/payments.rs`)")
+    row("Payment status checks against the sandbox", "≥ 1,000 per second", f"{rate} per second",
+        "(32 at a time, each an HTTP question to the sandbox and a conditional update)")
 
 
 def form_step():
@@ -490,6 +513,7 @@ def main():
             ("assistant", lambda: form_render(demo)),
             ("ocr", lambda: ocr(data)),
             ("archive", archive),
+            ("payments", lambda: payments(demo)),
         ]
         for name, run in groups:
             if name == "start" or not ONLY or name in ONLY:

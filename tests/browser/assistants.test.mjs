@@ -333,12 +333,39 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
   try {
     const { page, base } = citizen;
     await fillToCheck(page, base, 'bewohnerparkausweis', false);
-    await page.click('button:has-text("Antrag verbindlich absenden")');
+    // The fee is paid first, in the sandbox payment service: a failed try changes
+    // nothing and says so; the second try pays and sends the application.
+    assert.match(await page.textContent('#gebuehr'), /Zu zahlende Gebühr\s*\d+,\d\d Euro/);
+    await page.click('button:has-text("bezahlen und Antrag absenden")');
+    assert.match(new URL(page.url()).pathname, /^\/sandbox\/bezahlen\//);
+    await accessible(page, 'sandbox payment page', false);
+    await page.click('button[value="fehlschlagen"]');
+    assert.match(new URL(page.url()).search, /zahlung=fehlgeschlagen/);
+    assert.match(await page.textContent('#zahlung-hinweis'), /fehlgeschlagen\. Es wurde nichts abgebucht/);
+    await accessible(page, 'check page after a failed payment', false);
+    await page.click('button:has-text("bezahlen und Antrag absenden")');
+    await page.click('button[value="bezahlen"]');
     const own = new URL(page.url()).pathname;
     const reference = own.match(/\/konto\/antraege\/(MS-\d{4}-[2-9A-HJ-NP-Z]{5})$/)?.[1];
     assert.ok(reference, `confirmation at ${page.url()}`);
     assert.match(await page.textContent('main'), /Ihr Antrag ist eingegangen/);
     await accessible(page, 'confirmation', false);
+
+    // Finance staff see the payment with its booking reference and export it.
+    const finance = await staffSession('finanzen@musterstadt.example', 'Demo-Finanzen-2026', 'DEMOFINANZENMUSTERSTADTZWEIFAKTO');
+    try {
+      await finance.page.goto(`${finance.base}/verwaltung/zahlungen`);
+      const rows = finance.page.locator('#zahlungen tr', { hasText: reference });
+      assert.equal(await rows.count(), 2, 'the failed try and the payment');
+      const paid = rows.filter({ hasText: 'bezahlt' });
+      assert.match(await paid.textContent(), /KZ-\d{4}-\d{4}-\d{4}/);
+      await accessible(finance.page, 'payments', true);
+      const csv = await finance.page.request.get(`${finance.base}/verwaltung/zahlungen.csv`);
+      assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
+      assert.match(await csv.text(), new RegExp(`;${reference};\\d+,\\d\\d;EUR;paid;CREDITCARD;KZ-`));
+    } finally {
+      await finance.context.close();
+    }
 
     // The traffic department finds it among the new cases and asks for a document.
     const vera = staff.page;

@@ -143,7 +143,7 @@ pub struct DemoStaff {
     pub totp_secret: &'static str,
 }
 
-pub const DEMO_STAFF: [DemoStaff; 5] = [
+pub const DEMO_STAFF: [DemoStaff; 6] = [
     DemoStaff {
         email: "admin@musterstadt.example",
         password: "Demo-Admin-2026",
@@ -183,6 +183,14 @@ pub const DEMO_STAFF: [DemoStaff; 5] = [
         role: "department_lead",
         departments: &["strassenverkehr"],
         totp_secret: "DEMOLEITUNGMUSTERSTADTZWEIFAKTOR",
+    },
+    DemoStaff {
+        email: "finanzen@musterstadt.example",
+        password: "Demo-Finanzen-2026",
+        name: "Fiona Finanz",
+        role: "finance",
+        departments: &[],
+        totp_secret: "DEMOFINANZENMUSTERSTADTZWEIFAKTO",
     },
 ];
 

@@ -121,13 +121,16 @@ impl Registry {
         blobs: BlobStore,
         sealer: crate::secrets::Sealer,
         letters: rathaus_letters::Renderer,
+        payments: Option<crate::payments::Provider>,
     ) -> crate::error::Result<Self> {
         let receipts = crate::letters::receipts::IssueReceipt {
             renderer: letters.clone(),
             blobs: blobs.clone(),
             sealer: sealer.clone(),
         };
-        let cleanup = Arc::new(Cleanup::new(blobs, sealer, letters));
+        let mut cleanup = Cleanup::new(blobs, sealer, letters);
+        cleanup.payments = payments;
+        let cleanup = Arc::new(cleanup);
         let mut registry = Self::default()
             .with(CLEANUP, Cleanup::clone(&cleanup))
             .with(crate::letters::receipts::ISSUE_RECEIPT, receipts)
@@ -165,6 +168,8 @@ pub struct Cleanup {
     sealer: crate::secrets::Sealer,
     /// Lays out the morning's print batch.
     letters: rathaus_letters::Renderer,
+    /// Asks about payments left open.
+    payments: Option<crate::payments::Provider>,
 }
 
 #[async_trait::async_trait]
@@ -184,6 +189,7 @@ impl Cleanup {
             blobs,
             sealer,
             letters,
+            payments: None,
         }
     }
 
@@ -202,6 +208,10 @@ impl Cleanup {
         let evidence_days =
             crate::documents::evidence::seal_due(db, &self.blobs, &self.sealer).await?;
         let retention_deleted = crate::retention::run(db, &self.blobs, chrono::Utc::now()).await?;
+        let payments_checked = match &self.payments {
+            Some(provider) => crate::payments::check_open(db, provider, chrono::Utc::now()).await?,
+            None => 0,
+        };
         db.refresh_statistics().await?;
         info!(
             jobs,
@@ -213,6 +223,7 @@ impl Cleanup {
             print_batches_deleted,
             evidence_days,
             retention_deleted,
+            payments_checked,
             "cleanup done"
         );
         Ok(())

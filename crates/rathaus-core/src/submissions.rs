@@ -159,6 +159,7 @@ async fn write(
     };
     let id = Uuid::now_v7();
     let now = Utc::now();
+    let today = crate::time::local(now).date_naive();
     submission::ActiveModel {
         id: Set(id),
         tenant_id: Set(tenant.id),
@@ -173,7 +174,9 @@ async fn write(
         trust_level: Set(trust.as_str().to_owned()),
         idempotency_key: Set(draft.id.to_string()),
         status_secret_hash: Set(status.as_deref().map(token_hash)),
-        fee_cents: Set(service.fee_cents),
+        fee_cents: Set(
+            crate::payments::fee::of(service, form, &draft.answers, today).map(|f| f.cents),
+        ),
         submitted_at: Set(now),
     }
     .insert(&txn)
@@ -201,7 +204,7 @@ async fn write(
     }
     // The files now belong to the submission: the draft goes, its uploads stay.
     draft::Entity::delete_by_id(draft.id).exec(&txn).await?;
-    let today = crate::time::local(now).date_naive();
+    crate::payments::released(&txn, draft.id, id).await?;
     let routed = routing::route(&txn, tenant.id, service, form, &draft.answers, today).await?;
     let department = &routed.department;
     let case_id = cases::open(

@@ -16,6 +16,8 @@ pub mod i18n;
 mod navigation;
 mod observability;
 mod paging;
+mod payment_sandbox;
+pub use payment_sandbox::API as PAYMENT_SANDBOX_API;
 mod portal;
 mod request_origin;
 pub mod routes;
@@ -53,6 +55,7 @@ fn tenant_routes() -> Routes {
         .merge(api::routes())
         .merge(staff::routes())
         .merge(account::routes())
+        .merge(payment_sandbox::routes())
 }
 
 /// Every route with its access rule, for the authorization matrix test.

@@ -47,6 +47,19 @@ pub struct AppState {
     pub sealer: rathaus_core::secrets::Sealer,
     /// Lays out letters (fonts loaded once).
     pub letters: rathaus_letters::Renderer,
+    /// Online payment of fees, where a payment service is set up.
+    pub payments: Option<Arc<Payments>>,
+}
+
+/// The payment service and what its notifications are signed with.
+#[derive(Clone, Debug)]
+pub struct Payments {
+    pub provider: rathaus_core::payments::Provider,
+    /// Shared with the service: notifications are signed with it (HMAC-SHA256).
+    pub notification_secret: Vec<u8>,
+    /// Rathaus' own sandbox payment service answers (demo and tests; never in
+    /// production unless configured).
+    pub sandbox: bool,
 }
 
 impl AppState {

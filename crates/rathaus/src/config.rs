@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use rathaus_core::mail::{Delivery, MailConfig};
 use rathaus_core::secrets::Sealer;
 use rathaus_store::blob::BlobConfig;
+use rathaus_web::state::Payments;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -51,6 +52,32 @@ pub struct Config {
     /// providers' client secrets). Without it, `<data_dir>/secret.key` is used, made on
     /// the first start; several servers on one database need the same key.
     pub secret_key: Option<String>,
+    /// Online payment of fees. Without a provider, fees are not paid online (services
+    /// that want them paid first bill them instead).
+    #[serde(default)]
+    pub payments: PaymentSettings,
+}
+
+/// The payment service (XBezahldienste).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// `sandbox` (Rathaus' own test service, for the demo and tests) or
+    /// `xbezahldienste` (a payment service at `url`).
+    pub provider: Option<String>,
+    /// The service's XBezahldienste base address, e.g.
+    /// `https://epay.example/xbezahldienste/api/v1.0.0`.
+    pub url: Option<String>,
+    /// Who asks (originatorId) and for which authority (endPointId), as agreed with
+    /// the service.
+    pub originator_id: Option<String>,
+    pub endpoint_id: Option<String>,
+    /// HTTP Basic, or a bearer token: the standard leaves it to the service.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub bearer_token: Option<String>,
+    /// Shared with the service: its notifications are signed with it (HMAC-SHA256).
+    pub notification_secret: Option<String>,
 }
 
 /// Outgoing mail. Without `smtp_url`, mails are written as `.eml` files into
@@ -180,6 +207,24 @@ impl Config {
         if let Some(from) = var("RATHAUS_MAIL_FROM") {
             self.mail.from = Some(from);
         }
+        let payments = &mut self.payments;
+        for (name, field) in [
+            ("RATHAUS_PAYMENT_PROVIDER", &mut payments.provider),
+            ("RATHAUS_PAYMENT_URL", &mut payments.url),
+            ("RATHAUS_PAYMENT_ORIGINATOR_ID", &mut payments.originator_id),
+            ("RATHAUS_PAYMENT_ENDPOINT_ID", &mut payments.endpoint_id),
+            ("RATHAUS_PAYMENT_USERNAME", &mut payments.username),
+            ("RATHAUS_PAYMENT_PASSWORD", &mut payments.password),
+            ("RATHAUS_PAYMENT_BEARER_TOKEN", &mut payments.bearer_token),
+            (
+                "RATHAUS_PAYMENT_NOTIFICATION_SECRET",
+                &mut payments.notification_secret,
+            ),
+        ] {
+            if let Some(v) = var(name) {
+                *field = Some(v).filter(|s| !s.is_empty());
+            }
+        }
         if let Some(bucket) = var("RATHAUS_S3_BUCKET") {
             self.blobs = Some(BlobConfig::S3 {
                 bucket,
@@ -219,6 +264,66 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| "Rathaus <noreply@localhost>".into()),
         }
+    }
+
+    /// The payment service as the web layer uses it; `public_url` is where this
+    /// server is reached (the sandbox answers there).
+    pub fn payments(&self, public_url: Option<&str>) -> Result<Option<Payments>> {
+        use rathaus_core::payments::{Provider, xbezahldienste};
+        let settings = &self.payments;
+        let Some(kind) = settings.provider.as_deref() else {
+            return Ok(None);
+        };
+        let sandbox = match kind {
+            "sandbox" => true,
+            "xbezahldienste" => false,
+            other => bail!("payments.provider = '{other}' must be sandbox or xbezahldienste"),
+        };
+        let url = if sandbox {
+            let base = public_url.context("the sandbox payment service needs public_url")?;
+            format!(
+                "{}{}",
+                base.trim_end_matches('/'),
+                rathaus_web::PAYMENT_SANDBOX_API
+            )
+        } else {
+            settings
+                .url
+                .clone()
+                .context("payments.url: the payment service's address is needed")?
+        };
+        let auth = match (
+            &settings.username,
+            &settings.password,
+            &settings.bearer_token,
+        ) {
+            (_, _, Some(token)) => xbezahldienste::Auth::Bearer(token.clone()),
+            (Some(username), Some(password), None) => xbezahldienste::Auth::Basic {
+                username: username.clone(),
+                password: password.clone(),
+            },
+            _ => xbezahldienste::Auth::None,
+        };
+        let client = xbezahldienste::Client::new(
+            &url,
+            settings.originator_id.as_deref().unwrap_or("rathaus"),
+            settings.endpoint_id.as_deref().unwrap_or("rathaus"),
+            auth,
+        );
+        // Without a shared secret (the sandbox, or a service that sends none), a secret
+        // of this process: the sandbox signs with it, anyone else is refused.
+        let notification_secret = match &settings.notification_secret {
+            Some(secret) => secret.clone().into_bytes(),
+            None => Sealer::new_key().into_bytes(),
+        };
+        Ok(Some(Payments {
+            provider: Provider {
+                name: kind.to_owned(),
+                client,
+            },
+            notification_secret,
+            sandbox,
+        }))
     }
 
     /// The trusted proxies as networks; a single address is a network of one.

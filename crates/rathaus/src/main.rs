@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use rathaus::config::{Config, LogFormat, MailSettings};
+use rathaus::config::{Config, LogFormat, MailSettings, PaymentSettings};
 use rathaus::{admin, archive, backup, server};
 use rathaus_core::audit;
 use rathaus_core::demo;
@@ -696,6 +696,11 @@ async fn demo_command(
         mail: MailSettings {
             smtp_url: None,
             from: Some("Stadt Musterstadt <buergerservice@musterstadt.example>".into()),
+        },
+        // Fees are paid with the sandbox payment service: nothing leaves the machine.
+        payments: PaymentSettings {
+            provider: Some("sandbox".into()),
+            ..PaymentSettings::default()
         },
         ..Config::default()
     };

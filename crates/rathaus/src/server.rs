@@ -42,6 +42,8 @@ pub struct RunningServer {
     pub sealer: rathaus_core::secrets::Sealer,
     pub blobs: BlobStore,
     pub tenants: TenantResolver,
+    /// The payment service, where one is set up.
+    pub payments: Option<Arc<rathaus_web::state::Payments>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -79,6 +81,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
     // Loading the fonts takes a moment and they are held once: the web's previews and
     // the worker's receipts and print batches share one renderer.
     let letters = rathaus_letters::Renderer::new();
+    let payments = config.payments(config.public_url.as_deref())?.map(Arc::new);
     let mut job_waker = None;
     if config.run_jobs {
         let registry = Registry::standard(
@@ -86,6 +89,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
             blobs.clone(),
             sealer.clone(),
             letters.clone(),
+            payments.as_ref().map(|p| p.provider.clone()),
         )?;
         let worker = Worker::new(db.clone(), registry, WorkerConfig::default());
         job_waker = Some(worker.waker());
@@ -113,6 +117,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         job_waker,
         sealer: sealer.clone(),
         letters,
+        payments: payments.clone(),
     };
     tasks.push(tokio::spawn(read_catalogs(state.clone())));
     let app = rathaus_web::app(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -136,6 +141,7 @@ pub async fn start(listener: TcpListener, db: Db, config: &Config) -> Result<Run
         sealer,
         blobs,
         tenants,
+        payments,
         shutdown,
         tasks,
     })
@@ -162,11 +168,13 @@ async fn read_catalogs(state: AppState) {
 pub async fn run_worker(db: Db, config: &Config) -> Result<()> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let blobs = BlobStore::open(&config.blob_config())?;
+    let payments = config.payments(config.public_url.as_deref())?;
     let registry = Registry::standard(
         config.mail_config(),
         blobs,
         config.sealer()?,
         rathaus_letters::Renderer::new(),
+        payments.map(|p| p.provider),
     )?;
     let worker = Worker::new(db, registry, WorkerConfig::default());
     let task = tokio::spawn(worker.run(shutdown_rx));

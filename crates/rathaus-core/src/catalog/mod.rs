@@ -114,12 +114,49 @@ pub struct Service {
     /// How the town's letters about this service reach the applicant.
     #[serde(default)]
     pub delivery: Delivery,
+    /// When a fee is paid.
+    #[serde(default)]
+    pub payment: PaymentTiming,
     /// The town's standard wording per kind of letter (`receipt`, `decision`, …): the
     /// part of a letter that is the same for every applicant, before the caseworker's own
     /// text. `{name}`, `{service}`, `{reference}`, `{received}` and `{date}` are filled
     /// in. A kind not named here has the built-in wording.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub letter_texts: BTreeMap<String, String>,
+}
+
+/// When the fee of a service is paid.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentTiming {
+    /// Online, before the application is sent (where the town has a payment service;
+    /// without one, the fee is billed like `invoice`).
+    #[default]
+    Before,
+    /// With the decision (Gebührenbescheid).
+    AfterDecision,
+    /// By invoice, outside Rathaus.
+    Invoice,
+}
+
+impl PaymentTiming {
+    pub const ALL: [PaymentTiming; 3] = [
+        PaymentTiming::Before,
+        PaymentTiming::AfterDecision,
+        PaymentTiming::Invoice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentTiming::Before => "before",
+            PaymentTiming::AfterDecision => "after_decision",
+            PaymentTiming::Invoice => "invoice",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
 }
 
 /// How letters about a service are delivered.
@@ -372,6 +409,7 @@ pub const OVERRIDABLE: &[&str] = &[
     "anonymous",
     "appointment",
     "delivery",
+    "payment",
     "letter_texts",
 ];
 

@@ -311,9 +311,17 @@ pub async fn purge_posted(db: &Db, blobs: &BlobStore, before: NaiveDate) -> Resu
 /// printed, its pages and sheets and where it lies in the batch PDF. Semicolons and
 /// UTF-8, as German spreadsheet programs read them.
 pub fn manifest(letters: &[Issued]) -> String {
-    let mut csv = String::from(
-        "nr;aktenzeichen;pruefcode;art;empfaenger;seiten;blaetter;erste_seite;letzte_seite\r\n",
-    );
+    let mut csv = crate::csv::line(&[
+        "nr",
+        "aktenzeichen",
+        "pruefcode",
+        "art",
+        "empfaenger",
+        "seiten",
+        "blaetter",
+        "erste_seite",
+        "letzte_seite",
+    ]);
     let mut first = 1;
     for (i, letter) in letters.iter().enumerate() {
         let pages = letter.pages.max(1) as usize;
@@ -329,27 +337,10 @@ pub fn manifest(letters: &[Issued]) -> String {
             first.to_string(),
             (first + pages - 1).to_string(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| quoted(f)).collect();
-        csv.push_str(&line.join(";"));
-        csv.push_str("\r\n");
+        csv.push_str(&crate::csv::line(&fields));
         first += sheets * 2;
     }
     csv
-}
-
-/// A field as CSV: quoted when it holds a separator, quote or line break; a leading
-/// formula character is defused (spreadsheets would run it).
-fn quoted(field: &str) -> String {
-    let field = if field.starts_with(['=', '+', '-', '@']) {
-        format!("'{field}")
-    } else {
-        field.to_owned()
-    };
-    if field.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field
-    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ mod m20261203_000030_issued_documents;
 mod m20261206_000031_efile;
 mod m20261206_000032_retention;
 mod m20261206_000033_letter_delivery;
+mod m20261206_000034_payments;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000031_efile::Migration),
             Box::new(m20261206_000032_retention::Migration),
             Box::new(m20261206_000033_letter_delivery::Migration),
+            Box::new(m20261206_000034_payments::Migration),
         ]
     }
 }

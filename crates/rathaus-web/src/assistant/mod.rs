@@ -7,6 +7,7 @@
 //! so nothing typed is lost.
 
 pub(crate) mod messages;
+mod pay;
 mod review;
 mod send;
 mod start;
@@ -44,6 +45,9 @@ pub fn routes() -> Routes {
         .get("/entwurf/{id}/zusammenfassung", Public, review::summary)
         .post("/entwurf/{id}/verwerfen", Public, review::discard)
         .post("/entwurf/{id}/absenden", Public, send::send)
+        .post("/entwurf/{id}/bezahlen", Public, pay::start)
+        .get("/entwurf/{id}/bezahlt/{payment}", Public, pay::back)
+        .post("/zahlungen/benachrichtigung", Public, pay::notified)
         .get("/entwurf/{id}/schritt/{step}", Public, step::show)
         .post("/entwurf/{id}/schritt/{step}", Public, step::send)
         .post(

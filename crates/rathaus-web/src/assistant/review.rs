@@ -63,6 +63,18 @@ pub struct ReviewPage {
     back: String,
     expires: String,
     can_save: bool,
+    /// The fee to pay before sending, where it is paid online.
+    payment: Option<PaymentBox>,
+}
+
+/// The fee on the check page.
+pub struct PaymentBox {
+    amount: String,
+    basis: Option<String>,
+    /// Paid already: the application can be sent.
+    paid: bool,
+    /// What happened to the last attempt (`?zahlung=`).
+    note: Option<(&'static str, String)>,
 }
 
 fn value_text(value: &Value) -> Option<String> {
@@ -177,8 +189,14 @@ fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool)
         base: filling.base(),
         expires: local_time(filling.draft.expires_at),
         can_save: visitor.citizen.is_some(),
+        payment: None,
         chrome,
     }
+}
+
+#[derive(Deserialize)]
+pub struct AfterPaying {
+    zahlung: Option<String>,
 }
 
 pub async fn check(
@@ -186,11 +204,38 @@ pub async fn check(
     chrome: Chrome,
     visitor: Visitor,
     Path(id): Path<Uuid>,
+    Query(after): Query<AfterPaying>,
 ) -> Result<Response, PageError> {
-    match Filling::load(&state, &chrome, &visitor, id).await {
-        Ok(filling) => Ok(review(chrome, &visitor, &filling, false).into_response()),
-        Err(response) => Ok(response),
-    }
+    let filling = match Filling::load(&state, &chrome, &visitor, id).await {
+        Ok(filling) => filling,
+        Err(response) => return Ok(response),
+    };
+    let payment = match super::pay::owed_before_sending(&state, &filling) {
+        Some((_, fee)) => {
+            let paid = rathaus_core::payments::paid_for(state.db.conn(), filling.draft.id).await?;
+            let note = after.zahlung.as_deref().and_then(|why| {
+                let (kind, key) = match why {
+                    "fehlgeschlagen" => ("danger", "payment-failed"),
+                    "abgebrochen" => ("warning", "payment-cancelled"),
+                    "abgelaufen" => ("warning", "payment-expired"),
+                    "offen" => ("info", "payment-open"),
+                    "nicht-erreichbar" => ("danger", "payment-unavailable"),
+                    _ => return None,
+                };
+                Some((kind, chrome.t.get(key).to_owned()))
+            });
+            Some(PaymentBox {
+                amount: format!("{} Euro", german_amount(fee.cents - paid.min(fee.cents))),
+                basis: fee.basis,
+                paid: paid >= fee.cents,
+                note,
+            })
+        }
+        None => None,
+    };
+    let mut page = review(chrome, &visitor, &filling, false);
+    page.payment = payment;
+    Ok(page.into_response())
 }
 
 pub async fn summary(

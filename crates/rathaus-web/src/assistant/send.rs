@@ -5,7 +5,9 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::actor::Origin;
 use rathaus_core::drafts::Owner;
+use rathaus_core::payments;
 use rathaus_core::submissions::{self, Application, Sent};
 use uuid::Uuid;
 
@@ -18,7 +20,7 @@ use crate::request_origin::RequestOrigin;
 use crate::state::AppState;
 
 /// Where the applicant sees the application after sending.
-fn confirmation(sent: &Sent) -> String {
+pub(super) fn confirmation(sent: &Sent) -> String {
     match &sent.status_secret {
         Some(secret) => format!("/antragsstatus/{}/{secret}?gesendet=1", sent.reference),
         None => format!("/konto/antraege/{}?gesendet=1", sent.reference),
@@ -42,12 +44,32 @@ pub async fn send(
         Ok(filling) => filling,
         Err(response) => return Ok(response),
     };
+    send_filled(&state, chrome, &visitor, origin, &headers, filling).await
+}
+
+/// Sends a loaded draft: complete, and its fee paid where it is paid first.
+pub(super) async fn send_filled(
+    state: &AppState,
+    chrome: Chrome,
+    visitor: &Visitor,
+    origin: Origin,
+    headers: &HeaderMap,
+    filling: Filling,
+) -> Result<Response, PageError> {
+    let owner: Owner = visitor.owner().ok_or(PageError::NotFound)?;
+    let tenant = &chrome.tenant;
     let form = &filling.form;
     if !form
         .incomplete_steps(&filling.draft.answers, today())
         .is_empty()
     {
         // The check page lists what is missing.
+        return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
+    }
+    if let Some((_, fee)) = super::pay::owed_before_sending(state, &filling)
+        && payments::paid_for(state.db.conn(), filling.draft.id).await? < fee.cents
+    {
+        // The check page offers to pay first.
         return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
     }
     let applicant_name = visitor.citizen.as_ref().map_or_else(
@@ -70,8 +92,8 @@ pub async fn send(
         Some(organisation) => format!("{} ({applicant_name})", organisation.name),
         None => applicant_name,
     };
-    let status_url = format!("{}/konto/antraege", link_base(&state, &chrome, &headers)?);
-    let verify_page = crate::portal::verify::address(&state, &chrome, &headers)?;
+    let status_url = format!("{}/konto/antraege", link_base(state, &chrome, headers)?);
+    let verify_page = crate::portal::verify::address(state, &chrome, headers)?;
     let application = Application {
         draft: &filling.draft,
         owner: &owner,

@@ -14,6 +14,7 @@ mod issued;
 mod mailroom;
 mod passkeys;
 mod password;
+mod payments;
 mod printing;
 mod retention;
 mod routing;
@@ -134,6 +135,7 @@ pub fn routes() -> Routes {
         .merge(efile::routes())
         .merge(retention::routes())
         .merge(printing::routes())
+        .merge(payments::routes())
         .merge(mailroom::routes())
         .merge(routing::routes())
 }
@@ -147,6 +149,7 @@ pub struct StaffNav {
     pub can_manage_tenant: bool,
     pub can_work_cases: bool,
     pub can_route_mail: bool,
+    pub can_view_payments: bool,
 }
 
 impl StaffNav {
@@ -159,6 +162,7 @@ impl StaffNav {
             can_manage_tenant: policy::require(actor, tenant_id, Permission::ManageTenant).is_ok(),
             can_work_cases: policy::case_scope(actor, tenant_id).is_ok(),
             can_route_mail: policy::require(actor, tenant_id, Permission::RouteMail).is_ok(),
+            can_view_payments: policy::require(actor, tenant_id, Permission::ViewPayments).is_ok(),
         })
     }
 }
@@ -356,7 +360,7 @@ fn berlin_day_start(date: NaiveDate) -> Option<DateTime<Utc>> {
 }
 
 /// An empty field is no filter; anything else must be YYYY-MM-DD.
-fn parse_day(text: &str) -> Result<Option<NaiveDate>, chrono::ParseError> {
+pub(super) fn parse_day(text: &str) -> Result<Option<NaiveDate>, chrono::ParseError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

@@ -97,6 +97,7 @@ fn concrete(path: &str, people: &People) -> String {
         .replace("{member}", &Uuid::nil().to_string())
         .replace("{item}", &Uuid::nil().to_string())
         .replace("{document}", &Uuid::nil().to_string())
+        .replace("{payment}", &Uuid::nil().to_string())
         .replace("{code}", "K7QM-4XPD-2RBT")
 }
 
@@ -257,6 +258,9 @@ fn expected_by_access(route: &RouteInfo, visitor: Visitor, people: &People) -> O
     }
     if about_draft(route.path) {
         return match visitor {
+            // The matrix's drafts have no payments: the way back from one is not found
+            // for anyone (tests/it/payments.rs takes it with a real payment).
+            _ if route.path.contains("{payment}") => Outcome::NotFound,
             Visitor::Citizen => Outcome::Served,
             _ => Outcome::NotFound,
         };

@@ -29,6 +29,7 @@ fn worker(db: &rathaus_store::Db, delivery: Delivery) -> Worker {
             blobs(),
             Sealer::from_hex(&Sealer::new_key()).unwrap(),
             rathaus_letters::Renderer::new(),
+            None,
         )
         .unwrap(),
         WorkerConfig {

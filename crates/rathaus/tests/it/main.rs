@@ -29,6 +29,7 @@ mod mail;
 mod organisations;
 mod paper_mail;
 mod passkeys;
+mod payments;
 mod reminders;
 mod retention;
 mod routing;

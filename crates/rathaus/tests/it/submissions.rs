@@ -140,7 +140,11 @@ on_both_backends!(
         let sent = &submissions[0];
         assert_eq!(sent.reference, reference);
         assert_eq!(sent.trust_level, "basis");
-        assert_eq!(sent.fee_cents, Some(3000));
+        assert_eq!(
+            sent.fee_cents,
+            Some(6000),
+            "the fee as the answers make it: two years"
+        );
         assert!(sent.answers.contains("SG-AB 123"), "{}", sent.answers);
         let files = all::<submission_file::Entity>(&app).await;
         assert_eq!(files.len(), 1);

@@ -1,0 +1,171 @@
+//! Paying the fee before sending: the check page's button starts a payment at the
+//! payment service and sends the citizen to its payment page; the way back asks the
+//! service what happened (the return address proves nothing) and, once paid, sends the
+//! application. A failed or cancelled payment leads back to the check page, where the
+//! citizen can try again. The payment service's notifications arrive at
+//! `/zahlungen/benachrichtigung`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use rathaus_core::catalog::PaymentTiming;
+use rathaus_core::payments::{self, Fee, Order, Started, State as PaymentState, notification};
+use rathaus_core::submissions;
+use uuid::Uuid;
+
+use super::visitor::Visitor;
+use super::{Filling, today};
+use crate::chrome::Chrome;
+use crate::error::PageError;
+use crate::request_origin::RequestOrigin;
+use crate::state::{AppState, Payments};
+
+/// The fee to pay online before sending, where the town takes payments online and the
+/// service wants it paid first.
+pub(super) fn owed_before_sending<'a>(
+    state: &'a AppState,
+    filling: &Filling,
+) -> Option<(&'a Payments, Fee)> {
+    let payments = state.payments.as_deref()?;
+    if filling.service.payment != PaymentTiming::Before {
+        return None;
+    }
+    let fee = payments::fee::of(
+        &filling.service,
+        &filling.form,
+        &filling.draft.answers,
+        today(),
+    )?;
+    Some((payments, fee))
+}
+
+/// Why the check page was shown again after paying (`?zahlung=`).
+fn back_to_check(filling: &Filling, why: &str) -> Response {
+    Redirect::to(&format!("{}/pruefen?zahlung={why}", filling.base())).into_response()
+}
+
+/// "Gebühr bezahlen": to the payment page for what is still owed.
+pub async fn start(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    visitor: Visitor,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let owner = visitor.owner().ok_or(PageError::NotFound)?;
+    let filling = match Filling::load(&state, &chrome, &visitor, id).await {
+        Ok(filling) => filling,
+        Err(response) => return Ok(response),
+    };
+    if !filling
+        .form
+        .incomplete_steps(&filling.draft.answers, today())
+        .is_empty()
+    {
+        return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
+    }
+    let Some((payments, fee)) = owed_before_sending(&state, &filling) else {
+        return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
+    };
+    let base = crate::account::link_base(&state, &chrome, &headers)?;
+    let return_url = format!("{base}{}/bezahlt/{{payment}}", filling.base());
+    let order = Order {
+        tenant: &chrome.tenant,
+        draft: &filling.draft,
+        owner: &owner,
+        fee: &fee,
+        return_url: &return_url,
+    };
+    match payments::start(&state.db, &payments.provider, order).await? {
+        Ok(Started::PayAt(url)) => Ok(Redirect::to(&url).into_response()),
+        Ok(Started::Paid) => Ok(back_to_check(&filling, "bezahlt")),
+        Err(_) => Ok(back_to_check(&filling, "nicht-erreichbar")),
+    }
+}
+
+/// Back from the payment page: the service is asked, and a paid fee sends the
+/// application.
+pub async fn back(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    visitor: Visitor,
+    RequestOrigin(origin): RequestOrigin,
+    headers: HeaderMap,
+    Path((id, payment_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, PageError> {
+    let owner = visitor.owner().ok_or(PageError::NotFound)?;
+    let Some(payments) = state.payments.clone() else {
+        return Err(PageError::NotFound);
+    };
+    // Someone else's payment, or one of another draft, is not found.
+    let Some(payment) = payments::of_owner(state.db.conn(), id, &owner, payment_id).await? else {
+        return Err(PageError::NotFound);
+    };
+    let checked = match payments::check(&state.db, &payments.provider, &payment).await? {
+        Ok(checked) => checked.payment,
+        Err(problem) => {
+            tracing::warn!(payment = %payment.id, %problem, "payment status unknown on return");
+            payment
+        }
+    };
+    // Sent meanwhile (another tab, the return loaded twice): its confirmation.
+    let tenant = chrome.tenant.id;
+    if let Some(sent) = submissions::sent_before(state.db.conn(), tenant, id, &owner).await? {
+        return Ok(Redirect::to(&super::send::confirmation(&sent)).into_response());
+    }
+    let filling = match Filling::load(&state, &chrome, &visitor, id).await {
+        Ok(filling) => filling,
+        Err(response) => return Ok(response),
+    };
+    match PaymentState::parse(&checked.state) {
+        Some(PaymentState::Paid) => {
+            super::send::send_filled(&state, chrome, &visitor, origin, &headers, filling).await
+        }
+        Some(PaymentState::Failed) => Ok(back_to_check(&filling, "fehlgeschlagen")),
+        Some(PaymentState::Cancelled) => Ok(back_to_check(&filling, "abgebrochen")),
+        Some(PaymentState::Expired) => Ok(back_to_check(&filling, "abgelaufen")),
+        _ => Ok(back_to_check(&filling, "offen")),
+    }
+}
+
+/// A notification from the payment service: signed, fresh, about a transaction of
+/// ours; then the service is asked. Refused notifications change nothing.
+pub async fn notified(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let Some(payments) = state.payments.clone() else {
+        return Err(PageError::NotFound);
+    };
+    let signature = headers
+        .get(notification::HEADER)
+        .and_then(|v| v.to_str().ok());
+    if let Err(refused) = notification::verify(
+        &payments.notification_secret,
+        signature,
+        &body,
+        chrono::Utc::now(),
+    ) {
+        tracing::warn!(?refused, "payment notification refused");
+        return Ok(StatusCode::UNAUTHORIZED.into_response());
+    }
+    let Ok(said) = serde_json::from_slice::<notification::Notification>(&body) else {
+        return Ok(StatusCode::BAD_REQUEST.into_response());
+    };
+    let found = payments::by_transaction(
+        state.db.conn(),
+        &payments.provider.name,
+        &said.transaction_id,
+    )
+    .await?;
+    let Some(payment) = found else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    match payments::check(&state.db, &payments.provider, &payment).await? {
+        Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        // The service can send it again.
+        Err(_) => Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+    }
+}

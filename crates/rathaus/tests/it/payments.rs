@@ -1,0 +1,438 @@
+//! Paying the fee before sending, with the sandbox payment service, on both databases.
+//! A failed payment changes nothing and can be tried again; a paid one sends the
+//! application once, whether the return or the notification comes first or alone; a
+//! forged, stale or replayed notification changes nothing; the amount comes from the
+//! server; someone else's payment is not found; a payment service that is down leaves
+//! the draft as it was with a clear message; payments left open are asked about and
+//! expire.
+
+use rathaus_core::payments::{self, notification};
+use rathaus_store::entities::{payment, sandbox_transaction, submission};
+use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::assistant::citizen;
+use crate::harness::{SmtpServer, TestApp};
+use crate::on_both_backends;
+use crate::staff::{ADMIN, CASEWORKER, FINANCE, session};
+use crate::submissions::{parking_permit, step};
+
+const SECRET: &str = "geteiltes-geheimnis-der-tests";
+
+async fn start(backend: rathaus_store::Backend, provider: &str) -> (TestApp, SmtpServer) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let provider = provider.to_owned();
+    let app = TestApp::start_with(backend, move |c| {
+        c.mail.smtp_url = Some(url);
+        if provider == "down" {
+            // Nothing listens on the discard port.
+            c.payments.provider = Some("xbezahldienste".into());
+            c.payments.url = Some("http://127.0.0.1:9/api".into());
+        } else {
+            c.payments.provider = Some(provider);
+        }
+        c.payments.notification_secret = Some(SECRET.into());
+    })
+    .await;
+    (app, smtp)
+}
+
+async fn payments_of(app: &TestApp) -> Vec<payment::Model> {
+    let mut all = payment::Entity::find().all(app.db().conn()).await.unwrap();
+    all.sort_by_key(|p| p.created_at);
+    all
+}
+
+async fn submissions(app: &TestApp) -> Vec<submission::Model> {
+    submission::Entity::find()
+        .all(app.db().conn())
+        .await
+        .unwrap()
+}
+
+/// The path of an absolute address of this server.
+fn local(app: &TestApp, location: &str) -> String {
+    location
+        .strip_prefix(&app.base)
+        .unwrap_or(location)
+        .to_owned()
+}
+
+/// On the sandbox's page: the citizen's choice; returns the way back to Rathaus.
+async fn choose(app: &TestApp, pay_page: &str, choice: &str, notify: bool) -> String {
+    let mut form = vec![("ergebnis", choice)];
+    if notify {
+        form.push(("benachrichtigen", "1"));
+    }
+    let chosen = app.post_as("", &local(app, pay_page), &form).await;
+    assert_eq!(chosen.status(), 303);
+    local(app, chosen.headers()["location"].to_str().unwrap())
+}
+
+/// Starts paying on the check page; returns the sandbox's payment page.
+async fn pay(app: &TestApp, cookie: &str, base: &str) -> String {
+    let started = step(app, cookie, &format!("{base}/bezahlen"), &[("betrag", "1")]).await;
+    assert!(started.contains("/sandbox/bezahlen/SBX-"), "{started}");
+    started
+}
+
+/// Follows the way back from the payment page; returns where Rathaus sends on to.
+async fn come_back(app: &TestApp, cookie: &str, path: &str) -> String {
+    let answer = app.get_as(cookie, path).await;
+    assert_eq!(answer.status(), 303, "{path}");
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn wait_for_paid(app: &TestApp, id: uuid::Uuid) -> payment::Model {
+    for _ in 0..100 {
+        let now = payment::Entity::find_by_id(id)
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        if now.state == "paid" {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("payment {id} was not recorded as paid");
+}
+
+on_both_backends!(
+    the_fee_is_paid_in_the_sandbox_after_a_failed_try_and_sends_the_application_once,
+    |backend| async move {
+        let (app, smtp) = start(backend, "sandbox").await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let base = parking_permit(&app, &erika).await;
+
+        // The check page names the fee (two years) before anything is paid.
+        let check = app.get_as(&erika, &format!("{base}/pruefen")).await;
+        let check = check.text().await.unwrap();
+        assert!(
+            check.contains("60,00 Euro bezahlen und Antrag absenden"),
+            "{check}"
+        );
+        assert!(
+            !check.contains(&format!("{base}/absenden")),
+            "no sending before paying"
+        );
+        let unpaid = step(&app, &erika, &format!("{base}/absenden"), &[]).await;
+        assert_eq!(unpaid, format!("{base}/pruefen"));
+        assert!(submissions(&app).await.is_empty());
+
+        // The first try fails: nothing is sent, the check page says so.
+        let page = pay(&app, &erika, &base).await;
+        let first = &payments_of(&app).await[0];
+        assert_eq!(
+            (first.state.as_str(), first.amount_cents),
+            ("pending", 6000),
+            "the amount is the server's, whatever the browser sent"
+        );
+        assert_eq!(first.purpose, "Bewohnerparkausweis");
+        let shown = app.get(&local(&app, &page)).await.text().await.unwrap();
+        assert!(shown.contains("60,00 Euro"));
+        let back = choose(&app, &page, "fehlschlagen", false).await;
+        let after = come_back(&app, &erika, &back).await;
+        assert_eq!(after, format!("{base}/pruefen?zahlung=fehlgeschlagen"));
+        let told = app.get_as(&erika, &after).await.text().await.unwrap();
+        assert!(told.contains("Die Zahlung ist fehlgeschlagen"));
+        assert_eq!(payments_of(&app).await[0].state, "failed");
+        assert!(submissions(&app).await.is_empty());
+
+        // The second try is paid; the way back sends the application.
+        let page = pay(&app, &erika, &base).await;
+        let back = choose(&app, &page, "bezahlen", false).await;
+        let sent = come_back(&app, &erika, &back).await;
+        assert!(sent.ends_with("?gesendet=1"), "{sent}");
+        let sent_again = come_back(&app, &erika, &back).await;
+        assert_eq!(
+            sent_again, sent,
+            "a second return shows the same confirmation"
+        );
+        let all = payments_of(&app).await;
+        assert_eq!(all.len(), 2);
+        let paid = &all[1];
+        assert_eq!(paid.state, "paid");
+        assert!(paid.reference.as_deref().unwrap_or("").starts_with("KZ-"));
+        assert_eq!(paid.method.as_deref(), Some("CREDITCARD"));
+        let made = submissions(&app).await;
+        assert_eq!(made.len(), 1);
+        assert_eq!(made[0].fee_cents, Some(6000));
+        assert_eq!(paid.submission_id, Some(made[0].id));
+        let statuses: Vec<String> = sandbox_transaction::Entity::find()
+            .all(app.db().conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.status)
+            .collect();
+        assert_eq!(statuses.iter().filter(|s| *s == "PAYED").count(), 1);
+        assert_eq!(statuses.iter().filter(|s| *s == "FAILED").count(), 1);
+
+        // Finance staff see both tries, the booking reference and the application;
+        // the totals and the CSV for the cash office agree; caseworkers and admins see
+        // nothing (their roles do not grant it).
+        let finance = session(&app, FINANCE).await;
+        let listed = app.get_as(&finance, "/verwaltung/zahlungen").await;
+        assert_eq!(listed.status(), 200);
+        let listed = listed.text().await.unwrap();
+        let kassenzeichen = paid.reference.clone().unwrap();
+        for expected in [
+            kassenzeichen.as_str(),
+            made[0].reference.as_str(),
+            "Zusammen: 60,00 Euro",
+            "fehlgeschlagen",
+        ] {
+            assert!(listed.contains(expected), "{expected} missing");
+        }
+        let only_failed = app
+            .get_as(&finance, "/verwaltung/zahlungen?status=failed")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !only_failed.contains(&kassenzeichen) && only_failed.contains("Zusammen: 0,00 Euro")
+        );
+        let bad = app
+            .get_as(&finance, "/verwaltung/zahlungen?von=gestern")
+            .await;
+        assert_eq!(bad.status(), 400);
+        let today = rathaus_core::time::local_day(chrono::Utc::now())
+            .format("%Y-%m-%d")
+            .to_string();
+        let csv = app
+            .get_as(
+                &finance,
+                &format!(
+                    "/verwaltung/zahlungen.csv?von={today}&bis={today}&leistung=bewohnerparkausweis"
+                ),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3, "{csv}");
+        assert!(lines[0].starts_with("tag;leistung;aktenzeichen;betrag"));
+        let booked: Vec<&&str> = lines.iter().filter(|l| l.contains(";paid;")).collect();
+        assert_eq!(booked.len(), 1);
+        assert!(
+            booked[0].contains(&format!(
+                ";{};60,00;EUR;paid;CREDITCARD;{kassenzeichen};",
+                made[0].reference
+            )),
+            "{csv}"
+        );
+        for other in [CASEWORKER, ADMIN] {
+            let other = session(&app, other).await;
+            let refused = app.get_as(&other, "/verwaltung/zahlungen").await;
+            assert_eq!(refused.status(), 403);
+        }
+        assert_eq!(
+            app.scalar(
+                "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'payment.list'"
+            )
+            .await
+            .as_deref(),
+            Some("3"),
+            "each reading, not the refused filter"
+        );
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    the_notification_alone_records_the_payment_and_forged_ones_change_nothing,
+    |backend| async move {
+        let (app, smtp) = start(backend, "sandbox").await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let base = parking_permit(&app, &erika).await;
+        let page = pay(&app, &erika, &base).await;
+        let open = payments_of(&app).await.remove(0);
+        let transaction = open.transaction_id.clone().unwrap();
+        let body = serde_json::to_vec(&notification::Notification {
+            transaction_id: transaction.clone(),
+        })
+        .unwrap();
+        let notify = |signature: Option<String>, body: Vec<u8>| {
+            let mut request = app
+                .client
+                .post(app.url("/zahlungen/benachrichtigung"))
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(signature) = signature {
+                request = request.header(notification::HEADER, signature);
+            }
+            request.send()
+        };
+
+        // Forged, unsigned, stale: refused. A valid one while nothing was paid: the
+        // service is asked, and it says "not yet".
+        let now = chrono::Utc::now();
+        let forged = notification::sign(b"falsch", now, &body);
+        assert_eq!(
+            notify(Some(forged), body.clone()).await.unwrap().status(),
+            401
+        );
+        assert_eq!(notify(None, body.clone()).await.unwrap().status(), 401);
+        let stale = notification::sign(
+            SECRET.as_bytes(),
+            now - chrono::Duration::minutes(10),
+            &body,
+        );
+        assert_eq!(
+            notify(Some(stale), body.clone()).await.unwrap().status(),
+            401
+        );
+        let early = notification::sign(SECRET.as_bytes(), now, &body);
+        assert_eq!(
+            notify(Some(early.clone()), body.clone())
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        assert_eq!(payments_of(&app).await[0].state, "pending");
+        let unknown = serde_json::to_vec(&notification::Notification {
+            transaction_id: "SBX-unbekannt".into(),
+        })
+        .unwrap();
+        let signed = notification::sign(SECRET.as_bytes(), now, &unknown);
+        assert_eq!(notify(Some(signed), unknown).await.unwrap().status(), 404);
+
+        // Paid, and only the sandbox's notification arrives: recorded. Replaying it
+        // changes nothing.
+        let back = choose(&app, &page, "bezahlen", true).await;
+        let paid = wait_for_paid(&app, open.id).await;
+        assert!(
+            submissions(&app).await.is_empty(),
+            "sent when Erika comes back"
+        );
+        assert_eq!(
+            notify(Some(early), body.clone()).await.unwrap().status(),
+            204
+        );
+        let replayed = payments_of(&app).await.remove(0);
+        assert_eq!(
+            (replayed.state.as_str(), replayed.paid_at),
+            ("paid", paid.paid_at)
+        );
+
+        // Someone else cannot use Erika's payment or pay for her draft.
+        let max = citizen(&app, &smtp, "max@example.org").await;
+        assert_eq!(app.get_as(&max, &back).await.status(), 404);
+        assert_eq!(
+            app.post_as(&max, &format!("{base}/bezahlen"), &[])
+                .await
+                .status(),
+            404
+        );
+
+        // Erika comes back later: her application is sent, nothing is paid twice.
+        let sent = come_back(&app, &erika, &back).await;
+        assert!(sent.ends_with("?gesendet=1"));
+        assert_eq!(submissions(&app).await.len(), 1);
+        assert_eq!(payments_of(&app).await.len(), 1);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    a_payment_service_that_is_down_leaves_the_draft_with_a_clear_message,
+    |backend| async move {
+        let (app, smtp) = start(backend, "down").await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let base = parking_permit(&app, &erika).await;
+        let tried = step(&app, &erika, &format!("{base}/bezahlen"), &[]).await;
+        assert_eq!(tried, format!("{base}/pruefen?zahlung=nicht-erreichbar"));
+        let told = app.get_as(&erika, &tried).await.text().await.unwrap();
+        assert!(told.contains("Der Bezahldienst ist gerade nicht erreichbar"));
+        assert!(
+            told.contains("bezahlen und Antrag absenden"),
+            "it can be tried again"
+        );
+        let failed = payments_of(&app).await;
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].state, "failed");
+        assert!(failed[0].problem.is_some());
+        assert!(submissions(&app).await.is_empty());
+        let draft = app.get_as(&erika, &format!("{base}/pruefen")).await;
+        assert_eq!(draft.status(), 200, "the draft is still there");
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    the_sandbox_checks_requests_and_open_payments_expire,
+    |backend| async move {
+        let (app, smtp) = start(backend, "sandbox").await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let base = parking_permit(&app, &erika).await;
+        pay(&app, &erika, &base).await;
+        let open = payments_of(&app).await.remove(0);
+        let api = format!(
+            "{}/paymenttransaction/rathaus/rathaus",
+            rathaus_web::PAYMENT_SANDBOX_API
+        );
+        let stored: sandbox_transaction::Model = sandbox_transaction::Entity::find()
+            .filter(sandbox_transaction::Column::Id.eq(open.transaction_id.clone().unwrap()))
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        let request: serde_json::Value = serde_json::from_str(&stored.request).unwrap();
+
+        // The same request id again, and a total that is not the items' sum.
+        let again = app
+            .client
+            .post(app.url(&api))
+            .json(&request)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 409);
+        let said: serde_json::Value = again.json().await.unwrap();
+        assert_eq!(said["functionalCode"], "PAYMENT_EXISTS");
+        let mut wrong = request.clone();
+        wrong["requestId"] = "anderer-antrag-1".into();
+        wrong["grosAmount"] = 1.0.into();
+        let refused = app
+            .client
+            .post(app.url(&api))
+            .json(&wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        let said: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(said["functionalCode"], "CALCULATION_ERROR");
+
+        // Left open: the housekeeping asks, and after a day gives it up.
+        let provider = &app.server.payments.as_ref().unwrap().provider;
+        let soon = chrono::Utc::now() + chrono::Duration::minutes(20);
+        assert_eq!(
+            payments::check_open(app.db(), provider, soon)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(payments_of(&app).await[0].state, "pending");
+        let later = chrono::Utc::now() + chrono::Duration::hours(25);
+        payments::check_open(app.db(), provider, later)
+            .await
+            .unwrap();
+        let expired = payments_of(&app).await.remove(0);
+        assert_eq!(expired.state, "expired");
+        assert!(expired.pay_url.is_none());
+        let check = app.get_as(&erika, &format!("{base}/pruefen")).await;
+        assert!(
+            check
+                .text()
+                .await
+                .unwrap()
+                .contains("bezahlen und Antrag absenden")
+        );
+        app.stop().await;
+    }
+);
