@@ -113,12 +113,15 @@ pub struct Unavailable(pub String);
 
 /// What was paid for the draft so far, in cents.
 pub async fn paid_for(conn: &impl ConnectionTrait, draft_id: Uuid) -> Result<i64> {
-    Ok(of_draft(conn, draft_id)
-        .await?
+    Ok(paid_in(&of_draft(conn, draft_id).await?))
+}
+
+fn paid_in(payments: &[Payment]) -> i64 {
+    payments
         .iter()
         .filter(|p| p.state == State::Paid.as_str())
         .map(|p| p.amount_cents)
-        .sum())
+        .sum()
 }
 
 /// The payments made for a draft, newest first.
@@ -197,22 +200,45 @@ pub async fn start(
     provider: &Provider,
     order: Order<'_>,
 ) -> Result<std::result::Result<Started, Unavailable>> {
-    let earlier = of_draft(db.conn(), order.draft.id).await?;
-    let paid: i64 = earlier
+    // What the service says now about the payments still open (one may have been paid
+    // in another tab), so that what is owed is known.
+    for open in of_draft(db.conn(), order.draft.id)
+        .await?
         .iter()
-        .filter(|p| p.state == State::Paid.as_str())
-        .map(|p| p.amount_cents)
-        .sum();
-    let owed = order.fee.cents - paid;
+        .filter(|p| State::parse(&p.state).is_some_and(State::is_open))
+    {
+        if let Err(problem) = check(db, provider, open).await? {
+            tracing::warn!(payment = %open.id, %problem, "payment status unknown");
+        }
+    }
+    let earlier = of_draft(db.conn(), order.draft.id).await?;
+    let owed = order.fee.cents - paid_in(&earlier);
     if owed <= 0 {
         return Ok(Ok(Started::Paid));
     }
-    let fresh = Utc::now() - Duration::hours(1);
-    if let Some(open) = earlier.iter().find(|p| {
-        p.state == State::Pending.as_str() && p.amount_cents == owed && p.created_at > fresh
-    }) && let Some(url) = &open.pay_url
+    let open: Vec<&Payment> = earlier
+        .iter()
+        .filter(|p| State::parse(&p.state).is_some_and(State::is_open))
+        .collect();
+    if let Some(same) = open.iter().find(|p| p.amount_cents == owed)
+        && let Some(url) = &same.pay_url
     {
         return Ok(Ok(Started::PayAt(url.clone())));
+    }
+    // At most one payment is open per draft: one for another amount (the answers
+    // changed) is given up here. Money still arriving for it is recorded all the same
+    // (a late "paid" ends an expired payment) and shows in the finance list.
+    for superseded in open {
+        payment::Entity::update_many()
+            .col_expr(payment::Column::State, Expr::value(State::Expired.as_str()))
+            .col_expr(payment::Column::PayUrl, Expr::value(Option::<String>::None))
+            .col_expr(payment::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(payment::Column::Id.eq(superseded.id))
+            .filter(
+                payment::Column::State.is_in([State::Created.as_str(), State::Pending.as_str()]),
+            )
+            .exec(db.conn())
+            .await?;
     }
     let id = Uuid::now_v7();
     let now = Utc::now();

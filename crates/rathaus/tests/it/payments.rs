@@ -408,6 +408,29 @@ on_both_backends!(
         let said: serde_json::Value = refused.json().await.unwrap();
         assert_eq!(said["functionalCode"], "CALCULATION_ERROR");
 
+        // The same open payment is continued; answers that change the fee (one year
+        // instead of two) give up the open payment and ask for the new amount: never
+        // two open payments for one draft.
+        let again = step(&app, &erika, &format!("{base}/bezahlen"), &[]).await;
+        assert_eq!(
+            Some(again),
+            open.pay_url.clone(),
+            "the open payment is continued"
+        );
+        let shorter = [("jahre", "1"), ("einwilligung", "ja")];
+        step(&app, &erika, &format!("{base}/schritt/laufzeit"), &shorter).await;
+        pay(&app, &erika, &base).await;
+        let both = payments_of(&app).await;
+        assert_eq!(both.len(), 2);
+        assert_eq!(
+            (both[0].state.as_str(), both[0].pay_url.as_deref()),
+            ("expired", None)
+        );
+        assert_eq!(
+            (both[1].state.as_str(), both[1].amount_cents),
+            ("pending", 3000)
+        );
+
         // Left open: the housekeeping asks, and after a day gives it up.
         let provider = &app.server.payments.as_ref().unwrap().provider;
         let soon = chrono::Utc::now() + chrono::Duration::minutes(20);
@@ -417,12 +440,12 @@ on_both_backends!(
                 .unwrap(),
             1
         );
-        assert_eq!(payments_of(&app).await[0].state, "pending");
+        assert_eq!(payments_of(&app).await[1].state, "pending");
         let later = chrono::Utc::now() + chrono::Duration::hours(25);
         payments::check_open(app.db(), provider, later)
             .await
             .unwrap();
-        let expired = payments_of(&app).await.remove(0);
+        let expired = payments_of(&app).await.remove(1);
         assert_eq!(expired.state, "expired");
         assert!(expired.pay_url.is_none());
         let check = app.get_as(&erika, &format!("{base}/pruefen")).await;
