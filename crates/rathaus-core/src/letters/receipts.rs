@@ -82,12 +82,12 @@ impl IssueReceipt {
             .filter(issued_document::Column::Kind.eq(Kind::Receipt.key()))
             .one(conn)
             .await?;
-        let Some(tenant) = crate::tenants::by_id(conn, case.tenant_id).await? else {
-            return Ok(());
-        };
         if issued.is_some() {
             return Ok(());
         }
+        let Some(tenant) = crate::tenants::by_id(conn, case.tenant_id).await? else {
+            return Ok(());
+        };
         // The letter names the department as the contact, not a person.
         let handled_by = crate::departments::of_case(conn, &case)
             .await?
