@@ -217,7 +217,7 @@ def payments(data):
     port = 18187
     proc = start_demo(data, port)
     try:
-        assert wait_ready(f"http://127.0.0.1:{port}/healthz", 60), "demo did not start"
+        assert wait_ready(f"http://127.0.0.1:{port}/", 60), "demo did not start"
         n = "200" if QUICK else "1000"
         db = f"sqlite://{os.path.join(data, 'rathaus.db')}"
         out = subprocess.run([PAYMENTS_BENCH, f"http://127.0.0.1:{port}", db, n],

@@ -106,6 +106,7 @@ async fn prepare(
             updated_at: Set(now),
             paid_at: Set(None),
             checked_at: Set(None),
+            fee_notice_id: Set(None),
         };
         made.push(row.insert(db.conn()).await.expect("a payment row"));
     }

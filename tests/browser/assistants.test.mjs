@@ -326,6 +326,63 @@ async function takeStep(page, step, message) {
   await page.click('button:has-text("Schritt ausführen")');
 }
 
+test('a fee set with the decision is paid online from the application page, and then the case closes (no JavaScript for the citizen)', async () => {
+  const citizen = await eidSession(false);
+  const staff = await caseworkerSession();
+  try {
+    const { page, base } = citizen;
+    await fillToCheck(page, base, 'sondernutzung-baustelle', false);
+    assert.match(await page.textContent('#gebuehr'), /mit der Entscheidung festgesetzt/);
+    await page.click('button:has-text("Antrag verbindlich absenden")');
+    const own = new URL(page.url()).pathname;
+    const reference = own.match(/\/konto\/antraege\/(MS-\d{4}-[2-9A-HJ-NP-Z]{5})$/)?.[1];
+    assert.ok(reference, `confirmation at ${page.url()}`);
+
+    // The caseworker approves and sets the fee; without an amount the step says so.
+    const vera = staff.page;
+    await vera.goto(`${staff.base}/verwaltung/vorgaenge/${reference}`);
+    await vera.click('button:has-text("Vorgang übernehmen")');
+    await takeStep(vera, 'pruefen', '');
+    await takeStep(vera, 'bewilligen', 'Sie dürfen das Gerüst aufstellen.');
+    await vera.fill('#gebuehr', '');
+    await takeStep(vera, 'gebuehr_festsetzen', 'Für das Gerüst setzen wir die Gebühr fest.');
+    assert.match(await vera.textContent('#fehler'), /Gebühr als Betrag in Euro/);
+    await accessible(vera, 'fee step without an amount', true);
+    await vera.fill('#gebuehr', '84,00');
+    await takeStep(vera, 'gebuehr_festsetzen', 'Für das Gerüst setzen wir die Gebühr fest.');
+    assert.match(await vera.textContent('main'), /Gebühren\s*84,00 Euro: offen/);
+    await takeStep(vera, 'abschliessen', '');
+    assert.match(await vera.textContent('#fehler'), /noch nicht bezahlt/);
+
+    // The applicant pays it on the application's page: a failed try, then paid.
+    await page.goto(`${base}${own}`);
+    assert.match(await page.textContent('#gebuehren ~ dl'), /84,00 Euro[\s\S]*offen, zu zahlen bis zum/);
+    await accessible(page, 'application with an open fee', false);
+    await page.click('button:has-text("84,00 Euro online bezahlen")');
+    assert.match(new URL(page.url()).pathname, /^\/sandbox\/bezahlen\//);
+    await page.click('button[value="fehlschlagen"]');
+    assert.match(new URL(page.url()).search, /zahlung=fehlgeschlagen/);
+    assert.match(await page.textContent('main'), /Die Zahlung ist fehlgeschlagen/);
+    await page.click('button:has-text("84,00 Euro online bezahlen")');
+    await page.click('button[value="bezahlen"]');
+    assert.match(new URL(page.url()).search, /zahlung=bezahlt/);
+    const paid = await page.textContent('main');
+    assert.match(paid, /Ihre Zahlung ist eingegangen/);
+    assert.match(paid, /bezahlt am/);
+    assert.match(paid, /Zahlungsbestätigung[\s\S]*84,00 Euro/);
+    assert.equal(await page.locator('button:has-text("online bezahlen")').count(), 0);
+    await accessible(page, 'application with the fee paid', false);
+
+    // Paid: the case closes.
+    await vera.goto(`${staff.base}/verwaltung/vorgaenge/${reference}`);
+    await takeStep(vera, 'abschliessen', '');
+    assert.match(await vera.textContent('main'), /Abgeschlossen/);
+  } finally {
+    await citizen.context.close();
+    await staff.context.close();
+  }
+});
+
 test('the journey: a parking permit is sent, routed, documents are asked for and sent (online and on paper), and it is approved (no JavaScript for the citizen and the mailroom)', async () => {
   const citizen = await eidSession(false);
   const staff = await caseworkerSession();
@@ -363,6 +420,18 @@ test('the journey: a parking permit is sent, routed, documents are asked for and
       const csv = await finance.page.request.get(`${finance.base}/verwaltung/zahlungen.csv`);
       assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
       assert.match(await csv.text(), new RegExp(`;${reference};\\d+,\\d\\d;EUR;paid;CREDITCARD;KZ-`));
+      // A refund of part of it, with its reason; a refund without one is refused.
+      await paid.locator('a:has-text("Erstattung erfassen")').click();
+      await accessible(finance.page, 'refund page', true);
+      await finance.page.fill('#betrag', '10,00');
+      await finance.page.click('button:has-text("Erstattung erfassen")');
+      assert.match(await finance.page.textContent('#fehler'), /Grund der Erstattung/);
+      await accessible(finance.page, 'refund without a reason', true);
+      await finance.page.fill('#grund', 'Zweites Fahrzeug entfällt');
+      await finance.page.click('button:has-text("Erstattung erfassen")');
+      assert.match(await finance.page.textContent('main'), /Die Erstattung ist erfasst[\s\S]*10,00 Euro – Zweites Fahrzeug entfällt/);
+      await finance.page.goto(`${finance.base}/verwaltung/zahlungen`);
+      assert.match(await finance.page.textContent('#erstattet'), /Davon erstattet: 10,00 Euro/);
     } finally {
       await finance.context.close();
     }

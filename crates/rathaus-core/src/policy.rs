@@ -26,10 +26,12 @@ pub enum Permission {
     AssignCases,
     /// See payments and fees.
     ViewPayments,
+    /// Record money paid back for a payment.
+    RefundPayments,
 }
 
 impl Permission {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::ReadAuditLog,
         Self::ManageJobs,
         Self::ManageTenant,
@@ -38,6 +40,7 @@ impl Permission {
         Self::HandleCases,
         Self::AssignCases,
         Self::ViewPayments,
+        Self::RefundPayments,
     ];
 
     /// The key stored in `roles.permissions`.
@@ -51,6 +54,7 @@ impl Permission {
             Self::HandleCases => "cases.handle",
             Self::AssignCases => "cases.assign",
             Self::ViewPayments => "payments.view",
+            Self::RefundPayments => "payments.refund",
         }
     }
 
@@ -138,6 +142,7 @@ fn denial(permission: Permission) -> &'static str {
         Permission::HandleCases => "working on cases needs a role that grants it",
         Permission::AssignCases => "assigning cases needs a role that grants it",
         Permission::ViewPayments => "seeing payments needs a role that grants it",
+        Permission::RefundPayments => "recording refunds needs a role that grants it",
     }
 }
 

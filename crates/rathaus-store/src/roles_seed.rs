@@ -39,7 +39,7 @@ pub const BUILT_IN_ROLES: &[BuiltInRole] = &[
         key: "finance",
         name_de: "Finanzen und Kasse",
         name_en: "Finance",
-        permissions: &["payments.view"],
+        permissions: &["payments.view", "payments.refund"],
     },
     BuiltInRole {
         key: "auditor",

@@ -16,6 +16,7 @@ use crate::account::CitizenSession;
 use crate::assistant::{Section, answer_sections, local_time, messages, read_page};
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::fee_notices::FeeBox;
 use crate::routes::Access::{Citizen, Public};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -220,6 +221,10 @@ pub struct CasePage {
     replied: bool,
     typed: String,
     errors: Vec<(&'static str, String)>,
+    /// The fees set after the decision (Gebührenbescheide).
+    fees: Vec<FeeBox>,
+    /// What happened to a payment (`?zahlung=`): alert kind and text.
+    payment_note: Option<(&'static str, String)>,
 }
 
 /// The answer form's state: just answered, or refused and shown again with what was
@@ -229,12 +234,15 @@ struct Answer {
     replied: bool,
     typed: String,
     errors: Vec<(&'static str, String)>,
+    /// Back from paying a fee notice.
+    payment_note: Option<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
 pub struct Sent {
     gesendet: Option<String>,
     beantwortet: Option<String>,
+    zahlung: Option<String>,
 }
 
 pub async fn one(
@@ -250,6 +258,10 @@ pub async fn one(
     postbox::mark_read_by_applicant(conn, case.id).await?;
     let answer = Answer {
         replied: sent.beantwortet.is_some(),
+        payment_note: sent
+            .zahlung
+            .as_deref()
+            .and_then(|why| crate::assistant::payment_note(&chrome, "fee-payment", why)),
         ..Answer::default()
     };
     let just_sent = sent.gesendet.is_some();
@@ -323,6 +335,11 @@ async fn page(
         }
     }
     let can_reply = !by_link && postbox::takes_answers(&case);
+    let mut fees = crate::fee_notices::boxes(state, &chrome, &case).await?;
+    if by_link {
+        // Paying online needs the account the application was sent from.
+        fees.iter_mut().for_each(|fee| fee.payable = false);
+    }
     Ok(CasePage {
         status: state_label(&chrome, &workflow, &case.state),
         status_text: state_explanation(&chrome, &workflow, &case.state),
@@ -336,6 +353,8 @@ async fn page(
         replied: answer.replied,
         typed: answer.typed,
         errors: answer.errors,
+        fees,
+        payment_note: answer.payment_note,
         sections,
         files,
         sent_at,
@@ -418,9 +437,9 @@ pub async fn reply(
         .map(|(_, value)| value.trim().to_owned())
         .unwrap_or_default();
     let refused = |typed: String, message: String| Answer {
-        replied: false,
         typed,
         errors: vec![("nachricht", message)],
+        ..Answer::default()
     };
     let answer = if text.is_empty() && uploads.is_empty() {
         refused(text, chrome.t.get("applications-reply-empty").to_owned())

@@ -11,6 +11,7 @@ mod assistant;
 mod chrome;
 pub mod error;
 mod external_login;
+mod fee_notices;
 mod form;
 pub mod i18n;
 mod navigation;
@@ -52,6 +53,7 @@ fn tenant_routes() -> Routes {
     portal::routes()
         .merge(assistant::routes())
         .merge(applications::routes())
+        .merge(fee_notices::routes())
         .merge(api::routes())
         .merge(staff::routes())
         .merge(account::routes())

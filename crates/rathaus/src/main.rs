@@ -203,7 +203,8 @@ enum AdminCommand {
         #[arg(long)]
         name_en: String,
         /// A permission key (audit.read, jobs.manage, tenant.manage, staff.manage,
-        /// mail.route, cases.handle, cases.assign, payments.view); repeat for several.
+        /// mail.route, cases.handle, cases.assign, payments.view, payments.refund); repeat for
+        /// several.
         #[arg(long = "permission", required = true)]
         permissions: Vec<String>,
     },

@@ -564,6 +564,8 @@ pub struct Step<'a> {
     pub desk: letters::Desk<'a>,
     /// The parking zone, for a step that issues a Bewohnerparkausweis.
     pub zone: Option<&'a str>,
+    /// The fee in cents, for a step that issues a Gebührenbescheid.
+    pub fee_cents: Option<i64>,
 }
 
 /// Why a step was not taken (nothing changed).
@@ -635,6 +637,7 @@ pub async fn take(
             let input = letters::Input {
                 text: message.map(|(_, text)| text.to_owned()).unwrap_or_default(),
                 zone: step.zone.map(str::to_owned),
+                fee_cents: step.fee_cents,
             };
             match letters::prepare(db.conn(), step.desk, tenant, case, actor, kind, &input).await? {
                 Ok(prepared) => Some(prepared),
@@ -715,8 +718,9 @@ pub async fn take(
         };
         let message_id = postbox::send_to_applicant(&txn, tenant, to_applicant).await?;
         if let Some(prepared) = letter {
+            let kind = prepared.kind();
             let channel = letters::Channel::for_case(&txn, case).await?;
-            letters::record(
+            let issued = letters::record(
                 &txn,
                 tenant,
                 case,
@@ -726,6 +730,24 @@ pub async fn take(
                 Some(message_id),
             )
             .await?;
+            if let (letters::Kind::FeeNotice, Some(cents)) = (kind, step.fee_cents) {
+                let service =
+                    crate::catalog::service_of(&txn, tenant.id, &case.service_key).await?;
+                let fee = crate::payments::Fee {
+                    cents,
+                    label: case.title.clone(),
+                    basis: service.and_then(|s| s.legal_basis),
+                };
+                let notice = crate::payments::notices::NewNotice {
+                    tenant_id: tenant.id,
+                    case_id: case.id,
+                    issued_document_id: Some(issued),
+                    fee: &fee,
+                    due_on: crate::payments::notices::due_on(today),
+                    issued_by: &actor.name,
+                };
+                crate::payments::notices::issue(&txn, notice).await?;
+            }
         }
     }
     let event = Event::new("case.step", "case")

@@ -172,6 +172,8 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    pub const ALL: [Delivery; 2] = [Delivery::Postbox, Delivery::Paper];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Delivery::Postbox => "postbox",
@@ -180,9 +182,7 @@ impl Delivery {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Delivery::Postbox, Delivery::Paper]
-            .into_iter()
-            .find(|d| d.as_str() == text)
+        Self::ALL.into_iter().find(|d| d.as_str() == text)
     }
 }
 

@@ -5,6 +5,7 @@
 
 use chrono::{Months, NaiveDate};
 use rathaus_forms::fill::{Answer, Answers};
+use rathaus_forms::present::german_amount;
 use rathaus_letters::{Attachment, Contact, Kind, Letter, Permit, Sender};
 use rathaus_store::entities::staff_user;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -23,6 +24,8 @@ pub struct Input {
     pub text: String,
     /// The parking zone of a Bewohnerparkausweis.
     pub zone: Option<String>,
+    /// The amount a Gebührenbescheid sets, in cents.
+    pub fee_cents: Option<i64>,
 }
 
 /// What is missing for a letter of this kind.
@@ -32,6 +35,8 @@ pub enum Missing {
     Zone,
     /// A permit names the vehicle (the application's `kennzeichen`).
     Plate,
+    /// A fee notice names an amount of at least one cent.
+    Amount,
 }
 
 /// The letter of `kind` about `case`, dated `today`; not yet with its code.
@@ -81,7 +86,15 @@ pub async fn letter(
         date: today,
     };
     let standard = texts::standard(kind, service.as_ref(), &facts);
-    let paragraphs = [standard.as_str(), input.text.as_str()]
+    let set = match kind {
+        Kind::FeeNotice => match input.fee_cents.filter(|cents| *cents > 0) {
+            Some(cents) => fee_set(case, service.as_ref(), cents, today),
+            None => return Ok(Err(Missing::Amount)),
+        },
+        Kind::Receipt => paid_before(conn, case).await?,
+        _ => String::new(),
+    };
+    let paragraphs = [standard.as_str(), set.as_str(), input.text.as_str()]
         .into_iter()
         .flat_map(|text| text.split("\n\n"))
         .map(str::trim)
@@ -140,6 +153,62 @@ pub async fn letter(
             bytes: serde_json::to_vec_pretty(&data).expect("case data serialises"),
         }],
     }))
+}
+
+/// What a Gebührenbescheid sets: the amount, its legal basis, the day it is due and
+/// how to pay.
+fn fee_set(
+    case: &Case,
+    service: Option<&crate::catalog::Service>,
+    cents: i64,
+    today: NaiveDate,
+) -> String {
+    let basis = service
+        .and_then(|s| s.legal_basis.as_deref())
+        .map(|basis| format!(" (Rechtsgrundlage: {basis})"))
+        .unwrap_or_default();
+    // Whoever applied with an account pays online on the application's page.
+    let online = if case.citizen_id.is_some() || case.organisation_id.is_some() {
+        "Sie können die Gebühr im Serviceportal unter „Meine Anträge“ online bezahlen. "
+    } else {
+        ""
+    };
+    format!(
+        "Die Gebühr beträgt {} Euro{basis}. Bitte zahlen Sie sie bis zum {}.\n\n{online}\
+         Wenn Sie überweisen, geben Sie bitte das Aktenzeichen {} als Verwendungszweck an.",
+        german_amount(cents),
+        crate::payments::notices::due_on(today).format("%d.%m.%Y"),
+        case.reference
+    )
+}
+
+/// For a receipt: the fee paid online before sending, with its booking reference (the
+/// receipt is then also the payment receipt).
+async fn paid_before(conn: &impl ConnectionTrait, case: &Case) -> Result<String> {
+    let Some(submission) = case.submission_id else {
+        return Ok(String::new());
+    };
+    let paid = crate::payments::released_with(conn, submission).await?;
+    Ok(paid
+        .iter()
+        .map(|p| {
+            let day = p
+                .paid_at
+                .map(|at| crate::time::local_day(at).format("%d.%m.%Y").to_string())
+                .unwrap_or_default();
+            let reference = p
+                .reference
+                .as_deref()
+                .map(|r| format!(", Buchungsreferenz {r}"))
+                .unwrap_or_default();
+            format!(
+                "Die Gebühr von {} Euro haben Sie am {day} online bezahlt{reference}. Dieses \
+                 Schreiben bestätigt auch die Zahlung.",
+                german_amount(p.amount_cents)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n"))
 }
 
 /// The town's address as lines ("Rathausplatz 1, 12345 Musterstadt" or on lines).

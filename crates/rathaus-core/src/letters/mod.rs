@@ -111,6 +111,12 @@ pub struct Prepared {
     text: String,
 }
 
+impl Prepared {
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
 /// What a signature says: this town issued this document, with this code, at this time.
 /// Changing any of it breaks the signature.
 fn statement(

@@ -35,6 +35,8 @@ pub struct Row {
     /// The day it counts on (paid, else made), in the town's time.
     pub day: NaiveDate,
     pub application: Option<String>,
+    /// Paid back so far (refunds), in cents.
+    pub refunded_cents: i64,
 }
 
 /// The payments and the paid totals.
@@ -47,6 +49,8 @@ pub struct Listing {
     /// Paid per service: (service key, cents, count), by key.
     pub per_service: Vec<(String, i64, usize)>,
     pub total_cents: i64,
+    /// Paid back of the listed payments, in cents.
+    pub refunded_cents: i64,
 }
 
 /// The tenant's payments as `filter` says, for staff who may see payments.
@@ -91,6 +95,7 @@ pub async fn list(
         .into_iter()
         .map(|s| (s.id, s.reference))
         .collect();
+    let refunded = super::refunds::totals(db.conn(), found.iter().map(|p| p.id)).await?;
     let mut listing = Listing::default();
     let mut per_day: BTreeMap<NaiveDate, (i64, usize)> = BTreeMap::new();
     let mut per_service: BTreeMap<String, (i64, usize)> = BTreeMap::new();
@@ -113,10 +118,13 @@ pub async fn list(
         let application = payment
             .submission_id
             .and_then(|id| references.get(&id).cloned());
+        let refunded_cents = refunded.get(&payment.id).copied().unwrap_or(0);
+        listing.refunded_cents += refunded_cents;
         listing.rows.push(Row {
             payment,
             day,
             application,
+            refunded_cents,
         });
     }
     listing.per_day = per_day.into_iter().map(|(d, (c, n))| (d, c, n)).collect();
@@ -146,6 +154,7 @@ pub fn csv(listing: &Listing) -> String {
         "transaktion",
         "bezahldienst",
         "verwendungszweck",
+        "erstattet",
     ]);
     for row in &listing.rows {
         let p = &row.payment;
@@ -153,7 +162,7 @@ pub fn csv(listing: &Listing) -> String {
             row.day.format("%d.%m.%Y").to_string(),
             p.service_key.clone(),
             row.application.clone().unwrap_or_default(),
-            format!("{},{:02}", p.amount_cents / 100, p.amount_cents % 100),
+            cents_text(p.amount_cents),
             p.currency.clone(),
             p.state.clone(),
             p.method.clone().unwrap_or_default(),
@@ -161,7 +170,13 @@ pub fn csv(listing: &Listing) -> String {
             p.transaction_id.clone().unwrap_or_default(),
             p.provider.clone(),
             p.purpose.clone(),
+            cents_text(row.refunded_cents),
         ]));
     }
     out
+}
+
+/// Cents as the cash system reads euros: "60,00", without grouping.
+fn cents_text(cents: i64) -> String {
+    format!("{},{:02}", cents / 100, cents % 100)
 }

@@ -1,6 +1,7 @@
-//! Fees paid online before an application is sent (`payment: before` in the catalog).
+//! Fees paid online: before an application is sent (`payment: before` in the catalog),
+//! or after the decision for a fee notice (`notices`, `payment: after_decision`).
 //!
-//! A payment is made for a draft: Rathaus creates it (`created`), asks the payment
+//! A payment is made for a draft or a fee notice: Rathaus creates it (`created`), asks the payment
 //! service for a transaction and sends the citizen to its payment page (`pending`). When
 //! the citizen comes back, when the service notifies, or when the housekeeping asks
 //! about a payment left open, Rathaus asks the service for the status server to server
@@ -14,7 +15,9 @@
 
 pub mod fee;
 pub mod finance;
+pub mod notices;
 pub mod notification;
+pub mod refunds;
 pub mod xbezahldienste;
 
 use chrono::{DateTime, Duration, Utc};
@@ -124,16 +127,31 @@ fn paid_in(payments: &[Payment]) -> i64 {
         .sum()
 }
 
-/// The payments made for a draft, newest first.
+/// The payments made for a draft before sending, newest first.
 pub async fn of_draft(conn: &impl ConnectionTrait, draft_id: Uuid) -> Result<Vec<Payment>> {
+    of(conn, draft_id, None).await
+}
+
+/// The payments of a draft (`notice`: none before sending, else for that fee notice),
+/// newest first.
+async fn of(
+    conn: &impl ConnectionTrait,
+    draft_id: Uuid,
+    notice: Option<Uuid>,
+) -> Result<Vec<Payment>> {
+    let for_notice = match notice {
+        Some(id) => payment::Column::FeeNoticeId.eq(id),
+        None => payment::Column::FeeNoticeId.is_null(),
+    };
     Ok(payment::Entity::find()
         .filter(payment::Column::DraftId.eq(draft_id))
+        .filter(for_notice)
         .order_by_desc(payment::Column::CreatedAt)
         .all(conn)
         .await?)
 }
 
-/// The payment `id` of the draft, if `owner` made it.
+/// The payment `id` of the draft, if `owner` made it before sending.
 pub async fn of_owner(
     conn: &impl ConnectionTrait,
     draft_id: Uuid,
@@ -143,7 +161,21 @@ pub async fn of_owner(
     Ok(payment::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .filter(|p| p.draft_id == draft_id && p.owner == owner_key(owner)))
+        .filter(|p| {
+            p.draft_id == draft_id && p.owner == owner_key(owner) && p.fee_notice_id.is_none()
+        }))
+}
+
+/// The payment `id` made for the fee notice (by whoever may see the case).
+pub async fn of_notice(
+    conn: &impl ConnectionTrait,
+    notice_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Payment>> {
+    Ok(payment::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|p| p.fee_notice_id == Some(notice_id)))
 }
 
 /// Verwendungszweck as payment services take it: at most 27 ASCII letters, digits,
@@ -185,7 +217,7 @@ fn purpose(name: &str) -> String {
 /// What the citizen pays for, for the request.
 pub struct Order<'a> {
     pub tenant: &'a Tenant,
-    pub draft: &'a Draft,
+    pub payable: Payable<'a>,
     pub owner: &'a Owner,
     pub fee: &'a Fee,
     /// Where the payment page sends the citizen back to; `{payment}` is replaced by the
@@ -193,7 +225,52 @@ pub struct Order<'a> {
     pub return_url: &'a str,
 }
 
-/// Starts paying what is still owed for the draft: an open payment for the same amount
+/// What a payment is for.
+#[derive(Clone, Copy)]
+pub enum Payable<'a> {
+    /// The fee of a draft, paid before sending.
+    Draft(&'a Draft),
+    /// A fee notice about an application: the draft it was sent from, and the sent
+    /// application.
+    Notice {
+        notice: &'a notices::FeeNotice,
+        draft_id: Uuid,
+        submission_id: Uuid,
+        service_key: &'a str,
+    },
+}
+
+impl Payable<'_> {
+    fn draft_id(&self) -> Uuid {
+        match self {
+            Payable::Draft(draft) => draft.id,
+            Payable::Notice { draft_id, .. } => *draft_id,
+        }
+    }
+
+    fn notice_id(&self) -> Option<Uuid> {
+        match self {
+            Payable::Draft(_) => None,
+            Payable::Notice { notice, .. } => Some(notice.id),
+        }
+    }
+
+    fn submission_id(&self) -> Option<Uuid> {
+        match self {
+            Payable::Draft(_) => None,
+            Payable::Notice { submission_id, .. } => Some(*submission_id),
+        }
+    }
+
+    fn service_key(&self) -> &str {
+        match self {
+            Payable::Draft(draft) => &draft.service_key,
+            Payable::Notice { service_key, .. } => service_key,
+        }
+    }
+}
+
+/// Starts paying what is still owed for the draft or fee notice: an open payment for the same amount
 /// is continued, otherwise a new one is requested from the service.
 pub async fn start(
     db: &Db,
@@ -202,7 +279,8 @@ pub async fn start(
 ) -> Result<std::result::Result<Started, Unavailable>> {
     // What the service says now about the payments still open (one may have been paid
     // in another tab), so that what is owed is known.
-    for open in of_draft(db.conn(), order.draft.id)
+    let (draft_id, notice_id) = (order.payable.draft_id(), order.payable.notice_id());
+    for open in of(db.conn(), draft_id, notice_id)
         .await?
         .iter()
         .filter(|p| State::parse(&p.state).is_some_and(State::is_open))
@@ -211,7 +289,7 @@ pub async fn start(
             tracing::warn!(payment = %open.id, %problem, "payment status unknown");
         }
     }
-    let earlier = of_draft(db.conn(), order.draft.id).await?;
+    let earlier = of(db.conn(), draft_id, notice_id).await?;
     let owed = order.fee.cents - paid_in(&earlier);
     if owed <= 0 {
         return Ok(Ok(Started::Paid));
@@ -251,10 +329,10 @@ pub async fn start(
     payment::ActiveModel {
         id: Set(id),
         tenant_id: Set(order.tenant.id),
-        draft_id: Set(order.draft.id),
-        submission_id: Set(None),
+        draft_id: Set(draft_id),
+        submission_id: Set(order.payable.submission_id()),
         owner: Set(owner_key(order.owner)),
-        service_key: Set(order.draft.service_key.clone()),
+        service_key: Set(order.payable.service_key().to_owned()),
         purpose: Set(purpose(&label)),
         description: Set(description.clone()),
         amount_cents: Set(owed),
@@ -272,6 +350,7 @@ pub async fn start(
         updated_at: Set(now),
         paid_at: Set(None),
         checked_at: Set(None),
+        fee_notice_id: Set(notice_id),
     }
     .insert(db.conn())
     .await?;
@@ -337,7 +416,7 @@ fn request(
         redirect_url: order.return_url.replace("{payment}", &id.to_string()),
         items: vec![Item {
             id: "1".into(),
-            reference: order.draft.service_key.chars().take(36).collect(),
+            reference: order.payable.service_key().chars().take(36).collect(),
             description: plain(label, 250),
             tax_rate: 0.0,
             quantity: 1,
@@ -346,7 +425,10 @@ fn request(
             total_net_amount: amount,
             total_tax_amount: 0.0,
             booking_data: [
-                ("leistung".to_owned(), order.draft.service_key.clone()),
+                (
+                    "leistung".to_owned(),
+                    order.payable.service_key().to_owned(),
+                ),
                 ("stadt".to_owned(), order.tenant.slug.clone()),
             ]
             .into(),
@@ -396,6 +478,14 @@ pub async fn check(
         .one(db.conn())
         .await?
         .ok_or_else(|| CoreError::NotFound(format!("payment {}", payment.id)))?;
+    // Settling is idempotent; asking whenever the payment is paid (not only when this
+    // question recorded it) means whoever comes back after paying sees the notice paid,
+    // even while the notification that recorded it is still settling.
+    if let Some(notice) = now.fee_notice_id
+        && State::parse(&now.state) == Some(State::Paid)
+    {
+        notices::settle(db, notice).await?;
+    }
     Ok(Ok(Checked {
         payment: now,
         recorded,
@@ -500,7 +590,22 @@ pub async fn check_open(db: &Db, provider: &Provider, now: DateTime<Utc>) -> Res
         .filter(payment::Column::CreatedAt.lt(now - EXPIRES_AFTER))
         .exec(db.conn())
         .await?;
+    notices::settle_missed(db).await?;
     Ok(open.len())
+}
+
+/// The payments made before sending that released the submission, paid ones only.
+pub async fn released_with(
+    conn: &impl ConnectionTrait,
+    submission_id: Uuid,
+) -> Result<Vec<Payment>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::SubmissionId.eq(submission_id))
+        .filter(payment::Column::FeeNoticeId.is_null())
+        .filter(payment::Column::State.eq(State::Paid.as_str()))
+        .order_by_asc(payment::Column::PaidAt)
+        .all(conn)
+        .await?)
 }
 
 /// Names the submission a draft's payments released, in the sending transaction.

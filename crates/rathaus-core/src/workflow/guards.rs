@@ -20,6 +20,8 @@ pub enum Guard {
     /// The applicant sent at least one file since the department last asked for an
     /// answer (a step with `reply_within_days`); holds for a case never asked.
     RequestedDocumentsReceived,
+    /// Every fee notice of the case is paid (holds for a case without one).
+    FeePaid,
 }
 
 impl Guard {
@@ -28,6 +30,7 @@ impl Guard {
             Self::Assigned => "assigned",
             Self::DocumentsPresent => "documents_present",
             Self::RequestedDocumentsReceived => "requested_documents_received",
+            Self::FeePaid => "fee_paid",
         }
     }
 }
@@ -47,6 +50,7 @@ pub async fn unmet(
             Guard::RequestedDocumentsReceived => {
                 answered_last_request(conn, workflow, case).await?
             }
+            Guard::FeePaid => crate::payments::notices::all_paid(conn, case.id).await?,
         };
         if !holds {
             unmet.push(*guard);

@@ -279,6 +279,13 @@ mod tests {
         assert!(workflow.state("abgeschlossen").unwrap().closed);
         let request = workflow.transition("nachfordern").unwrap();
         assert_eq!(request.reply_within_days, Some(14));
+        // A fee set with the decision is paid before the case closes.
+        let fee = workflow.transition("gebuehr_festsetzen").unwrap();
+        assert_eq!(fee.letter.as_deref(), Some("fee_notice"));
+        assert_eq!(workflow.phase(&fee.to), Phase::Decided);
+        let close = workflow.transition("abschliessen").unwrap();
+        assert!(close.from.contains(&fee.to));
+        assert_eq!(close.guards, [Guard::FeePaid]);
     }
 
     #[test]

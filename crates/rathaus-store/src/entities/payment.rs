@@ -38,6 +38,9 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     /// When the provider was last asked.
     pub checked_at: Option<DateTimeUtc>,
+    /// The fee notice paid (a fee set after the decision); none for a fee paid before
+    /// sending.
+    pub fee_notice_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

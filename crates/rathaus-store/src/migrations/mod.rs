@@ -37,6 +37,7 @@ mod m20261206_000031_efile;
 mod m20261206_000032_retention;
 mod m20261206_000033_letter_delivery;
 mod m20261206_000034_payments;
+mod m20261206_000035_fee_notices;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000032_retention::Migration),
             Box::new(m20261206_000033_letter_delivery::Migration),
             Box::new(m20261206_000034_payments::Migration),
+            Box::new(m20261206_000035_fee_notices::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod step;
 mod visitor;
 mod widgets;
 
+pub(crate) use pay::{asked_on_return, note as payment_note, outcome_word};
 pub(crate) use review::{Section, answer_sections, local_time};
 pub(crate) use step::read_page;
 

@@ -10,7 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::catalog::PaymentTiming;
-use rathaus_core::payments::{self, Fee, Order, Started, State as PaymentState, notification};
+use rathaus_core::payments::{
+    self, Fee, Order, Payable, Started, State as PaymentState, notification,
+};
 use rathaus_core::submissions;
 use uuid::Uuid;
 
@@ -38,6 +40,53 @@ pub(super) fn owed_before_sending<'a>(
         today(),
     )?;
     Some((payments, fee))
+}
+
+/// What a page says after the way back from paying (`?zahlung=` names what happened):
+/// its alert kind and the text `{prefix}-failed`, `{prefix}-cancelled`, ….
+pub(crate) fn note(chrome: &Chrome, prefix: &str, why: &str) -> Option<(&'static str, String)> {
+    let (kind, what) = match why {
+        "bezahlt" => ("success", "paid"),
+        "fehlgeschlagen" => ("danger", "failed"),
+        "abgebrochen" => ("warning", "cancelled"),
+        "abgelaufen" => ("warning", "expired"),
+        "offen" => ("info", "open"),
+        "nicht-erreichbar" => ("danger", "unavailable"),
+        _ => return None,
+    };
+    let key = format!("{prefix}-{what}");
+    let text = chrome.t.get(&key);
+    // A page without a text for it (the check page after "paid") says nothing.
+    (text != key).then(|| (kind, text.to_owned()))
+}
+
+/// The word for `?zahlung=` after asking about a payment.
+pub(crate) fn outcome_word(state: Option<PaymentState>) -> &'static str {
+    match state {
+        Some(PaymentState::Paid) => "bezahlt",
+        Some(PaymentState::Failed) => "fehlgeschlagen",
+        Some(PaymentState::Cancelled) => "abgebrochen",
+        Some(PaymentState::Expired) => "abgelaufen",
+        _ => "offen",
+    }
+}
+
+/// The payment as the service says it stands now, on the citizen's way back; as it was
+/// when the service cannot be asked (the page then says it is still open).
+pub(crate) async fn asked_on_return(
+    state: &AppState,
+    payments: &Payments,
+    payment: payments::Payment,
+) -> Result<payments::Payment, PageError> {
+    Ok(
+        match payments::check(&state.db, &payments.provider, &payment).await? {
+            Ok(checked) => checked.payment,
+            Err(problem) => {
+                tracing::warn!(payment = %payment.id, %problem, "payment status unknown on return");
+                payment
+            }
+        },
+    )
 }
 
 /// Why the check page was shown again after paying (`?zahlung=`).
@@ -72,7 +121,7 @@ pub async fn start(
     let return_url = format!("{base}{}/bezahlt/{{payment}}", filling.base());
     let order = Order {
         tenant: &chrome.tenant,
-        draft: &filling.draft,
+        payable: Payable::Draft(&filling.draft),
         owner: &owner,
         fee: &fee,
         return_url: &return_url,
@@ -102,13 +151,7 @@ pub async fn back(
     let Some(payment) = payments::of_owner(state.db.conn(), id, &owner, payment_id).await? else {
         return Err(PageError::NotFound);
     };
-    let checked = match payments::check(&state.db, &payments.provider, &payment).await? {
-        Ok(checked) => checked.payment,
-        Err(problem) => {
-            tracing::warn!(payment = %payment.id, %problem, "payment status unknown on return");
-            payment
-        }
-    };
+    let checked = asked_on_return(&state, &payments, payment).await?;
     // Sent meanwhile (another tab, the return loaded twice): its confirmation.
     let tenant = chrome.tenant.id;
     if let Some(sent) = submissions::sent_before(state.db.conn(), tenant, id, &owner).await? {
@@ -122,10 +165,7 @@ pub async fn back(
         Some(PaymentState::Paid) => {
             super::send::send_filled(&state, chrome, &visitor, origin, &headers, filling).await
         }
-        Some(PaymentState::Failed) => Ok(back_to_check(&filling, "fehlgeschlagen")),
-        Some(PaymentState::Cancelled) => Ok(back_to_check(&filling, "abgebrochen")),
-        Some(PaymentState::Expired) => Ok(back_to_check(&filling, "abgelaufen")),
-        _ => Ok(back_to_check(&filling, "offen")),
+        other => Ok(back_to_check(&filling, outcome_word(other))),
     }
 }
 

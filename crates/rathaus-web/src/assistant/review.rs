@@ -65,6 +65,8 @@ pub struct ReviewPage {
     can_save: bool,
     /// The fee to pay before sending, where it is paid online.
     payment: Option<PaymentBox>,
+    /// Where the fee is paid later: what happens then (`payment-after-decision`, …).
+    fee_later: Option<String>,
 }
 
 /// The fee on the check page.
@@ -190,8 +192,21 @@ fn review(chrome: Chrome, visitor: &Visitor, filling: &Filling, printable: bool)
         expires: local_time(filling.draft.expires_at),
         can_save: visitor.citizen.is_some(),
         payment: None,
+        fee_later: fee_later(&chrome, &filling.service),
         chrome,
     }
+}
+
+/// For a service that costs something and is paid after the decision or invoiced: how.
+fn fee_later(chrome: &Chrome, service: &rathaus_core::catalog::Service) -> Option<String> {
+    use rathaus_core::catalog::PaymentTiming;
+    let costs = service.fee_cents.is_some_and(|c| c > 0) || service.fees.is_some();
+    let key = match service.payment {
+        PaymentTiming::Before => return None,
+        PaymentTiming::AfterDecision => "payment-after-decision",
+        PaymentTiming::Invoice => "payment-invoice",
+    };
+    costs.then(|| chrome.t.get(key).to_owned())
 }
 
 #[derive(Deserialize)]
@@ -213,17 +228,10 @@ pub async fn check(
     let payment = match super::pay::owed_before_sending(&state, &filling) {
         Some((_, fee)) => {
             let paid = rathaus_core::payments::paid_for(state.db.conn(), filling.draft.id).await?;
-            let note = after.zahlung.as_deref().and_then(|why| {
-                let (kind, key) = match why {
-                    "fehlgeschlagen" => ("danger", "payment-failed"),
-                    "abgebrochen" => ("warning", "payment-cancelled"),
-                    "abgelaufen" => ("warning", "payment-expired"),
-                    "offen" => ("info", "payment-open"),
-                    "nicht-erreichbar" => ("danger", "payment-unavailable"),
-                    _ => return None,
-                };
-                Some((kind, chrome.t.get(key).to_owned()))
-            });
+            let note = after
+                .zahlung
+                .as_deref()
+                .and_then(|why| super::pay::note(&chrome, "payment", why));
             Some(PaymentBox {
                 amount: format!("{} Euro", german_amount(fee.cents - paid.min(fee.cents))),
                 basis: fee.basis,

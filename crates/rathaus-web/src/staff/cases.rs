@@ -16,6 +16,7 @@ use rathaus_core::cases::{
 };
 use rathaus_core::letters::{self, Kind};
 use rathaus_core::mailroom::paper;
+use rathaus_core::payments::notices;
 use rathaus_core::policy::Permission;
 use rathaus_core::workflow;
 use rathaus_core::{departments, postbox, submissions};
@@ -27,6 +28,7 @@ use crate::applications::{Letter, entry_text, sent_answers, state_label, step_la
 use crate::assistant::{Section, local_time};
 use crate::chrome::Chrome;
 use crate::error::PageError;
+use crate::fee_notices::fee_notice_row;
 use crate::request_origin::RequestOrigin;
 use crate::routes::Access::{Staff, StaffWith};
 use crate::routes::Routes;
@@ -217,6 +219,12 @@ pub struct CasePage {
     /// A step from here issues a permit, which names its parking zone.
     asks_zone: bool,
     zone: String,
+    /// A step from here issues a Gebührenbescheid, which sets an amount: as typed, or
+    /// the fee the application computed.
+    asks_fee: bool,
+    fee: String,
+    /// The case's fee notices: (amount, due or paid).
+    fee_notices: Vec<(String, String)>,
     /// The documents the case issued.
     issued: Vec<IssuedRow>,
     /// The case's file (Akte).
@@ -268,6 +276,8 @@ pub(super) struct Outcome {
     pub(super) typed: String,
     /// The parking zone typed for a permit.
     pub(super) zone: String,
+    /// The amount typed for a fee notice.
+    pub(super) fee: String,
     pub(super) reply_by: String,
     pub(super) reminder_day: String,
     pub(super) reminder_note: String,
@@ -400,6 +410,23 @@ pub(super) async fn page(
     let asks_zone = workflow
         .from(&case.state)
         .any(|t| issues(t) == Some(Kind::ParkingPermit));
+    let asks_fee = workflow
+        .from(&case.state)
+        .any(|t| issues(t) == Some(Kind::FeeNotice));
+    let computed_fee = submitted
+        .as_ref()
+        .and_then(|s| s.row.fee_cents)
+        .map(rathaus_forms::present::german_amount);
+    let fee = if outcome.fee.is_empty() {
+        computed_fee.unwrap_or_default()
+    } else {
+        outcome.fee
+    };
+    let fee_notices = notices::of_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|n| fee_notice_row(&chrome, &n))
+        .collect();
     let choices = workflow
         .from(&case.state)
         .map(|t| Choice {
@@ -492,6 +519,9 @@ pub(super) async fn page(
         choices,
         asks_zone,
         zone: outcome.zone,
+        asks_fee,
+        fee,
+        fee_notices,
         document_title: outcome.document_title,
         issued,
         filed,
@@ -684,6 +714,9 @@ pub struct StepForm {
     /// The parking zone, for a step that issues a permit.
     #[serde(default)]
     zone: String,
+    /// The amount in euros, for a step that issues a fee notice.
+    #[serde(default)]
+    gebuehr: String,
 }
 
 /// A step of the workflow: the new state, and the message to the applicant where the
@@ -728,6 +761,7 @@ pub async fn step(
                 reply_by,
                 desk: super::issued::desk(&state, &verify_page),
                 zone: Some(form.zone.as_str()),
+                fee_cents: rathaus_forms::values::amount(&form.gebuehr).ok(),
             };
             let actor = &session.actor;
             cases::take(&state.db, actor, &origin, &chrome.tenant, &case, step).await
@@ -744,6 +778,7 @@ pub async fn step(
                 typed: form.nachricht,
                 reply_by: form.antwort_bis,
                 zone: form.zone,
+                fee: form.gebuehr,
                 ..Outcome::default()
             };
             let page = page(&state, chrome, &session, case, outcome).await?;
@@ -769,6 +804,7 @@ pub async fn step(
         typed: form.nachricht,
         reply_by: form.antwort_bis,
         zone: form.zone,
+        fee: form.gebuehr,
         errors: vec![(field, chrome.t.get(&key).to_owned())],
         ..Outcome::default()
     };

@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::catalog::{self, Delivery, Offer};
+use rathaus_core::catalog::{self, Delivery, Offer, PaymentTiming};
 use rathaus_core::letters::{Kind, texts};
 use rathaus_core::policy::Permission;
 use rathaus_core::trust::TrustLevel;
@@ -134,6 +134,7 @@ const EDITABLE: &[(&str, &str, &str)] = &[
     ("form", "staff-catalog-form", "select"),
     ("min_trust", "staff-catalog-min-trust", "select"),
     ("delivery", "staff-catalog-delivery", "select"),
+    ("payment", "staff-catalog-payment", "select"),
 ];
 
 /// The town's standard wording per kind of letter: (kind, field of the form). Saved
@@ -146,6 +147,21 @@ const LETTER_TEXTS: &[(&str, &str)] = &[
     ("parking_permit", "letter_text_parking_permit"),
     ("certificate", "letter_text_certificate"),
 ];
+
+/// The options of a select: "as in the catalog" (empty), then each key with its text
+/// `{prefix}-{key}`.
+fn choices(chrome: &Chrome, prefix: &str, keys: &[&str]) -> Vec<(String, String)> {
+    let as_catalog = (
+        String::new(),
+        chrome.t.get("staff-catalog-as-catalog").to_owned(),
+    );
+    std::iter::once(as_catalog)
+        .chain(keys.iter().map(|key| {
+            let text = chrome.t.get(&format!("{prefix}-{key}")).to_owned();
+            ((*key).to_owned(), text)
+        }))
+        .collect()
+}
 
 /// A catalog value as the form shows it.
 fn shown(field: &str, value: &Value) -> String {
@@ -202,20 +218,12 @@ async fn edit_page(
                     field = field.options(options);
                 }
                 "delivery" => {
-                    field = field.options(vec![
-                        (
-                            String::new(),
-                            chrome.t.get("staff-catalog-as-catalog").to_owned(),
-                        ),
-                        (
-                            "postbox".into(),
-                            chrome.t.get("staff-catalog-delivery-postbox").to_owned(),
-                        ),
-                        (
-                            "paper".into(),
-                            chrome.t.get("staff-catalog-delivery-paper").to_owned(),
-                        ),
-                    ]);
+                    let keys = Delivery::ALL.map(Delivery::as_str);
+                    field = field.options(choices(&chrome, "staff-catalog-delivery", &keys));
+                }
+                "payment" => {
+                    let keys = PaymentTiming::ALL.map(PaymentTiming::as_str);
+                    field = field.options(choices(&chrome, "staff-catalog-payment", &keys));
                 }
                 "min_trust" => {
                     let mut options = vec![(
@@ -370,6 +378,15 @@ pub async fn save(
                     errors.push((
                         name,
                         chrome.t.get("staff-catalog-delivery-invalid").to_owned(),
+                    ));
+                }
+                Value::String(text)
+            }
+            "payment" => {
+                if PaymentTiming::parse(&text).is_none() {
+                    errors.push((
+                        name,
+                        chrome.t.get("staff-catalog-payment-invalid").to_owned(),
                     ));
                 }
                 Value::String(text)

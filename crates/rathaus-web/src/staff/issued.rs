@@ -51,6 +51,7 @@ pub(super) fn missing_error(missing: Missing) -> (&'static str, &'static str) {
     match missing {
         Missing::Zone => ("zone", "letters-zone-missing"),
         Missing::Plate => ("schritt", "letters-plate-missing"),
+        Missing::Amount => ("gebuehr", "letters-fee-missing"),
     }
 }
 
@@ -61,6 +62,8 @@ pub struct PreviewForm {
     nachricht: String,
     #[serde(default)]
     zone: String,
+    #[serde(default)]
+    gebuehr: String,
 }
 
 /// The letter the chosen step would issue, as a draft PDF (watermarked, no code), from
@@ -85,6 +88,7 @@ pub async fn preview(
         chosen: chosen.clone(),
         typed: form.nachricht.clone(),
         zone: form.zone.clone(),
+        fee: form.gebuehr.clone(),
         errors: vec![(field, chrome.t.get(key).to_owned())],
         ..Outcome::default()
     };
@@ -95,6 +99,7 @@ pub async fn preview(
     let input = Input {
         text: form.nachricht.clone(),
         zone: Some(form.zone.clone()),
+        fee_cents: rathaus_forms::values::amount(&form.gebuehr).ok(),
     };
     let conn = state.db.conn();
     let drafted = letters::preview(

@@ -98,6 +98,7 @@ fn concrete(path: &str, people: &People) -> String {
         .replace("{item}", &Uuid::nil().to_string())
         .replace("{document}", &Uuid::nil().to_string())
         .replace("{payment}", &Uuid::nil().to_string())
+        .replace("{notice}", &Uuid::nil().to_string())
         .replace("{code}", "K7QM-4XPD-2RBT")
 }
 
@@ -155,6 +156,8 @@ enum StaffObject {
     PrintBatch,
     /// A document in the file of citizen A's case (an issued letter).
     FiledDocument,
+    /// A paid payment of the town.
+    Payment,
 }
 
 fn staff_object(path: &str) -> Option<StaffObject> {
@@ -174,6 +177,7 @@ fn staff_object(path: &str) -> Option<StaffObject> {
         p if p.starts_with("/verwaltung/vorgaenge/{reference}/akte/{document}") => {
             StaffObject::FiledDocument
         }
+        p if p.starts_with("/verwaltung/zahlungen/{payment}") => StaffObject::Payment,
         _ => return None,
     };
     Some(object)
@@ -273,6 +277,10 @@ fn expected_by_access(route: &RouteInfo, visitor: Visitor, people: &People) -> O
             (Access::Citizen, Visitor::Citizen)
                 if route.path.ends_with("/kopie.pdf") && people.case.submission_id.is_none() =>
             {
+                Outcome::NotFound
+            }
+            // The matrix case has no fee notice (tests/it/payments.rs pays a real one).
+            (Access::Citizen, Visitor::Citizen) if route.path.contains("{notice}") => {
                 Outcome::NotFound
             }
             (Access::Citizen, Visitor::Citizen) => Outcome::Served,
@@ -572,6 +580,41 @@ async fn staff_object_for(app: &TestApp, people: &People, object: StaffObject) -
             .unwrap()
         }
         StaffObject::IssuedDocument => issued_letter(app, people, letters::Channel::Postbox).await,
+        StaffObject::Payment => {
+            use rathaus_store::entities::payment;
+            let id = Uuid::now_v7();
+            let now = chrono::Utc::now();
+            payment::ActiveModel {
+                id: Set(id),
+                tenant_id: Set(people.tenant),
+                draft_id: Set(Uuid::now_v7()),
+                submission_id: Set(None),
+                owner: Set("matrix".into()),
+                service_key: Set("bewohnerparkausweis".into()),
+                purpose: Set("Bewohnerparkausweis".into()),
+                description: Set("Matrix".into()),
+                amount_cents: Set(3000),
+                currency: Set("EUR".into()),
+                items: Set("[]".into()),
+                provider: Set("sandbox".into()),
+                request_id: Set(id),
+                transaction_id: Set(Some(format!("SBX-{id}"))),
+                pay_url: Set(None),
+                reference: Set(Some("KZ-MATRIX".into())),
+                method: Set(Some("CREDITCARD".into())),
+                state: Set("paid".into()),
+                problem: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                paid_at: Set(Some(now)),
+                checked_at: Set(None),
+                fee_notice_id: Set(None),
+            }
+            .insert(db.conn())
+            .await
+            .unwrap();
+            id
+        }
         StaffObject::FiledDocument => {
             use rathaus_store::entities::document;
             use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -621,6 +664,7 @@ async fn issued_letter(app: &TestApp, people: &People, channel: letters::Channel
     let input = Input {
         text: "Matrix".into(),
         zone: None,
+        fee_cents: None,
     };
     let case = &people.case;
     let prepared = letters::prepare(

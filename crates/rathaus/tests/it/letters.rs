@@ -539,6 +539,7 @@ on_both_backends!(
         let input = letters::Input {
             text: "Nachtrag".into(),
             zone: None,
+            fee_cents: None,
         };
         let kind = letters::Kind::Decision;
         let late = letters::prepare(

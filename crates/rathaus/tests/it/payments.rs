@@ -7,14 +7,19 @@
 //! expire.
 
 use rathaus_core::payments::{self, notification};
-use rathaus_store::entities::{payment, sandbox_transaction, submission};
+use rathaus_store::entities::{
+    fee_notice, issued_document, payment, payment_refund, postbox_message, sandbox_transaction,
+    submission,
+};
 use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::assistant::citizen;
+use crate::assistant::{begin, citizen};
 use crate::harness::{SmtpServer, TestApp};
 use crate::on_both_backends;
 use crate::staff::{ADMIN, CASEWORKER, FINANCE, session};
 use crate::submissions::{parking_permit, step};
+use crate::teams::the_case;
+use crate::workflows::{claim_and_check, take_with};
 
 const SECRET: &str = "geteiltes-geheimnis-der-tests";
 
@@ -238,6 +243,84 @@ on_both_backends!(
             Some("3"),
             "each reading, not the refused filter"
         );
+
+        // A refund of part of the fee, with its reason. No reason, more than is left,
+        // a payment that was not paid, or someone without the permission: refused, and
+        // nothing is written.
+        let refund_page = format!("/verwaltung/zahlungen/{}/erstattung", paid.id);
+        let shown = app
+            .get_as(&finance, &refund_page)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(shown.contains(&kassenzeichen) && shown.contains("value=\"60,00\""));
+        let refund = |fields: &'static [(&'static str, &'static str)]| {
+            let (app, finance, path) = (&app, &finance, &refund_page);
+            async move { app.post_as(finance, path, fields).await }
+        };
+        let no_reason = refund(&[("betrag", "20,00"), ("grund", " ")]).await;
+        assert_eq!(no_reason.status(), 422);
+        assert!(
+            no_reason
+                .text()
+                .await
+                .unwrap()
+                .contains("Grund der Erstattung an")
+        );
+        let recorded = refund(&[("betrag", "20,00"), ("grund", "Antrag zurückgenommen")]).await;
+        assert_eq!(recorded.status(), 303);
+        let too_much = refund(&[("betrag", "40,01"), ("grund", "Rest")]).await;
+        assert_eq!(too_much.status(), 422);
+        assert!(
+            too_much
+                .text()
+                .await
+                .unwrap()
+                .contains("höchstens 40,00 Euro")
+        );
+        let failed = format!("/verwaltung/zahlungen/{}/erstattung", first.id);
+        let not_paid = app
+            .post_as(&finance, &failed, &[("betrag", "1"), ("grund", "Versehen")])
+            .await;
+        assert_eq!(not_paid.status(), 422);
+        let vera = session(&app, CASEWORKER).await;
+        let forbidden = app
+            .post_as(&vera, &refund_page, &[("betrag", "1"), ("grund", "x")])
+            .await;
+        assert_eq!(forbidden.status(), 403);
+        let refunds = payment_refund::Entity::find()
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(refunds.len(), 1);
+        assert_eq!(
+            (refunds[0].amount_cents, refunds[0].reason.as_str()),
+            (2000, "Antrag zurückgenommen")
+        );
+        let listed = app
+            .get_as(&finance, "/verwaltung/zahlungen")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(listed.contains("Davon erstattet: 20,00 Euro"), "{listed}");
+        let csv = app
+            .get_as(&finance, "/verwaltung/zahlungen.csv?status=paid")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(csv.lines().next().unwrap().ends_with(";erstattet"));
+        assert!(csv.lines().nth(1).unwrap().ends_with(";20,00"), "{csv}");
+        assert_eq!(
+            app.scalar(
+                "SELECT CAST(COUNT(*) AS TEXT) AS v FROM audit_log WHERE action = 'payment.refund'"
+            )
+            .await
+            .as_deref(),
+            Some("1")
+        );
         app.stop().await;
     }
 );
@@ -459,3 +542,202 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+/// Erika writes for a building site's use of the street, a service whose fee is set
+/// with the decision; returns the application's reference.
+async fn sent_for_later_fee(app: &TestApp, erika: &str) -> String {
+    let first = begin(app, erika, "sondernutzung-baustelle").await;
+    let base = first.trim_end_matches("/schritt/anliegen").to_owned();
+    let about = [
+        ("betreff", "Gerüst vor Heidestraße 17"),
+        (
+            "nachricht",
+            "Vom 1. bis 14. März steht ein Gerüst auf 12 m² Gehweg.",
+        ),
+    ];
+    step(app, erika, &first, &about).await;
+    let contact = [
+        ("name", "Erika Mustermann"),
+        ("email", "erika@example.org"),
+        ("datenschutz", "ja"),
+    ];
+    let done = step(app, erika, &format!("{base}/schritt/kontakt"), &contact).await;
+    assert_eq!(done, format!("{base}/pruefen"));
+    // Nothing to pay before sending; the page says when the fee comes.
+    let check = app.get_as(erika, &done).await.text().await.unwrap();
+    assert!(
+        check.contains("mit der Entscheidung festgesetzt"),
+        "{check}"
+    );
+    assert!(!check.contains(&format!("{base}/bezahlen")));
+    crate::submissions::send_draft(app, erika, &base).await
+}
+
+on_both_backends!(
+    a_fee_set_with_the_decision_is_paid_from_the_postbox_and_lets_the_case_close,
+    |backend| async move {
+        let (app, smtp) = start(backend, "sandbox").await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let reference = sent_for_later_fee(&app, &erika).await;
+        let vera = session(&app, CASEWORKER).await;
+        claim_and_check(&app, &vera, &reference).await;
+        let approve = [
+            ("schritt", "bewilligen"),
+            ("nachricht", "Die Erlaubnis ist erteilt."),
+        ];
+        assert_eq!(
+            take_with(&app, &vera, &reference, &approve).await.status(),
+            303
+        );
+
+        // The fee step wants an amount; without one (or with words) nothing is issued.
+        let page = app
+            .get_as(&vera, &format!("/verwaltung/vorgaenge/{reference}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Gebühr festsetzen") && page.contains("name=\"gebuehr\""));
+        let text = "Für das Gerüst setzen wir die Gebühr fest.";
+        for typed in ["", "zwölf Euro", "0"] {
+            let fields = [
+                ("schritt", "gebuehr_festsetzen"),
+                ("nachricht", text),
+                ("gebuehr", typed),
+            ];
+            let refused = take_with(&app, &vera, &reference, &fields).await;
+            assert_eq!(refused.status(), 422, "{typed:?}");
+            let refused = refused.text().await.unwrap();
+            assert!(refused.contains("Geben Sie die Gebühr als Betrag in Euro an"));
+        }
+        assert!(notices(&app).await.is_empty());
+        assert_eq!(the_case(&app, &reference).await.state, "bewilligt");
+
+        let fields = [
+            ("schritt", "gebuehr_festsetzen"),
+            ("nachricht", text),
+            ("gebuehr", "120,50"),
+        ];
+        assert_eq!(
+            take_with(&app, &vera, &reference, &fields).await.status(),
+            303
+        );
+        let notice = notices(&app).await.remove(0);
+        let today = rathaus_core::time::local_day(chrono::Utc::now());
+        assert_eq!(
+            (notice.amount_cents, notice.state.as_str(), notice.due_on),
+            (12050, "open", today + chrono::Duration::days(30))
+        );
+        let letter = issued_document::Entity::find_by_id(notice.issued_document_id.unwrap())
+            .one(app.db().conn())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (letter.kind.as_str(), letter.channel.as_str()),
+            ("fee_notice", "postbox")
+        );
+        let pdf = app.server.blobs.get(&letter.sha256).await.unwrap();
+        let words = crate::letters::read_with("pdftotext", &[], &pdf);
+        assert!(
+            words.contains("120,50 Euro") && words.contains(&reference),
+            "{words}"
+        );
+
+        // The case cannot close while the fee is open.
+        let close = [("schritt", "abschliessen")];
+        let waiting = take_with(&app, &vera, &reference, &close).await;
+        assert_eq!(waiting.status(), 422);
+        assert!(waiting.text().await.unwrap().contains("noch nicht bezahlt"));
+
+        // Erika sees the fee on her application's page. The first try fails.
+        let mine = format!("/konto/antraege/{reference}");
+        let shown = app.get_as(&erika, &mine).await.text().await.unwrap();
+        assert!(shown.contains("120,50 Euro online bezahlen"), "{shown}");
+        assert!(shown.contains("Gebühr offen"));
+        let pay_path = format!("{mine}/gebuehren/{}/bezahlen", notice.id);
+        let pay_page = step(&app, &erika, &pay_path, &[("betrag", "1")]).await;
+        assert!(pay_page.contains("/sandbox/bezahlen/SBX-"), "{pay_page}");
+        let first = payments_of(&app).await.remove(0);
+        assert_eq!(
+            (
+                first.amount_cents,
+                first.fee_notice_id,
+                first.service_key.as_str()
+            ),
+            (12050, Some(notice.id), "sondernutzung-baustelle"),
+            "the amount is the notice's, whatever the browser sent"
+        );
+        let sent = submissions(&app).await.remove(0);
+        assert_eq!(first.submission_id, Some(sent.id));
+        let back = choose(&app, &pay_page, "fehlschlagen", false).await;
+        let after = come_back(&app, &erika, &back).await;
+        assert_eq!(after, format!("{mine}?zahlung=fehlgeschlagen#gebuehren"));
+        let told = app.get_as(&erika, &after).await.text().await.unwrap();
+        assert!(told.contains("Die Zahlung ist fehlgeschlagen"));
+        assert_eq!(notices(&app).await[0].state, "open");
+
+        // Someone else finds neither the fee nor Erika's payment.
+        let max = citizen(&app, &smtp, "max@example.org").await;
+        assert_eq!(app.post_as(&max, &pay_path, &[]).await.status(), 404);
+        assert_eq!(app.get_as(&max, &back).await.status(), 404);
+
+        // The second try is paid; the notification and the return both arrive.
+        let pay_page = step(&app, &erika, &pay_path, &[]).await;
+        let back = choose(&app, &pay_page, "bezahlen", true).await;
+        let after = come_back(&app, &erika, &back).await;
+        assert_eq!(after, format!("{mine}?zahlung=bezahlt#gebuehren"));
+        assert_eq!(
+            come_back(&app, &erika, &back).await,
+            after,
+            "a second return"
+        );
+        let paid = notices(&app).await.remove(0);
+        assert_eq!(paid.state, "paid");
+        let shown = app.get_as(&erika, &after).await.text().await.unwrap();
+        assert!(shown.contains("Ihre Zahlung ist eingegangen"));
+        assert!(
+            !shown.contains("online bezahlen</span>"),
+            "nothing left to pay"
+        );
+        let messages = postbox_message::Entity::find()
+            .filter(postbox_message::Column::Subject.starts_with("Zahlungsbestätigung"))
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(messages.len(), 1, "one payment receipt");
+        assert!(messages[0].body.contains("120,50 Euro"));
+        let paid_events = app
+            .scalar("SELECT CAST(COUNT(*) AS TEXT) AS v FROM case_events WHERE kind = 'fee_paid'")
+            .await;
+        assert_eq!(paid_events.as_deref(), Some("1"));
+        let all = payments_of(&app).await;
+        assert_eq!(
+            all.iter().map(|p| p.state.as_str()).collect::<Vec<_>>(),
+            ["failed", "paid"]
+        );
+
+        // Paid: the case closes. Finance sees the payment under the application.
+        assert_eq!(
+            take_with(&app, &vera, &reference, &close).await.status(),
+            303
+        );
+        assert_eq!(the_case(&app, &reference).await.state, "abgeschlossen");
+        let finance = session(&app, FINANCE).await;
+        let csv = app
+            .get_as(&finance, "/verwaltung/zahlungen.csv")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(csv.contains(&reference) && csv.contains("120,50"), "{csv}");
+        app.stop().await;
+    }
+);
+
+async fn notices(app: &TestApp) -> Vec<fee_notice::Model> {
+    fee_notice::Entity::find()
+        .all(app.db().conn())
+        .await
+        .unwrap()
+}

@@ -43,12 +43,17 @@ pub(crate) async fn step(
 /// Erika sends a parking permit application; returns its reference.
 pub(crate) async fn sent_application(app: &TestApp, erika: &str) -> String {
     let base = parking_permit(app, erika).await;
-    let confirmation = step(app, erika, &format!("{base}/absenden"), &[]).await;
+    send_draft(app, erika, &base).await
+}
+
+/// Sends the draft at `base` from its check page; returns the reference once the
+/// worker has issued the receipt letter (waiting for it keeps what follows exact).
+pub(crate) async fn send_draft(app: &TestApp, cookie: &str, base: &str) -> String {
+    let confirmation = step(app, cookie, &format!("{base}/absenden"), &[]).await;
     let reference = confirmation
         .trim_end_matches("?gesendet=1")
         .trim_start_matches("/konto/antraege/")
         .to_owned();
-    // The worker issues the receipt letter; waiting for it keeps what follows exact.
     crate::letters::receipt_of(app, &reference).await;
     reference
 }
