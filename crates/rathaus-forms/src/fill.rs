@@ -706,6 +706,52 @@ mod tests {
     }
 
     #[test]
+    fn a_fee_free_purpose_needs_its_proof_and_more_copies_cost_more() {
+        let form = load(include_str!("../forms/personenstandsurkunde.json")).unwrap();
+        let fee = |answers: &Answers| {
+            form.computed(answers, today())
+                .into_iter()
+                .find(|(id, _)| id == "gebuehr")
+                .map(|(_, value)| value)
+        };
+        // Free of charge for the pension insurance, but only with the letter asking for it.
+        let mut answers = Answers::default();
+        let unproven = post(&[("art", "geburtsurkunde"), ("zweck", "rente")]);
+        let problems = form
+            .take_step("urkunde", &unproven, &mut answers, today())
+            .unwrap();
+        assert_eq!(
+            problems,
+            vec![("nachweis_gebuehrenfrei".into(), FieldProblem::Required)]
+        );
+        let proven = post(&[
+            ("art", "geburtsurkunde"),
+            ("zweck", "rente"),
+            ("nachweis_gebuehrenfrei", "blob:brief"),
+        ]);
+        let problems = form
+            .take_step("urkunde", &proven, &mut answers, today())
+            .unwrap();
+        assert_eq!(problems, vec![]);
+        assert_eq!(fee(&answers), Some(Value::Money(0)));
+
+        // For general purposes no proof is asked (nor kept), and three copies cost
+        // 12 + 6 + 6 euros.
+        let general = post(&[
+            ("art", "geburtsurkunde"),
+            ("zweck", "allgemein"),
+            ("nachweis_gebuehrenfrei", "blob:brief"),
+        ]);
+        let problems = form
+            .take_step("urkunde", &general, &mut answers, today())
+            .unwrap();
+        assert_eq!(problems, vec![]);
+        assert!(!answers.0.contains_key("nachweis_gebuehrenfrei"));
+        answers.0.insert("anzahl".into(), Answer::Number(3.0));
+        assert_eq!(fee(&answers), Some(Value::Money(2400)));
+    }
+
+    #[test]
     fn repeating_groups_are_checked_entry_by_entry() {
         let form = load(
             r#"{ "id": "kinder", "version": 1, "title": "Kinder",
