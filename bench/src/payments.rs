@@ -107,6 +107,7 @@ async fn prepare(
             paid_at: Set(None),
             checked_at: Set(None),
             fee_notice_id: Set(None),
+            sending: Set(None),
         };
         made.push(row.insert(db.conn()).await.expect("a payment row"));
     }

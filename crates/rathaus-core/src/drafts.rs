@@ -51,7 +51,7 @@ pub struct Draft {
 }
 
 impl Draft {
-    fn of(row: draft::Model) -> Result<Self> {
+    pub(crate) fn of(row: draft::Model) -> Result<Self> {
         let answers = serde_json::from_str(&row.answers)
             .map_err(|e| CoreError::Invalid(format!("stored answers of draft {}: {e}", row.id)))?;
         Ok(Self {

@@ -149,6 +149,13 @@ impl Registry {
                     ocr: crate::mailroom::ocr::OcrConfig::from_env(),
                 },
             );
+        let forms = crate::forms::Forms::load().map_err(|mistakes| {
+            crate::error::CoreError::Invalid(format!("built-in forms: {mistakes:?}"))
+        })?;
+        registry = registry.with(
+            crate::payments::release::RELEASE,
+            crate::payments::release::Release { forms },
+        );
         registry.cleanup = Some(cleanup);
         Ok(registry)
     }

@@ -148,6 +148,8 @@ pub async fn pay(
             service_key: &case.service_key,
         },
         owner: &Owner::Citizen(session.citizen.id),
+        // A notice belongs to an application already sent.
+        sending: None,
         fee: &fee,
         return_url: &return_url,
     };

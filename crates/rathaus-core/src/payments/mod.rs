@@ -18,6 +18,7 @@ pub mod finance;
 pub mod notices;
 pub mod notification;
 pub mod refunds;
+pub mod release;
 pub mod xbezahldienste;
 
 use chrono::{DateTime, Duration, Utc};
@@ -27,6 +28,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -214,11 +216,29 @@ fn purpose(name: &str) -> String {
     kept
 }
 
+/// What sending a draft needs from the citizen's session, kept with its payment so
+/// that a fee paid by someone who does not come back still sends the application
+/// (`release`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sending {
+    /// The trust level of the login (`TrustLevel::as_str`).
+    pub trust: String,
+    /// The organisation the citizen acts for.
+    pub organisation_id: Option<Uuid>,
+    pub applicant_name: String,
+    pub email: Option<String>,
+    /// Where the applicant follows the application, and the verification page.
+    pub status_url: String,
+    pub verify_page: String,
+}
+
 /// What the citizen pays for, for the request.
 pub struct Order<'a> {
     pub tenant: &'a Tenant,
     pub payable: Payable<'a>,
     pub owner: &'a Owner,
+    /// For a draft of an account: what sending it needs.
+    pub sending: Option<&'a Sending>,
     pub fee: &'a Fee,
     /// Where the payment page sends the citizen back to; `{payment}` is replaced by the
     /// payment's id.
@@ -351,6 +371,9 @@ pub async fn start(
         paid_at: Set(None),
         checked_at: Set(None),
         fee_notice_id: Set(notice_id),
+        sending: Set(order
+            .sending
+            .map(|s| serde_json::to_string(s).expect("sending facts serialise"))),
     }
     .insert(db.conn())
     .await?;
@@ -485,6 +508,9 @@ pub async fn check(
         && State::parse(&now.state) == Some(State::Paid)
     {
         notices::settle(db, notice).await?;
+    }
+    if recorded && State::parse(&now.state) == Some(State::Paid) {
+        release::queue(db.conn(), &now).await?;
     }
     Ok(Ok(Checked {
         payment: now,

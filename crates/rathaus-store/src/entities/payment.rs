@@ -41,6 +41,9 @@ pub struct Model {
     /// The fee notice paid (a fee set after the decision); none for a fee paid before
     /// sending.
     pub fee_notice_id: Option<Uuid>,
+    /// JSON of `rathaus_core::payments::Sending`: what sending the draft needs should
+    /// the citizen not come back (drafts of an account only).
+    pub sending: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

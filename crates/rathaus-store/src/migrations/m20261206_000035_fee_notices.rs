@@ -7,6 +7,10 @@
 //! `draft_id` is the draft the application was sent from, so that every payment of an
 //! application is found by it.
 //!
+//! A payment for a draft of an account keeps what sending needs (`sending`), so that
+//! a fee paid by someone who does not come back from the payment page still sends the
+//! application.
+//!
 //! A refund is recorded by finance staff against a paid payment (`payment_refunds`):
 //! amount, reason, who and when. The finance role of every town gets the permission
 //! `payments.refund`.
@@ -61,6 +65,16 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table("payments")
                     .add_column(uuid_null("fee_notice_id"))
+                    .to_owned(),
+            )
+            .await?;
+        // What sending the draft needs (JSON), should the citizen not come back after
+        // paying: the session's trust level, organisation, name and addresses.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("payments")
+                    .add_column(text_null("sending"))
                     .to_owned(),
             )
             .await?;
@@ -137,6 +151,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table("payments")
                     .drop_column("fee_notice_id")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("payments")
+                    .drop_column("sending")
                     .to_owned(),
             )
             .await?;

@@ -119,10 +119,19 @@ pub async fn start(
     };
     let base = crate::account::link_base(&state, &chrome, &headers)?;
     let return_url = format!("{base}{}/bezahlt/{{payment}}", filling.base());
+    // Kept with the payment: should the citizen not come back from paying, the
+    // application is sent with it (drafts of an account only, see payments::release).
+    let sending = match visitor.citizen {
+        Some(_) => Some(super::send::sending_of(
+            &state, &chrome, &visitor, &headers,
+        )?),
+        None => None,
+    };
     let order = Order {
         tenant: &chrome.tenant,
         payable: Payable::Draft(&filling.draft),
         owner: &owner,
+        sending: sending.as_ref(),
         fee: &fee,
         return_url: &return_url,
     };

@@ -47,6 +47,45 @@ pub async fn send(
     send_filled(&state, chrome, &visitor, origin, &headers, filling).await
 }
 
+/// What sending needs from the visitor's session: the applicant's name (an
+/// organisation with the person acting for it), e-mail, trust level and the addresses
+/// for the notice and the receipt letter.
+pub(super) fn sending_of(
+    state: &AppState,
+    chrome: &Chrome,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+) -> Result<payments::Sending, PageError> {
+    let applicant_name = visitor.citizen.as_ref().map_or_else(
+        || chrome.t.get("applications-anonymous").to_owned(),
+        |c| {
+            let name = [c.given_name.as_deref(), c.family_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if name.is_empty() {
+                c.email.clone()
+            } else {
+                name
+            }
+        },
+    );
+    // Made for an organisation: it is the applicant, represented by the person.
+    let applicant_name = match &visitor.acting_for {
+        Some(organisation) => format!("{} ({applicant_name})", organisation.name),
+        None => applicant_name,
+    };
+    Ok(payments::Sending {
+        trust: visitor.trust.as_str().to_owned(),
+        organisation_id: visitor.acting_for.as_ref().map(|o| o.id),
+        applicant_name,
+        email: visitor.citizen.as_ref().map(|c| c.email.clone()),
+        status_url: format!("{}/konto/antraege", link_base(state, chrome, headers)?),
+        verify_page: crate::portal::verify::address(state, chrome, headers)?,
+    })
+}
+
 /// Sends a loaded draft: complete, and its fee paid where it is paid first.
 pub(super) async fn send_filled(
     state: &AppState,
@@ -72,39 +111,18 @@ pub(super) async fn send_filled(
         // The check page offers to pay first.
         return Ok(Redirect::to(&format!("{}/pruefen", filling.base())).into_response());
     }
-    let applicant_name = visitor.citizen.as_ref().map_or_else(
-        || chrome.t.get("applications-anonymous").to_owned(),
-        |c| {
-            let name = [c.given_name.as_deref(), c.family_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if name.is_empty() {
-                c.email.clone()
-            } else {
-                name
-            }
-        },
-    );
-    // Made for an organisation: it is the applicant, represented by the person.
-    let applicant_name = match &visitor.acting_for {
-        Some(organisation) => format!("{} ({applicant_name})", organisation.name),
-        None => applicant_name,
-    };
-    let status_url = format!("{}/konto/antraege", link_base(state, &chrome, headers)?);
-    let verify_page = crate::portal::verify::address(state, &chrome, headers)?;
+    let sending = sending_of(state, &chrome, visitor, headers)?;
     let application = Application {
         draft: &filling.draft,
         owner: &owner,
         service: &filling.service,
         form,
-        applicant_name: &applicant_name,
-        email: visitor.citizen.as_ref().map(|c| c.email.as_str()),
+        applicant_name: &sending.applicant_name,
+        email: sending.email.as_deref(),
         trust: visitor.trust,
-        organisation_id: visitor.acting_for.as_ref().map(|o| o.id),
-        status_url: &status_url,
-        verify_page: &verify_page,
+        organisation_id: sending.organisation_id,
+        status_url: &sending.status_url,
+        verify_page: &sending.verify_page,
     };
     let actor = visitor.actor(tenant.id);
     let sent = submissions::send(&state.db, tenant, application, &actor, &origin).await?;

@@ -609,6 +609,7 @@ async fn staff_object_for(app: &TestApp, people: &People, object: StaffObject) -
                 paid_at: Set(Some(now)),
                 checked_at: Set(None),
                 fee_notice_id: Set(None),
+                sending: Set(None),
             }
             .insert(db.conn())
             .await

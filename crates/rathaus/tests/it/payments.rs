@@ -8,8 +8,8 @@
 
 use rathaus_core::payments::{self, notification};
 use rathaus_store::entities::{
-    fee_notice, issued_document, payment, payment_refund, postbox_message, sandbox_transaction,
-    submission,
+    fee_notice, issued_document, job, payment, payment_refund, postbox_message,
+    sandbox_transaction, submission,
 };
 use rathaus_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -741,3 +741,72 @@ async fn notices(app: &TestApp) -> Vec<fee_notice::Model> {
         .await
         .unwrap()
 }
+
+on_both_backends!(
+    a_fee_paid_by_someone_who_does_not_come_back_still_sends_the_application,
+    |backend| async move {
+        let (app, smtp) = start(backend, "sandbox").await;
+        let erika = citizen(&app, &smtp, "erika@example.org").await;
+        let base = parking_permit(&app, &erika).await;
+        let page = pay(&app, &erika, &base).await;
+        let open = payments_of(&app).await.remove(0);
+        // Erika pays and closes the browser; only the notification arrives.
+        let back = choose(&app, &page, "bezahlen", true).await;
+        let paid = wait_for_paid(&app, open.id).await;
+        assert!(
+            submissions(&app).await.is_empty(),
+            "she has time to come back"
+        );
+        let releases = job::Entity::find()
+            .filter(job::Column::Kind.eq(payments::release::RELEASE))
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(releases.len(), 1, "one release, however many answers came");
+        let waits = releases[0].run_at - paid.paid_at.unwrap();
+        assert!(waits >= chrono::Duration::minutes(9), "{waits}");
+
+        // Ten minutes later (here: now) the application is sent as she would have sent it.
+        job::Entity::update_many()
+            .col_expr(
+                job::Column::RunAt,
+                rathaus_store::sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+            )
+            .filter(job::Column::Id.eq(releases[0].id))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        // The worker asks for due jobs every half second.
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            sent = submissions(&app).await;
+            if !sent.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(sent.len(), 1, "sent by itself");
+        assert_eq!(
+            (sent[0].applicant_name.as_str(), sent[0].fee_cents),
+            ("Erika Mustermann", Some(6000))
+        );
+        assert_eq!(
+            sent[0].citizen_id,
+            payments_of(&app).await[0]
+                .owner
+                .strip_prefix("citizen:")
+                .and_then(|id| id.parse().ok())
+        );
+        crate::letters::receipt_of(&app, &sent[0].reference).await;
+        assert_eq!(payments_of(&app).await[0].submission_id, Some(sent[0].id));
+
+        // When she does come back, she finds it sent; nothing is sent twice.
+        let later = come_back(&app, &erika, &back).await;
+        assert_eq!(
+            later,
+            format!("/konto/antraege/{}?gesendet=1", sent[0].reference)
+        );
+        assert_eq!(submissions(&app).await.len(), 1);
+        app.stop().await;
+    }
+);
