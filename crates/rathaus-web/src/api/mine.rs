@@ -160,6 +160,25 @@ pub struct Application {
     /// The answers as the applicant saw them before sending, step by step.
     answers: Vec<AnswerSection>,
     files: Vec<SentFile>,
+    /// Fees set after the decision (Gebührenbescheide); an open one is paid on the
+    /// application's page in the portal.
+    fees: Vec<Fee>,
+}
+
+/// A fee set after the decision.
+#[derive(Serialize, ToSchema)]
+pub struct Fee {
+    amount_cents: i64,
+    currency: &'static str,
+    /// What it is for.
+    label: String,
+    legal_basis: Option<String>,
+    #[schema(value_type = String, format = Date)]
+    due_on: chrono::NaiveDate,
+    /// `open` or `paid`.
+    state: String,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    paid_at: Option<DateTime<Utc>>,
 }
 
 /// One application: status, timeline, answers and files.
@@ -228,6 +247,19 @@ pub async fn application(
         .unwrap_or(0);
     let status_text = state_explanation(&chrome, &workflow, &case.state);
     let can_reply = postbox::takes_answers(&case);
+    let fees = rathaus_core::payments::notices::of_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|n| Fee {
+            amount_cents: n.amount_cents,
+            currency: "EUR",
+            label: n.label,
+            legal_basis: n.legal_basis,
+            due_on: n.due_on,
+            state: n.state,
+            paid_at: n.paid_at,
+        })
+        .collect();
     Ok(Json(Application {
         summary: summary(&chrome, &workflow, case, unread),
         status_text,
@@ -235,6 +267,7 @@ pub async fn application(
         timeline,
         answers,
         files,
+        fees,
     }))
 }
 

@@ -61,6 +61,7 @@ an app acting for a citizen (OAuth 2 authorization code flow with PKCE, see \
         mine::Application,
         mine::Step,
         mine::SentFile,
+        mine::Fee,
         mine::MessageList,
         mine::ApiMessage,
         mine::MessageSent,

@@ -717,6 +717,16 @@ on_both_backends!(
             ["failed", "paid"]
         );
 
+        // The city's app reads the fee with the application.
+        let issued = crate::app_access::tokens(&app, &erika, "erika").await;
+        let token = issued["access_token"].as_str().unwrap();
+        let (status, read) =
+            crate::app_access::api(&app, token, &format!("/api/v1/me/applications/{reference}"))
+                .await;
+        assert_eq!(status, 200);
+        assert_eq!(read["fees"][0]["amount_cents"], 12050);
+        assert_eq!(read["fees"][0]["state"], "paid");
+
         // Paid: the case closes. Finance sees the payment under the application.
         assert_eq!(
             take_with(&app, &vera, &reference, &close).await.status(),
