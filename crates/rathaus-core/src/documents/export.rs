@@ -68,6 +68,11 @@ pub async fn package(
     let issued = crate::letters::of_case(conn, case.id).await?;
     let keys = crate::letters::signing::all(conn, case.tenant_id).await?;
     let timeline = cases::timeline(conn, case.id, false).await?;
+    let fees = crate::payments::notices::of_case(conn, case.id).await?;
+    let payments = match case.submission_id {
+        Some(id) => crate::payments::of_submission(conn, id).await?,
+        None => Vec::new(),
+    };
     let department = crate::departments::of_case(conn, case)
         .await?
         .map(|d| d.name);
@@ -159,6 +164,30 @@ pub async fn package(
             "revoked_reason": d.revoked_reason,
             "key_id": d.key_id,
             "signature": d.signature,
+        })).collect::<Vec<_>>(),
+        "fees": fees.iter().map(|n| json!({
+            "id": n.id,
+            "amount_cents": n.amount_cents,
+            "label": n.label,
+            "legal_basis": n.legal_basis,
+            "due_on": n.due_on,
+            "state": n.state,
+            "issued_by": n.issued_by,
+            "issued_at": n.created_at,
+            "paid_at": n.paid_at,
+        })).collect::<Vec<_>>(),
+        // What the payment service reported; never card or bank data (there is none).
+        "payments": payments.iter().map(|p| json!({
+            "amount_cents": p.amount_cents,
+            "currency": p.currency,
+            "state": p.state,
+            "method": p.method,
+            "booking_reference": p.reference,
+            "provider": p.provider,
+            "transaction_id": p.transaction_id,
+            "created_at": p.created_at,
+            "paid_at": p.paid_at,
+            "fee_notice": p.fee_notice_id,
         })).collect::<Vec<_>>(),
         "history": timeline.iter().map(|e| json!({
             "at": e.at,

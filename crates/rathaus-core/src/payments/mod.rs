@@ -620,18 +620,29 @@ pub async fn check_open(db: &Db, provider: &Provider, now: DateTime<Utc>) -> Res
     Ok(open.len())
 }
 
-/// The payments made before sending that released the submission, paid ones only.
-pub async fn released_with(
+/// Every payment about a sent application: before sending and for its fee notices,
+/// oldest first.
+pub async fn of_submission(
     conn: &impl ConnectionTrait,
     submission_id: Uuid,
 ) -> Result<Vec<Payment>> {
     Ok(payment::Entity::find()
         .filter(payment::Column::SubmissionId.eq(submission_id))
-        .filter(payment::Column::FeeNoticeId.is_null())
-        .filter(payment::Column::State.eq(State::Paid.as_str()))
-        .order_by_asc(payment::Column::PaidAt)
+        .order_by_asc(payment::Column::CreatedAt)
         .all(conn)
         .await?)
+}
+
+/// The payments made before sending that released the submission, paid ones only.
+pub async fn released_with(
+    conn: &impl ConnectionTrait,
+    submission_id: Uuid,
+) -> Result<Vec<Payment>> {
+    Ok(of_submission(conn, submission_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.fee_notice_id.is_none() && p.state == State::Paid.as_str())
+        .collect())
 }
 
 /// Names the submission a draft's payments released, in the sending transaction.

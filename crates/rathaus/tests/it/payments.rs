@@ -733,6 +733,29 @@ on_both_backends!(
             303
         );
         assert_eq!(the_case(&app, &reference).await.state, "abgeschlossen");
+        // The case's export keeps the fee and both tries.
+        let package = app
+            .get_as(
+                &vera,
+                &format!("/verwaltung/vorgaenge/{reference}/aktenexport.zip"),
+            )
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name("vorgang.json").unwrap(), &mut bytes).unwrap();
+        let meta: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(meta["fees"][0]["amount_cents"], 12050);
+        assert_eq!(meta["fees"][0]["state"], "paid");
+        let states: Vec<&str> = meta["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["failed", "paid"]);
         let finance = session(&app, FINANCE).await;
         let csv = app
             .get_as(&finance, "/verwaltung/zahlungen.csv")
