@@ -616,7 +616,7 @@ pub async fn check_open(db: &Db, provider: &Provider, now: DateTime<Utc>) -> Res
         .filter(payment::Column::CreatedAt.lt(now - EXPIRES_AFTER))
         .exec(db.conn())
         .await?;
-    notices::settle_missed(db).await?;
+    notices::settle_missed(db, now).await?;
     Ok(open.len())
 }
 

@@ -151,21 +151,12 @@ pub(super) async fn settle(db: &Db, notice_id: Uuid) -> Result<bool> {
 
 /// Settles the open notices whose money arrived while settling did not happen (the
 /// server stopped between recording a payment and settling its notice); for the
-/// housekeeping.
-pub(super) async fn settle_missed(db: &Db) -> Result<()> {
-    let open: Vec<Uuid> = fee_notice::Entity::find()
-        .filter(fee_notice::Column::State.eq(OPEN))
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .map(|n| n.id)
-        .collect();
-    if open.is_empty() {
-        return Ok(());
-    }
+/// housekeeping, which runs hourly, so a week back is plenty.
+pub(super) async fn settle_missed(db: &Db, now: DateTime<Utc>) -> Result<()> {
     let with_money: std::collections::BTreeSet<Uuid> = payment::Entity::find()
         .filter(payment::Column::State.eq(State::Paid.as_str()))
-        .filter(payment::Column::FeeNoticeId.is_in(open))
+        .filter(payment::Column::FeeNoticeId.is_not_null())
+        .filter(payment::Column::PaidAt.gte(now - Duration::days(7)))
         .all(db.conn())
         .await?
         .into_iter()

@@ -717,6 +717,40 @@ on_both_backends!(
             ["failed", "paid"]
         );
 
+        // Had the server stopped between recording the money and settling the notice
+        // (one transaction, so none of it happened), the housekeeping settles it.
+        use rathaus_store::sea_orm::sea_query::Expr;
+        fee_notice::Entity::update_many()
+            .col_expr(fee_notice::Column::State, Expr::value("open"))
+            .col_expr(
+                fee_notice::Column::PaidAt,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        postbox_message::Entity::delete_by_id(messages[0].id)
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        rathaus_store::sea_orm::ConnectionTrait::execute_unprepared(
+            app.db().conn(),
+            "DELETE FROM case_events WHERE kind = 'fee_paid'",
+        )
+        .await
+        .unwrap();
+        let provider = &app.server.payments.as_ref().unwrap().provider;
+        payments::check_open(app.db(), provider, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(notices(&app).await[0].state, "paid");
+        let receipts = postbox_message::Entity::find()
+            .filter(postbox_message::Column::Subject.starts_with("Zahlungsbestätigung"))
+            .all(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(receipts.len(), 1, "settled by the housekeeping");
+
         // The city's app reads the fee with the application.
         let issued = crate::app_access::tokens(&app, &erika, "erika").await;
         let token = issued["access_token"].as_str().unwrap();
