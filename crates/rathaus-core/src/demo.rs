@@ -25,6 +25,20 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
         musterstadt(),
     )
     .await?;
+    // The IBAN printed as the example in descriptions of the standard: a demo must not
+    // name a town's real account.
+    let bank = "Stadtkasse Musterstadt · IBAN DE89 3704 0044 0532 0130 00";
+    tenants::set_bank_details(
+        db,
+        &Actor::system("demo"),
+        &Origin::default(),
+        tenant.id,
+        Some(bank),
+    )
+    .await?;
+    let tenant = tenants::by_id(db.conn(), tenant.id)
+        .await?
+        .ok_or_else(|| crate::CoreError::NotFound("the demo town".into()))?;
     seed_departments(db, &tenant).await?;
     seed_staff(db, &tenant).await?;
     seed_catalog(db, &tenant).await?;

@@ -67,6 +67,37 @@ fn is_hex_color(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Sets the account for payments by transfer that the town's letters name (none:
+/// letters name no account), audited.
+pub async fn set_bank_details(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    tenant_id: Uuid,
+    bank_details: Option<&str>,
+) -> Result<()> {
+    crate::policy::require(actor, tenant_id, crate::policy::Permission::ManageTenant)?;
+    let bank_details = bank_details.map(str::trim).filter(|b| !b.is_empty());
+    if bank_details.is_some_and(|b| b.chars().count() > 200 || b.contains('\n')) {
+        return Err(CoreError::Invalid(
+            "the bank details are one line of at most 200 characters".into(),
+        ));
+    }
+    let txn = db.begin_write().await?;
+    tenant::Entity::update_many()
+        .col_expr(
+            tenant::Column::BankDetails,
+            sea_orm::sea_query::Expr::value(bank_details.map(str::to_owned)),
+        )
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .exec(&txn)
+        .await?;
+    let event = Event::new("tenant.bank_details", "tenant").object(tenant_id);
+    audit::record(&txn, actor, origin, event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Creates a tenant with its host names, audited, in one transaction.
 pub async fn create(db: &Db, actor: &Actor, origin: &Origin, new: NewTenant) -> Result<Tenant> {
     new.validate()?;
@@ -87,6 +118,7 @@ pub async fn create(db: &Db, actor: &Actor, origin: &Origin, new: NewTenant) -> 
         privacy: Set(new.privacy),
         accessibility: Set(new.accessibility),
         created_at: Set(Utc::now()),
+        bank_details: Set(None),
     };
     tenant::Entity::insert(model)
         .exec_without_returning(&txn)

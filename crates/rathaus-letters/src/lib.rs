@@ -96,6 +96,8 @@ pub struct Sender {
     /// The coat of arms as SVG markup, if the town has one.
     #[serde(skip)]
     pub logo_svg: Option<String>,
+    /// The account for payments by transfer, for the footer.
+    pub bank: Option<String>,
 }
 
 /// Who to ask about the letter.
@@ -221,6 +223,7 @@ fn labels() -> serde_json::Value {
         "date": "Datum",
         "page": "Seite",
         "page_of": "von",
+        "bank": "Bankverbindung",
         "remedy": "Rechtsbehelfsbelehrung",
         "permit_title": "Bewohnerparkausweis",
         "zone": "Zone",

@@ -26,6 +26,7 @@ pub fn permit_letter() -> Letter {
                 r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 12"><path d="M0 0h10v7l-5 5-5-5z" fill="#004b76"/></svg>"##
                     .into(),
             ),
+            bank: Some("Stadtkasse Musterstadt · IBAN DE89 3704 0044 0532 0130 00".into()),
         },
         return_line: "Stadt Musterstadt · Rathausplatz 1 · 12345 Musterstadt".into(),
         recipient: vec![

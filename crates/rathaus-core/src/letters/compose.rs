@@ -88,7 +88,7 @@ pub async fn letter(
     let standard = texts::standard(kind, service.as_ref(), &facts);
     let set = match kind {
         Kind::FeeNotice => match input.fee_cents.filter(|cents| *cents > 0) {
-            Some(cents) => fee_set(case, service.as_ref(), cents, today),
+            Some(cents) => fee_set(tenant, case, service.as_ref(), cents, today),
             None => return Ok(Err(Missing::Amount)),
         },
         Kind::Receipt => paid_before(conn, case).await?,
@@ -119,6 +119,7 @@ pub async fn letter(
             address: address.clone(),
             colour: tenant.primary_color.clone(),
             logo_svg: tenant.logo_svg.clone(),
+            bank: tenant.bank_details.clone(),
         },
         return_line: std::iter::once(tenant.name.clone())
             .chain(address)
@@ -158,6 +159,7 @@ pub async fn letter(
 /// What a Gebührenbescheid sets: the amount, its legal basis, the day it is due and
 /// how to pay.
 fn fee_set(
+    tenant: &Tenant,
     case: &Case,
     service: Option<&crate::catalog::Service>,
     cents: i64,
@@ -173,9 +175,15 @@ fn fee_set(
     } else {
         ""
     };
+    let account = tenant
+        .bank_details
+        .as_deref()
+        .map(|bank| format!(" auf das Konto {bank}"))
+        .unwrap_or_default();
     format!(
         "Die Gebühr beträgt {} Euro{basis}. Bitte zahlen Sie sie bis zum {}.\n\n{online}\
-         Wenn Sie überweisen, geben Sie bitte das Aktenzeichen {} als Verwendungszweck an.",
+         Wenn Sie{account} überweisen, geben Sie bitte das Aktenzeichen {} als \
+         Verwendungszweck an.",
         german_amount(cents),
         crate::payments::notices::due_on(today).format("%d.%m.%Y"),
         case.reference

@@ -24,6 +24,8 @@ pub struct Model {
     pub privacy: String,
     pub accessibility: String,
     pub created_at: DateTimeUtc,
+    /// The account for payments by transfer, as one line ("Stadtkasse · IBAN … · BIC …").
+    pub bank_details: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

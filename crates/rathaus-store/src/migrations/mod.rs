@@ -38,6 +38,7 @@ mod m20261206_000032_retention;
 mod m20261206_000033_letter_delivery;
 mod m20261206_000034_payments;
 mod m20261206_000035_fee_notices;
+mod m20261206_000036_tenant_bank;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000033_letter_delivery::Migration),
             Box::new(m20261206_000034_payments::Migration),
             Box::new(m20261206_000035_fee_notices::Migration),
+            Box::new(m20261206_000036_tenant_bank::Migration),
         ]
     }
 }

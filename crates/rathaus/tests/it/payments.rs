@@ -643,6 +643,12 @@ on_both_backends!(
             words.contains("120,50 Euro") && words.contains(&reference),
             "{words}"
         );
+        // The town's account, in the footer and where the letter says how to transfer.
+        assert!(words.contains("Bankverbindung"), "{words}");
+        assert!(
+            words.matches("IBAN DE89 3704 0044 0532 0130 00").count() >= 2,
+            "{words}"
+        );
 
         // The case cannot close while the fee is open.
         let close = [("schritt", "abschliessen")];

@@ -234,3 +234,54 @@ on_both_backends!(
         app.stop().await;
     }
 );
+
+on_both_backends!(
+    a_towns_bank_account_is_one_line_set_by_those_who_manage_it,
+    |backend| async move {
+        let app = TestApp::start(backend).await;
+        let town = tenants::create(
+            app.db(),
+            &Actor::system("test"),
+            &Origin::default(),
+            beispielhausen(),
+        )
+        .await
+        .unwrap();
+        let admin = crate::audit::staff(town.id, "admin");
+        let caseworker = crate::audit::staff(town.id, "caseworker");
+        let origin = Origin::default();
+        let line = "Gemeindekasse · IBAN DE02 1203 0000 0000 2020 51";
+        let refused =
+            tenants::set_bank_details(app.db(), &caseworker, &origin, town.id, Some(line))
+                .await
+                .unwrap_err();
+        assert!(matches!(refused, CoreError::Forbidden(_)), "{refused}");
+        let two_lines = tenants::set_bank_details(
+            app.db(),
+            &admin,
+            &origin,
+            town.id,
+            Some("Gemeindekasse\nIBAN"),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(two_lines, CoreError::Invalid(_)), "{two_lines}");
+        let bank = || async {
+            tenants::by_id(app.db().conn(), town.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .bank_details
+        };
+        assert_eq!(bank().await, None, "nothing was written");
+        tenants::set_bank_details(app.db(), &admin, &origin, town.id, Some(line))
+            .await
+            .unwrap();
+        assert_eq!(bank().await.as_deref(), Some(line));
+        tenants::set_bank_details(app.db(), &admin, &origin, town.id, Some("  "))
+            .await
+            .unwrap();
+        assert_eq!(bank().await, None, "an empty line removes it");
+        app.stop().await;
+    }
+);
