@@ -24,6 +24,20 @@ pub struct Fee {
     pub basis: Option<String>,
 }
 
+/// The fee to pay before the application is sent: where the service wants it paid first
+/// (`payment: before`) and it costs anything.
+pub fn due_before_sending(
+    service: &Service,
+    form: &Form,
+    answers: &Answers,
+    today: NaiveDate,
+) -> Option<Fee> {
+    if service.payment != crate::catalog::PaymentTiming::Before {
+        return None;
+    }
+    of(service, form, answers, today)
+}
+
 /// The fee of an application for `service` with these answers, if it costs anything.
 pub fn of(service: &Service, form: &Form, answers: &Answers, today: NaiveDate) -> Option<Fee> {
     let computed = form

@@ -62,6 +62,16 @@ pub async fn of_payment(conn: &impl ConnectionTrait, payment_id: Uuid) -> Result
     Ok(found)
 }
 
+/// What can still be paid back of `payment`, in cents.
+pub async fn left(conn: &impl ConnectionTrait, payment: &Payment) -> Result<i64> {
+    let refunded: i64 = of_payment(conn, payment.id)
+        .await?
+        .iter()
+        .map(|r| r.amount_cents)
+        .sum();
+    Ok((payment.amount_cents - refunded).max(0))
+}
+
 /// What was paid back per payment, in cents.
 pub async fn totals(
     conn: &impl ConnectionTrait,
@@ -107,12 +117,7 @@ pub async fn record(
     if paid.rows_affected != 1 {
         return Ok(Err(Refused::NotPaid));
     }
-    let before: i64 = of_payment(&txn, payment.id)
-        .await?
-        .iter()
-        .map(|r| r.amount_cents)
-        .sum();
-    if refund.cents < 1 || before + refund.cents > payment.amount_cents {
+    if refund.cents < 1 || refund.cents > left(&txn, payment).await? {
         return Ok(Err(Refused::Amount));
     }
     let id = Uuid::now_v7();

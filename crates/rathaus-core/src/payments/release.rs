@@ -111,7 +111,8 @@ impl Release {
             return Ok(());
         };
         let today = crate::time::local_day(Utc::now());
-        let owed = super::fee::of(&service, &form, &draft.answers, today).map_or(0, |f| f.cents);
+        let owed = super::fee::due_before_sending(&service, &form, &draft.answers, today)
+            .map_or(0, |f| f.cents);
         let complete = form.incomplete_steps(&draft.answers, today).is_empty();
         if !complete || super::paid_for(conn, draft.id).await? < owed {
             tracing::warn!(payment = %payment.id, "a paid draft cannot be sent by itself");

@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_core::catalog::PaymentTiming;
 use rathaus_core::payments::{
     self, Fee, Order, Payable, Started, State as PaymentState, notification,
 };
@@ -30,10 +29,7 @@ pub(super) fn owed_before_sending<'a>(
     filling: &Filling,
 ) -> Option<(&'a Payments, Fee)> {
     let payments = state.payments.as_deref()?;
-    if filling.service.payment != PaymentTiming::Before {
-        return None;
-    }
-    let fee = payments::fee::of(
+    let fee = payments::fee::due_before_sending(
         &filling.service,
         &filling.form,
         &filling.draft.answers,

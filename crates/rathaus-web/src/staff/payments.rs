@@ -367,13 +367,7 @@ pub async fn refund(
         Refused::NotPaid => ("betrag", chrome.t.get("refund-not-paid").to_owned()),
         Refused::ReasonMissing => ("grund", chrome.t.get("refund-reason-missing").to_owned()),
         Refused::Amount => {
-            let left = payment.amount_cents
-                - refunds::of_payment(state.db.conn(), payment.id)
-                    .await?
-                    .iter()
-                    .map(|r| r.amount_cents)
-                    .sum::<i64>();
-            let left = euro(left.max(0));
+            let left = euro(refunds::left(state.db.conn(), &payment).await?);
             (
                 "betrag",
                 chrome.t.fmt("refund-amount-invalid", &[("left", &left)]),
