@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations, totp, letterPdf,
+  startDemo, launchBrowser, startOidcProvider, rathausAdmin, axeViolations, unusedTotp, letterPdf,
 } from './rathaus.mjs';
 
 const ASSISTANTS = [
@@ -305,7 +305,7 @@ async function staffSession(email, password, secret, javaScriptEnabled = true) {
   await page.fill('#email', email);
   await page.fill('#password', password);
   await page.click('button[type="submit"]');
-  await page.fill('#code', totp(secret));
+  await page.fill('#code', await unusedTotp(secret));
   await page.click('button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
   return { context, page, base };

@@ -146,7 +146,7 @@ export async function linkFromOutbox(data, to, prefix) {
 
 /** The TOTP code (RFC 6238: SHA-1, 6 digits, 30 s) an authenticator app shows for a
  *  base32 secret at `unixSeconds`. */
-export function totp(secret, unixSeconds = Math.floor(Date.now() / 1000)) {
+function totp(secret, unixSeconds = Math.floor(Date.now() / 1000)) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
   for (const char of secret.replace(/\s+/g, '').toUpperCase()) {
@@ -159,6 +159,23 @@ export function totp(secret, unixSeconds = Math.floor(Date.now() / 1000)) {
   const offset = mac[mac.length - 1] & 15;
   const number = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(number).padStart(6, '0');
+}
+
+/** Steps whose code this process has already typed, per secret. */
+const typedSteps = new Map();
+
+/** A TOTP code for `secret` that the server has not seen yet. Rathaus accepts each code
+ *  once (replay protection), so when two logins of the same person fall into one 30 s
+ *  step, the second waits for the next step instead of being refused. */
+export async function unusedTotp(secret) {
+  let step = Math.floor(Date.now() / 30_000);
+  const last = typedSteps.get(secret);
+  if (last !== undefined && step <= last) {
+    await new Promise((resolve) => setTimeout(resolve, (last + 1) * 30_000 - Date.now() + 50));
+    step = Math.floor(Date.now() / 30_000);
+  }
+  typedSteps.set(secret, step);
+  return totp(secret, step * 30);
 }
 
 /** Starts the test OpenID provider (`oidc-provider.mjs`) on a free port; resolves with

@@ -3,7 +3,7 @@
 // demo's registered host name: passkeys need a domain, not 127.0.0.1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchBrowser, totp, axeViolations } from './rathaus.mjs';
+import { startDemo, launchBrowser, unusedTotp, axeViolations } from './rathaus.mjs';
 
 let demo;
 let browser;
@@ -51,7 +51,7 @@ test('a member of staff adds a passkey, logs in with it, and a missing key is re
   // Without a passkey, the code page offers only the code.
   await password(page);
   assert.equal(await page.isVisible('[data-passkey-login]'), false);
-  await page.fill('#code', totp('DEMOADMINMUSTERSTADTZWEIFAKTORAA'));
+  await page.fill('#code', await unusedTotp('DEMOADMINMUSTERSTADTZWEIFAKTORAA'));
   await page.click('form[action="/verwaltung/anmelden/code"] button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, '/verwaltung');
 
