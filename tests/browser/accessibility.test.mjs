@@ -107,7 +107,7 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
     'verwaltung/personal', 'verwaltung/personal/neu', 'verwaltung/passwort', 'verwaltung/sicherheit', 'verwaltung/fachdienste',
     'verwaltung/leistungen?q=park', 'verwaltung/leistungen/bewohnerparkausweis', 'verwaltung/formulare',
     'verwaltung/zustaendigkeit', 'verwaltung/zustaendigkeit/probe', 'verwaltung/zustaendigkeit/probe?aktenzeichen=MS-2026-XXXXX',
-    'verwaltung/aufbewahrung', 'verwaltung/dokumente?q=antrag', 'verwaltung/postausgang']) {
+    'verwaltung/aufbewahrung', 'verwaltung/dokumente?q=antrag', 'verwaltung/postausgang', 'verwaltung/stadt']) {
     await page.goto(demo.url + path);
     assert.deepEqual(await axeViolations(page), [], path);
   }
@@ -129,6 +129,25 @@ test('staff pages: login, overview, audit log and jobs have no accessibility vio
   await page.click('button:has-text("Speichern")');
   assert.match(await page.textContent('#fehler'), /Betrag in Euro/);
   assert.deepEqual(await axeViolations(page), [], 'service with a wrong fee');
+  // The town's settings: a pale colour is refused with the reason, a new coat of arms
+  // is saved and shown at once.
+  await page.goto(demo.url + 'verwaltung/stadt');
+  await page.fill('#farbe', '#ffe066');
+  await page.click('button:has-text("Speichern")');
+  assert.match(await page.textContent('#fehler'), /Farbe ist zu hell/);
+  assert.equal(await page.getAttribute('#farbe', 'aria-invalid'), 'true');
+  assert.deepEqual(await axeViolations(page), [], 'town settings with an error');
+  await page.fill('#farbe', '#004b87');
+  await page.setInputFiles('#wappen', {
+    name: 'wappen.svg',
+    mimeType: 'image/svg+xml',
+    buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 12"><path d="M0 0h10v6c0 3-2 5-5 6C2 11 0 9 0 6z" fill="#7a1f1f"/></svg>'),
+  });
+  await page.click('button:has-text("Speichern")');
+  assert.match(await page.textContent('main'), /Die Angaben der Stadt sind gespeichert/);
+  assert.deepEqual(await axeViolations(page), [], 'town settings saved');
+  const shown = await page.request.get(demo.url + 'logo.svg');
+  assert.match(await shown.text(), /#7a1f1f/);
   // A new member of staff with a form error first, then the page with the password.
   await page.goto(demo.url + 'verwaltung/personal/neu');
   await page.fill('#name', 'Nina Neu');

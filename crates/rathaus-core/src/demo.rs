@@ -25,20 +25,6 @@ pub async fn ensure_seeded(db: &Db) -> Result<(Tenant, bool)> {
         musterstadt(),
     )
     .await?;
-    // The IBAN printed as the example in descriptions of the standard: a demo must not
-    // name a town's real account.
-    let bank = "Stadtkasse Musterstadt · IBAN DE89 3704 0044 0532 0130 00";
-    tenants::set_bank_details(
-        db,
-        &Actor::system("demo"),
-        &Origin::default(),
-        tenant.id,
-        Some(bank),
-    )
-    .await?;
-    let tenant = tenants::by_id(db.conn(), tenant.id)
-        .await?
-        .ok_or_else(|| crate::CoreError::NotFound("the demo town".into()))?;
     seed_departments(db, &tenant).await?;
     seed_staff(db, &tenant).await?;
     seed_catalog(db, &tenant).await?;
@@ -54,20 +40,31 @@ pub fn parking_permit_workflow() -> crate::workflow::Workflow {
         .expect("the demo's parking permit workflow is sound (tested)")
 }
 
+/// The civil-status certificate is looked up in the register and issued as an Urkunde,
+/// which the catalog has posted as a paper original.
+pub fn certificate_workflow() -> crate::workflow::Workflow {
+    crate::workflow::read_own(include_str!("../workflows/personenstandsurkunde.json"))
+        .expect("the demo's certificate workflow is sound (tested)")
+}
+
 async fn seed_workflows(db: &Db, tenant: &Tenant) -> Result<()> {
     let system = Actor::system("demo");
-    let workflow = parking_permit_workflow();
-    let service = "bewohnerparkausweis";
-    crate::workflow::installed::install(
-        db,
-        &system,
-        &Origin::default(),
-        tenant.id,
-        service,
-        &workflow,
-    )
-    .await?
-    .map_err(|mistakes| crate::error::CoreError::Invalid(mistakes.join("; ")))?;
+    let own = [
+        ("bewohnerparkausweis", parking_permit_workflow()),
+        ("personenstandsurkunde-bestellen", certificate_workflow()),
+    ];
+    for (service, workflow) in own {
+        crate::workflow::installed::install(
+            db,
+            &system,
+            &Origin::default(),
+            tenant.id,
+            service,
+            &workflow,
+        )
+        .await?
+        .map_err(|mistakes| crate::error::CoreError::Invalid(mistakes.join("; ")))?;
+    }
     Ok(())
 }
 
@@ -106,6 +103,9 @@ pub fn musterstadt() -> NewTenant {
         imprint: IMPRINT.into(),
         privacy: PRIVACY.into(),
         accessibility: ACCESSIBILITY.into(),
+        // The IBAN printed as the example in descriptions of the standard: a demo must
+        // not name a town's real account.
+        bank_details: Some("Stadtkasse Musterstadt · IBAN DE89 3704 0044 0532 0130 00".into()),
     }
 }
 
@@ -319,5 +319,22 @@ mod tests {
             let used = named.contains(&id) || id == rathaus_forms::builtin::CONTACT_FORM;
             assert!(used, "'{id}' is offered by no service");
         }
+    }
+
+    #[test]
+    fn the_certificate_is_issued_as_an_urkunde_on_paper() {
+        let workflow = certificate_workflow();
+        assert_eq!(workflow.check(), Vec::<String>::new());
+        let issue = workflow.transition("ausstellen").unwrap();
+        assert_eq!(issue.letter.as_deref(), Some("certificate"));
+        assert!(issue.only_assignee && issue.needs_message);
+        assert_eq!(workflow.phase(&issue.to), crate::workflow::Phase::Decided);
+        let catalog = demo_catalog().unwrap();
+        let service = catalog
+            .services
+            .iter()
+            .find(|s| s.key == "personenstandsurkunde-bestellen")
+            .unwrap();
+        assert_eq!(service.delivery, crate::catalog::Delivery::Paper);
     }
 }

@@ -70,6 +70,12 @@ impl Kind {
         matches!(self, Kind::Decision | Kind::FeeNotice | Kind::ParkingPermit)
     }
 
+    /// The document the applicant asked for itself, which a service may require as a
+    /// paper original (`Delivery::Paper`).
+    pub fn is_original(self) -> bool {
+        matches!(self, Kind::ParkingPermit | Kind::Certificate)
+    }
+
     /// What the document is called (letters are German: the official language of the
     /// administration, § 23 VwVfG).
     pub fn title(self) -> &'static str {
@@ -211,6 +217,14 @@ pub struct Printed<'a> {
 /// Sheets of paper for a letter of `pages` pages printed on both sides.
 pub fn sheets(pages: usize) -> usize {
     pages.div_ceil(2)
+}
+
+/// Whether typst reads `svg` as an image, as a letterhead will: a coat of arms that
+/// does not read would stop every letter of its town, so it is checked when it is set.
+pub fn check_svg(svg: &str) -> Result<(), LetterError> {
+    typst::visualize::SvgImage::new(Bytes::new(svg.as_bytes().to_vec()))
+        .map(|_| ())
+        .map_err(|e| LetterError::Invalid(format!("the image does not read as SVG: {e:?}")))
 }
 
 /// The printed words around the content (German; see `Kind::title`).

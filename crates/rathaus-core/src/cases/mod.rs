@@ -719,7 +719,7 @@ pub async fn take(
         let message_id = postbox::send_to_applicant(&txn, tenant, to_applicant).await?;
         if let Some(prepared) = letter {
             let kind = prepared.kind();
-            let channel = letters::Channel::for_case(&txn, case).await?;
+            let channel = letters::Channel::for_letter(&txn, case, kind).await?;
             let issued = letters::record(
                 &txn,
                 tenant,

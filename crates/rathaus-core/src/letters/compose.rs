@@ -67,7 +67,7 @@ pub async fn letter(
         },
         _ => None,
     };
-    let address = address_lines(&tenant.contact_address);
+    let (sender, return_line) = letterhead(tenant, department.map(|d| d.name));
     let mut recipient = vec![case.applicant_name.clone()];
     if let Some(at) = answers.as_ref().and_then(first_address) {
         recipient.push(
@@ -113,18 +113,8 @@ pub async fn letter(
     Ok(Ok(Letter {
         kind,
         title: format!("{} {}", kind.title(), case.reference),
-        sender: Sender {
-            town: tenant.name.clone(),
-            department: department.map(|d| d.name).unwrap_or_default(),
-            address: address.clone(),
-            colour: tenant.primary_color.clone(),
-            logo_svg: tenant.logo_svg.clone(),
-            bank: tenant.bank_details.clone(),
-        },
-        return_line: std::iter::once(tenant.name.clone())
-            .chain(address)
-            .collect::<Vec<_>>()
-            .join(" · "),
+        sender,
+        return_line,
         recipient,
         reference: case.reference.clone(),
         date: today.format("%d.%m.%Y").to_string(),
@@ -154,6 +144,71 @@ pub async fn letter(
             bytes: serde_json::to_vec_pretty(&data).expect("case data serialises"),
         }],
     }))
+}
+
+/// The town's letterhead with the writing department, and the return line above the
+/// address field.
+fn letterhead(tenant: &Tenant, department: Option<String>) -> (Sender, String) {
+    let address = crate::tenants::settings::address_lines(&tenant.contact_address);
+    let return_line = std::iter::once(tenant.name.clone())
+        .chain(address.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let sender = Sender {
+        town: tenant.name.clone(),
+        department: department.unwrap_or_default(),
+        address,
+        colour: tenant.primary_color.clone(),
+        logo_svg: tenant.logo_svg.clone(),
+        bank: tenant.bank_details.clone(),
+    };
+    (sender, return_line)
+}
+
+/// A sample decision in the town's letterhead, to an invented person, for admins to
+/// see what their settings make of a letter.
+pub fn sample(tenant: &Tenant, signer: &str, today: NaiveDate) -> Letter {
+    let (sender, return_line) = letterhead(tenant, Some("Bürgerservice".into()));
+    let facts = texts::Facts {
+        name: "Erika Mustermann",
+        service: "Probebrief",
+        reference: "MUSTER-0000",
+        received: today,
+        date: today,
+    };
+    Letter {
+        kind: Kind::Decision,
+        title: "Probebrief".into(),
+        sender,
+        return_line,
+        recipient: vec![
+            "Erika Mustermann".into(),
+            "Heidestraße 17".into(),
+            "51147 Köln".into(),
+        ],
+        reference: facts.reference.into(),
+        date: today.format("%d.%m.%Y").to_string(),
+        contact: Contact {
+            name: signer.to_owned(),
+            phone: tenant.contact_phone.clone(),
+            email: tenant.contact_email.clone(),
+        },
+        subject: "Probebrief: so sehen Ihre Schreiben aus".into(),
+        salutation: "Guten Tag Erika Mustermann,".into(),
+        paragraphs: vec![
+            texts::standard(Kind::Decision, None, &facts),
+            "Dieser Brief zeigt Briefkopf, Wappen, Farbe, Anschrift, Kontakt und \
+             Bankverbindung so, wie sie in den Einstellungen der Stadt stehen."
+                .into(),
+        ],
+        permit: None,
+        remedy: Some(remedy(tenant)),
+        closing: "Mit freundlichen Grüßen".into(),
+        signer: signer.to_owned(),
+        verification: None,
+        draft: true,
+        attachments: Vec::new(),
+    }
 }
 
 /// What a Gebührenbescheid sets: the amount, its legal basis, the day it is due and
@@ -219,16 +274,6 @@ async fn paid_before(conn: &impl ConnectionTrait, case: &Case) -> Result<String>
         .join("\n\n"))
 }
 
-/// The town's address as lines ("Rathausplatz 1, 12345 Musterstadt" or on lines).
-fn address_lines(address: &str) -> Vec<String> {
-    address
-        .split(['\n', ','])
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn first_address(answers: &Answers) -> Option<&rathaus_forms::fill::Address> {
     let mut keys: Vec<&String> = answers.0.keys().collect();
     keys.sort();
@@ -278,6 +323,6 @@ fn remedy(tenant: &Tenant) -> String {
          Absatz 2 des Verwaltungsverfahrensgesetzes oder zur Niederschrift bei {}, {}, \
          einzulegen.",
         tenant.name,
-        address_lines(&tenant.contact_address).join(", ")
+        crate::tenants::settings::address_lines(&tenant.contact_address).join(", ")
     )
 }

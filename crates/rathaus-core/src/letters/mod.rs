@@ -54,15 +54,19 @@ impl Channel {
         }
     }
 
-    /// How a letter about `case` goes out. Paper where the service needs a paper
-    /// original, where nobody has an account to receive it (an application on paper, a
-    /// case opened by hand), and where the citizen asked for letters by post (digital
-    /// delivery needs their consent); into the postbox otherwise. An organisation's
-    /// case goes to its postbox.
-    pub async fn for_case(conn: &impl ConnectionTrait, case: &Case) -> Result<Self> {
-        let service = crate::catalog::service_of(conn, case.tenant_id, &case.service_key).await?;
-        if service.is_some_and(|s| s.delivery == crate::catalog::Delivery::Paper) {
-            return Ok(Channel::Paper);
+    /// How a letter of `kind` about `case` goes out. Paper where the service needs a
+    /// paper original and the letter is that original (the permit, the certificate;
+    /// receipts and requests still reach the postbox at once), where nobody has an
+    /// account to receive it (an application on paper, a case opened by hand), and where
+    /// the citizen asked for letters by post (digital delivery needs their consent);
+    /// into the postbox otherwise. An organisation's case goes to its postbox.
+    pub async fn for_letter(conn: &impl ConnectionTrait, case: &Case, kind: Kind) -> Result<Self> {
+        if kind.is_original() {
+            let service =
+                crate::catalog::service_of(conn, case.tenant_id, &case.service_key).await?;
+            if service.is_some_and(|s| s.delivery == crate::catalog::Delivery::Paper) {
+                return Ok(Channel::Paper);
+            }
         }
         if case.organisation_id.is_some() {
             return Ok(Channel::Postbox);
@@ -176,6 +180,15 @@ pub async fn preview(
     };
     letter.draft = true;
     Ok(Ok(render(renderer, letter, now).await?.pdf))
+}
+
+/// A sample letter in the town's letterhead as it is set now, marked as a draft: what
+/// admins look at after changing the town's settings.
+pub async fn sample(renderer: &Renderer, tenant: &Tenant, actor: &Actor) -> Result<Vec<u8>> {
+    crate::policy::require(actor, tenant.id, crate::policy::Permission::ManageTenant)?;
+    let now = Utc::now();
+    let letter = compose::sample(tenant, &actor.name, crate::time::local_day(now));
+    Ok(render(renderer, letter, now).await?.pdf)
 }
 
 /// Renders, signs and stores the letter of `kind` about `case`; recorded by [`record`].

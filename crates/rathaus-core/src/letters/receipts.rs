@@ -124,7 +124,7 @@ impl IssueReceipt {
             }
         };
         let txn = db.begin_write().await?;
-        let channel = Channel::for_case(&txn, &case).await?;
+        let channel = Channel::for_letter(&txn, &case, Kind::Receipt).await?;
         super::record(
             &txn,
             &tenant,

@@ -11,6 +11,8 @@ use crate::actor::{Actor, Origin};
 use crate::audit::{self, Event};
 use crate::error::{CoreError, Result};
 
+pub mod settings;
+
 pub type Tenant = tenant::Model;
 
 /// Everything needed to create a tenant.
@@ -29,6 +31,8 @@ pub struct NewTenant {
     pub imprint: String,
     pub privacy: String,
     pub accessibility: String,
+    /// The account for payments by transfer, one line; letters name it.
+    pub bank_details: Option<String>,
 }
 
 impl NewTenant {
@@ -53,49 +57,40 @@ impl NewTenant {
                 "the reference prefix must be 2–3 capital letters (e.g. MS)".into(),
             ));
         }
-        if !is_hex_color(&self.primary_color) {
-            return Err(CoreError::Invalid(format!(
-                "colour '{}' must be written #rrggbb",
-                self.primary_color
-            )));
+        match settings::colour_problem(&self.primary_color) {
+            Some(settings::Problem::NotAColour) => {
+                return Err(CoreError::Invalid(format!(
+                    "colour '{}' must be written #rrggbb",
+                    self.primary_color
+                )));
+            }
+            Some(_) => {
+                return Err(CoreError::Invalid(format!(
+                    "colour '{}' is too pale: it needs a contrast of 3:1 with white",
+                    self.primary_color
+                )));
+            }
+            None => {}
+        }
+        let coat_of_arms = self.logo_svg.as_deref();
+        if let Some(problem) = coat_of_arms.and_then(settings::coat_of_arms_problem) {
+            return Err(CoreError::Invalid(match problem {
+                settings::Problem::CoatOfArmsTooLarge => format!(
+                    "the coat of arms is larger than {} KB",
+                    settings::COAT_OF_ARMS_MAX_BYTES / 1024
+                ),
+                _ => "the coat of arms does not read as SVG".into(),
+            }));
+        }
+        if self
+            .bank_details
+            .as_deref()
+            .is_some_and(|b| b.contains('\n'))
+        {
+            return Err(CoreError::Invalid("the bank details are one line".into()));
         }
         Ok(())
     }
-}
-
-fn is_hex_color(s: &str) -> bool {
-    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Sets the account for payments by transfer that the town's letters name (none:
-/// letters name no account), audited.
-pub async fn set_bank_details(
-    db: &Db,
-    actor: &Actor,
-    origin: &Origin,
-    tenant_id: Uuid,
-    bank_details: Option<&str>,
-) -> Result<()> {
-    crate::policy::require(actor, tenant_id, crate::policy::Permission::ManageTenant)?;
-    let bank_details = bank_details.map(str::trim).filter(|b| !b.is_empty());
-    if bank_details.is_some_and(|b| b.chars().count() > 200 || b.contains('\n')) {
-        return Err(CoreError::Invalid(
-            "the bank details are one line of at most 200 characters".into(),
-        ));
-    }
-    let txn = db.begin_write().await?;
-    tenant::Entity::update_many()
-        .col_expr(
-            tenant::Column::BankDetails,
-            sea_orm::sea_query::Expr::value(bank_details.map(str::to_owned)),
-        )
-        .filter(tenant::Column::Id.eq(tenant_id))
-        .exec(&txn)
-        .await?;
-    let event = Event::new("tenant.bank_details", "tenant").object(tenant_id);
-    audit::record(&txn, actor, origin, event).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 /// Creates a tenant with its host names, audited, in one transaction.
@@ -118,7 +113,7 @@ pub async fn create(db: &Db, actor: &Actor, origin: &Origin, new: NewTenant) -> 
         privacy: Set(new.privacy),
         accessibility: Set(new.accessibility),
         created_at: Set(Utc::now()),
-        bank_details: Set(None),
+        bank_details: Set(new.bank_details),
     };
     tenant::Entity::insert(model)
         .exec_without_returning(&txn)
@@ -200,12 +195,5 @@ mod tests {
         );
         assert_eq!(normalize_host("musterstadt.de."), "musterstadt.de");
         assert_eq!(normalize_host("[::1]:80"), "[::1]");
-    }
-
-    #[test]
-    fn colour_must_be_hex() {
-        assert!(is_hex_color("#004b87"));
-        assert!(!is_hex_color("004b87"));
-        assert!(!is_hex_color("#zzzzzz"));
     }
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rathaus_core::catalog::{self, Delivery, Offer, PaymentTiming};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::session::StaffSession;
-use super::{StaffNav, admin_only};
+use super::{StaffNav, admin_multipart, admin_only};
 use crate::chrome::Chrome;
 use crate::error::PageError;
 use crate::form::Field;
@@ -510,11 +510,7 @@ pub async fn upload(
     RequestOrigin(origin): RequestOrigin,
     request: Request,
 ) -> Result<Response, PageError> {
-    // The permission first: someone without it learns nothing about the upload.
-    admin_only(&chrome, &session)?;
-    let mut multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let mut multipart = admin_multipart(&state, &chrome, &session, request).await?;
     let bad = |e: axum::extract::multipart::MultipartError| PageError::BadRequest(e.body_text());
     let mut file = None;
     while let Some(part) = multipart.next_field().await.map_err(bad)? {

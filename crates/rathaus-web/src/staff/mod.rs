@@ -21,6 +21,7 @@ mod routing;
 mod second_factor;
 mod session;
 mod sso;
+mod town;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -138,6 +139,7 @@ pub fn routes() -> Routes {
         .merge(payments::routes())
         .merge(mailroom::routes())
         .merge(routing::routes())
+        .merge(town::routes())
 }
 
 /// What the staff navigation needs to know about the person.
@@ -174,6 +176,21 @@ fn admin_only(chrome: &Chrome, session: &StaffSession) -> Result<(), PageError> 
         chrome.tenant.id,
         Permission::ManageTenant,
     )?)
+}
+
+/// The multipart form of an admin page, read only after the permission is checked:
+/// someone without it learns nothing about what they sent.
+async fn admin_multipart(
+    state: &AppState,
+    chrome: &Chrome,
+    session: &StaffSession,
+    request: axum::extract::Request,
+) -> Result<axum::extract::Multipart, PageError> {
+    use axum::extract::FromRequest;
+    admin_only(chrome, session)?;
+    axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|e| PageError::BadRequest(e.body_text()))
 }
 
 /// "Locked until 15:42" in the person's language and Berlin time.

@@ -112,9 +112,8 @@ on_both_backends!(audit_verify_exit_codes, |backend| async move {
     };
     let out = verify().await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    // The demo seed writes one entry for the tenant, one for its bank account, one per
-    // department and one per staff member, one for the city's app and one for the
-    // parking permit's workflow.
+    // The demo seed writes one entry for the tenant, one per department and one per
+    // staff member, one for the city's app and one for each of its two workflows.
     let seeded =
         4 + rathaus_core::demo::DEMO_DEPARTMENTS.len() + rathaus_core::demo::DEMO_STAFF.len();
     assert!(

@@ -174,7 +174,11 @@ on_both_backends!(
         );
         let max = citizen(&app, &smtp, "max@example.org").await;
         let second = sent_application(&app, &max).await;
-        assert_eq!(receipt_of(&app, &second).await.channel, "paper");
+        assert_eq!(
+            receipt_of(&app, &second).await.channel,
+            "postbox",
+            "only the original goes by post; the receipt reaches him at once"
+        );
         assert_eq!(approve(&app, &second).await.channel, "paper");
 
         // Back to the postbox for both of them: Max's next letters come digitally.

@@ -1,3 +1,4 @@
+use rathaus_core::tenants::settings::{self, CoatOfArms, Problem, Settings};
 use rathaus_core::tenants::{self, NewTenant};
 use rathaus_core::{Actor, CoreError, Origin};
 
@@ -19,6 +20,7 @@ fn beispielhausen() -> NewTenant {
         imprint: "Gemeinde Beispielhausen, Dorfstraße 2".into(),
         privacy: "Datenschutz der Gemeinde Beispielhausen".into(),
         accessibility: "Erklärung zur Barrierefreiheit der Gemeinde Beispielhausen".into(),
+        bank_details: None,
     }
 }
 
@@ -236,7 +238,7 @@ on_both_backends!(
 );
 
 on_both_backends!(
-    a_towns_bank_account_is_one_line_set_by_those_who_manage_it,
+    a_towns_settings_are_checked_whole_and_changed_by_those_who_manage_it,
     |backend| async move {
         let app = TestApp::start(backend).await;
         let town = tenants::create(
@@ -250,38 +252,218 @@ on_both_backends!(
         let admin = crate::audit::staff(town.id, "admin");
         let caseworker = crate::audit::staff(town.id, "caseworker");
         let origin = Origin::default();
-        let line = "Gemeindekasse · IBAN DE02 1203 0000 0000 2020 51";
-        let refused =
-            tenants::set_bank_details(app.db(), &caseworker, &origin, town.id, Some(line))
-                .await
-                .unwrap_err();
-        assert!(matches!(refused, CoreError::Forbidden(_)), "{refused}");
-        let two_lines = tenants::set_bank_details(
-            app.db(),
-            &admin,
-            &origin,
-            town.id,
-            Some("Gemeindekasse\nIBAN"),
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(two_lines, CoreError::Invalid(_)), "{two_lines}");
-        let bank = || async {
+        let update = |settings: Settings, coat: CoatOfArms| {
+            let (admin, caseworker, origin) = (&admin, &caseworker, &origin);
+            let app = &app;
+            async move {
+                let by =
+                    |actor| settings::update(app.db(), actor, origin, town.id, &settings, &coat);
+                (by(caseworker).await, by(admin).await)
+            }
+        };
+        let now = || async {
             tenants::by_id(app.db().conn(), town.id)
                 .await
                 .unwrap()
                 .unwrap()
-                .bank_details
         };
-        assert_eq!(bank().await, None, "nothing was written");
-        tenants::set_bank_details(app.db(), &admin, &origin, town.id, Some(line))
+        let mut wanted = Settings::of(&town);
+        wanted.bank_details = "Gemeindekasse · IBAN DE02 1203 0000 0000 2020 51".into();
+        wanted.contact_phone = "+49 9999 2".into();
+
+        // One bad value refuses the whole change: the good ones are not written either.
+        let mut mixed = wanted.clone();
+        mixed.primary_color = "#ffe066".into();
+        let (_, refused) = update(mixed, CoatOfArms::Replace("<svg this is not".into())).await;
+        assert_eq!(
+            refused.unwrap().unwrap_err(),
+            vec![Problem::TooPale, Problem::CoatOfArmsUnreadable]
+        );
+        assert_eq!(now().await, town, "nothing was written");
+
+        let (forbidden, done) = update(wanted.clone(), CoatOfArms::Remove).await;
+        assert!(
+            matches!(forbidden, Err(CoreError::Forbidden(_))),
+            "{forbidden:?}"
+        );
+        done.unwrap().unwrap();
+        let changed = now().await;
+        assert_eq!(
+            changed.bank_details.as_deref(),
+            Some(wanted.bank_details.as_str())
+        );
+        assert_eq!(changed.contact_phone, "+49 9999 2");
+        assert_eq!(changed.logo_svg, None);
+        assert_eq!(changed.imprint, town.imprint, "what was not changed stays");
+        let audited = app
+            .scalar(
+                "SELECT CAST(details AS TEXT) AS v FROM audit_log WHERE action = 'tenant.settings'",
+            )
             .await
             .unwrap();
-        assert_eq!(bank().await.as_deref(), Some(line));
-        tenants::set_bank_details(app.db(), &admin, &origin, town.id, Some("  "))
+        let audited: serde_json::Value = serde_json::from_str(&audited).unwrap();
+        assert_eq!(
+            audited["changed"],
+            serde_json::json!(["telefon", "bankverbindung", "wappen"])
+        );
+
+        // An empty account line removes the account from the letters.
+        let mut without = Settings::of(&changed);
+        without.bank_details = "  ".into();
+        let (_, done) = update(without, CoatOfArms::Keep).await;
+        done.unwrap().unwrap();
+        assert_eq!(now().await.bank_details, None);
+        app.stop().await;
+    }
+);
+
+on_both_backends!(
+    an_admin_sets_the_letterhead_on_the_town_page_and_sees_it_in_a_sample_letter,
+    |backend| async move {
+        use crate::staff::{ADMIN, CASEWORKER, session};
+        let app = TestApp::start(backend).await;
+        let admin = session(&app, ADMIN).await;
+        let page = app.get_as(&admin, "/verwaltung/stadt").await;
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("IBAN DE89 3704 0044 0532 0130 00"), "{page}");
+        assert!(page.contains("enctype=\"multipart/form-data\""));
+        let caseworker = session(&app, CASEWORKER).await;
+        assert_eq!(
+            app.get_as(&caseworker, "/verwaltung/stadt").await.status(),
+            403
+        );
+        assert_eq!(
+            app.get_as(&caseworker, "/verwaltung/stadt/probebrief.pdf")
+                .await
+                .status(),
+            403
+        );
+
+        let demo = rathaus_core::demo::musterstadt();
+        let send = |changes: &[(&str, &str)], coat_of_arms: Option<&[u8]>| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("anschrift", demo.contact_address.replace('\n', "\r\n"))
+                .text("telefon", demo.contact_phone.clone())
+                .text("email", demo.contact_email.clone())
+                .text("sprechzeiten", demo.contact_hours.clone())
+                .text("farbe", demo.primary_color.clone())
+                .text("bankverbindung", demo.bank_details.clone().unwrap())
+                .text("impressum", demo.imprint.clone())
+                .text("datenschutz", demo.privacy.clone())
+                .text("barrierefreiheit", demo.accessibility.clone());
+            for (name, value) in changes {
+                form = form.text(name.to_string(), value.to_string());
+            }
+            if let Some(bytes) = coat_of_arms {
+                let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("wappen.svg");
+                form = form.part("wappen", part);
+            }
+            app.client
+                .post(app.url("/verwaltung/stadt"))
+                .header("cookie", &admin)
+                .multipart(form)
+                .send()
+        };
+        let stored = || async {
+            rathaus_core::tenants::by_slug(app.db().conn(), "musterstadt")
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let before = stored().await;
+
+        // A pale colour, a missing phone and a picture that is no SVG: all named at once,
+        // nothing written.
+        let refused = send(
+            &[
+                ("farbe", "#ffe066"),
+                ("telefon", " "),
+                ("bankverbindung", "Neue Kasse"),
+            ],
+            Some(b"\x89PNG\r\n\x1a\n not svg"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(refused.status(), 422);
+        let refused = refused.text().await.unwrap();
+        for said in [
+            "Die Farbe ist zu hell",
+            "Bitte geben Sie „Telefon“ an.",
+            "nicht als SVG-Grafik lesen",
+            "href=\"#farbe\"",
+            "value=\"Neue Kasse\"",
+        ] {
+            assert!(refused.contains(said), "{said}: {refused}");
+        }
+        assert_eq!(stored().await, before, "nothing was written");
+
+        let shield = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 12"><path d="M0 0h10v6c0 3-2 5-5 6C2 11 0 9 0 6z" fill="#7a1f1f"/></svg>"##;
+        let bank = "Stadtkasse Musterstadt · IBAN DE02 1203 0000 0000 2020 51 · BIC BYLADEM1001";
+        let saved = send(
+            &[
+                ("bankverbindung", bank),
+                ("farbe", "#7A1F1F"),
+                ("telefon", "+49 1234 5678-99"),
+            ],
+            Some(shield.as_bytes()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(saved.status(), 303);
+        let after = stored().await;
+        assert_eq!(after.bank_details.as_deref(), Some(bank));
+        assert_eq!(after.primary_color, "#7a1f1f");
+        assert_eq!(
+            after.contact_address, demo.contact_address,
+            "line ends are LF"
+        );
+        assert_eq!(after.logo_svg.as_deref(), Some(shield));
+        assert_eq!(
+            app.scalar(
+                "SELECT CAST(details AS TEXT) AS v FROM audit_log WHERE action = 'tenant.settings'"
+            )
+            .await
+            .map(|d| serde_json::from_str::<serde_json::Value>(&d).unwrap()["changed"].clone()),
+            Some(serde_json::json!([
+                "telefon",
+                "farbe",
+                "bankverbindung",
+                "wappen"
+            ]))
+        );
+        // The portal shows it at once: colour, coat of arms, phone in the footer.
+        let css = app.get("/tenant.css").await.text().await.unwrap();
+        assert!(css.contains("#7a1f1f"), "{css}");
+        assert_eq!(app.get("/logo.svg").await.text().await.unwrap(), shield);
+        assert!(
+            app.get("/")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("+49 1234 5678-99")
+        );
+
+        let sample = app.get_as(&admin, "/verwaltung/stadt/probebrief.pdf").await;
+        assert_eq!(sample.status(), 200);
+        assert_eq!(sample.headers()["content-type"], "application/pdf");
+        let pdf = sample.bytes().await.unwrap();
+        let words = crate::letters::read_with("pdftotext", &[], &pdf);
+        assert!(
+            words.contains("IBAN DE02 1203 0000 0000 2020 51"),
+            "{words}"
+        );
+        assert!(words.contains("+49 1234 5678-99"), "{words}");
+        assert!(words.contains("Rathausplatz 1"), "{words}");
+
+        // Removing the coat of arms: the portal has none to show.
+        let removed = send(&[("wappen_entfernen", "1"), ("bankverbindung", bank)], None)
             .await
             .unwrap();
-        assert_eq!(bank().await, None, "an empty line removes it");
+        assert_eq!(removed.status(), 303);
+        assert_eq!(stored().await.logo_svg, None);
+        assert_eq!(app.get("/logo.svg").await.status(), 404);
         app.stop().await;
     }
 );
