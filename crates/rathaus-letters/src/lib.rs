@@ -124,6 +124,43 @@ pub struct Permit {
     pub valid_until: String,
 }
 
+/// The certified content of an Urkunde: its title ("Geburtsurkunde") and the entries
+/// it certifies, each a label and a value ("Familienname", "Mustermann"), or a line of
+/// its own where the label is empty.
+#[derive(Clone, Debug, Serialize)]
+pub struct Certificate {
+    pub title: String,
+    pub entries: Vec<(String, String)>,
+}
+
+impl Certificate {
+    /// Reads what the registrar wrote: an optional first line without a colon is the
+    /// title, every other line is an entry, "Label: value" or a line of its own.
+    pub fn from_text(text: &str) -> Option<Certificate> {
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .peekable();
+        let title = match lines.peek() {
+            Some(first) if !first.contains(':') => lines.next().map(str::to_owned),
+            _ => None,
+        };
+        let entries: Vec<(String, String)> = lines
+            .map(|line| match line.split_once(':') {
+                Some((label, value)) if !label.trim().is_empty() => {
+                    (label.trim().to_owned(), value.trim().to_owned())
+                }
+                _ => (String::new(), line.to_owned()),
+            })
+            .collect();
+        (!entries.is_empty()).then(|| Certificate {
+            title: title.unwrap_or_else(|| Kind::Certificate.title().to_owned()),
+            entries,
+        })
+    }
+}
+
 /// Where anyone can check the document: the QR code holds `link`, the letter prints
 /// `page` and `code` for those who type.
 #[derive(Clone, Debug, Serialize)]
@@ -164,6 +201,8 @@ pub struct Letter {
     pub salutation: String,
     pub paragraphs: Vec<String>,
     pub permit: Option<Permit>,
+    /// The certified content of an Urkunde.
+    pub certificate: Option<Certificate>,
     /// The Rechtsbehelfsbelehrung of a decision.
     pub remedy: Option<String>,
     pub closing: String,

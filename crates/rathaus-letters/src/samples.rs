@@ -54,6 +54,7 @@ pub fn permit_letter() -> Letter {
             valid_from: "03.12.2026".into(),
             valid_until: "02.12.2027".into(),
         }),
+        certificate: None,
         remedy: Some("Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben werden.".into()),
         closing: "Mit freundlichen Grüßen".into(),
         signer: "Vera Verkehr".into(),

@@ -6,7 +6,7 @@
 use chrono::{Months, NaiveDate};
 use rathaus_forms::fill::{Answer, Answers};
 use rathaus_forms::present::german_amount;
-use rathaus_letters::{Attachment, Contact, Kind, Letter, Permit, Sender};
+use rathaus_letters::{Attachment, Certificate, Contact, Kind, Letter, Permit, Sender};
 use rathaus_store::entities::staff_user;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
@@ -37,6 +37,8 @@ pub enum Missing {
     Plate,
     /// A fee notice names an amount of at least one cent.
     Amount,
+    /// An Urkunde certifies at least one entry ("Familienname: Mustermann").
+    Entries,
 }
 
 /// The letter of `kind` about `case`, dated `today`; not yet with its code.
@@ -67,6 +69,19 @@ pub async fn letter(
         },
         _ => None,
     };
+    // The registrar's text of an Urkunde is what it certifies, not a paragraph.
+    let certificate = match kind {
+        Kind::Certificate => match Certificate::from_text(&input.text) {
+            Some(certificate) => Some(certificate),
+            None => return Ok(Err(Missing::Entries)),
+        },
+        _ => None,
+    };
+    let own_text = if certificate.is_some() {
+        ""
+    } else {
+        input.text.as_str()
+    };
     let (sender, return_line) = letterhead(tenant, department.map(|d| d.name));
     let mut recipient = vec![case.applicant_name.clone()];
     if let Some(at) = answers.as_ref().and_then(first_address) {
@@ -94,7 +109,7 @@ pub async fn letter(
         Kind::Receipt => paid_before(conn, case).await?,
         _ => String::new(),
     };
-    let paragraphs = [standard.as_str(), set.as_str(), input.text.as_str()]
+    let paragraphs = [standard.as_str(), set.as_str(), own_text]
         .into_iter()
         .flat_map(|text| text.split("\n\n"))
         .map(str::trim)
@@ -129,6 +144,7 @@ pub async fn letter(
         salutation: format!("Guten Tag {},", case.applicant_name),
         paragraphs,
         permit,
+        certificate,
         remedy: kind.is_decision().then(|| remedy(tenant)),
         closing: "Mit freundlichen Grüßen".into(),
         signer: format!(
@@ -202,6 +218,7 @@ pub fn sample(tenant: &Tenant, signer: &str, today: NaiveDate) -> Letter {
                 .into(),
         ],
         permit: None,
+        certificate: None,
         remedy: Some(remedy(tenant)),
         closing: "Mit freundlichen Grüßen".into(),
         signer: signer.to_owned(),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use rathaus_letters::samples::{ISSUED, permit_letter};
-use rathaus_letters::{Kind, Printed, Renderer, sheets};
+use rathaus_letters::{Certificate, Kind, Printed, Renderer, sheets};
 
 fn tool(program: &str, args: &[&str], pdf: &Path) -> String {
     let out = Command::new(program)
@@ -93,20 +93,88 @@ fn a_permit_is_a_tagged_pdf_a_3_with_its_data_attached_and_a_readable_qr_code() 
     }
     assert!(!text.contains("ENTWURF"));
 
+    assert_eq!(
+        qr_codes_on_first_page(&dir, &pdf),
+        "https://musterstadt.example/verify/K7QM-4XPD-2R"
+    );
+}
+
+/// What the QR codes on the printed first page hold, a line each (zbarimg).
+fn qr_codes_on_first_page(dir: &tempfile::TempDir, pdf: &Path) -> String {
     let page = dir.path().join("page");
     let status = Command::new("pdftoppm")
         .args(["-r", "150", "-png", "-singlefile"])
-        .arg(&pdf)
+        .arg(pdf)
         .arg(&page)
         .status()
         .unwrap();
     assert!(status.success());
-    let qr = tool(
+    let codes = tool(
         "zbarimg",
         &["--quiet", "--raw"],
         &page.with_extension("png"),
     );
-    assert_eq!(qr.trim(), "https://musterstadt.example/verify/K7QM-4XPD-2R");
+    codes.trim().to_owned()
+}
+
+#[test]
+fn an_urkunde_certifies_its_entries_in_a_block_with_the_qr_code() {
+    let written = "Geburtsurkunde\nFamilienname: Mustermann\nVornamen: Erika\n\
+                   Geburtstag: 12.08.1964\nAusgestellt in zwei Ausfertigungen.";
+    let certificate = Certificate::from_text(written).unwrap();
+    assert_eq!(certificate.title, "Geburtsurkunde");
+    assert_eq!(
+        certificate.entries[0],
+        ("Familienname".to_owned(), "Mustermann".to_owned())
+    );
+    assert_eq!(
+        certificate.entries[3],
+        (
+            String::new(),
+            "Ausgestellt in zwei Ausfertigungen.".to_owned()
+        ),
+        "a line without a label stands on its own"
+    );
+    assert_eq!(
+        Certificate::from_text("Ort: Musterstadt").unwrap().title,
+        "Urkunde",
+        "without a title line it is an Urkunde"
+    );
+    assert!(
+        Certificate::from_text("Geburtsurkunde\n\n").is_none(),
+        "nothing certified"
+    );
+
+    let mut letter = permit_letter();
+    letter.kind = Kind::Certificate;
+    letter.title = "Urkunde MS-2026-00042".into();
+    letter.permit = None;
+    letter.remedy = None;
+    letter.certificate = Some(certificate);
+    let rendered = Renderer::new().render(&letter, ISSUED).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(&dir, "urkunde.pdf", &rendered.pdf);
+    let meta = tool("pdfinfo", &["-meta"], &pdf);
+    assert!(meta.contains("<pdfaid:part>3</pdfaid:part>"), "{meta}");
+    let text = text_of(&pdf);
+    for expected in [
+        "Geburtsurkunde",
+        "Familienname",
+        "Mustermann",
+        "12.08.1964",
+        "K7QM-4XPD-2R",
+    ] {
+        assert!(text.contains(expected), "{expected} missing in:\n{text}");
+    }
+    assert!(
+        !text.contains("Rechtsbehelfsbelehrung"),
+        "an Urkunde decides nothing"
+    );
+    assert_eq!(
+        qr_codes_on_first_page(&dir, &pdf),
+        "https://musterstadt.example/verify/K7QM-4XPD-2R",
+        "one QR code, in the block"
+    );
 }
 
 #[test]

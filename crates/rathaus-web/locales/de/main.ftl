@@ -1106,3 +1106,7 @@ town-farbe-pale = Die Farbe ist zu hell: Auf Weiß erreicht sie kein Kontrastver
 town-bankverbindung-lines = Die Bankverbindung ist eine einzige Zeile.
 town-wappen-unreadable = Die Datei lässt sich nicht als SVG-Grafik lesen. Bitte laden Sie das Wappen als SVG hoch.
 town-wappen-too-large = Das Wappen ist größer als { $kb } KB. Bitte laden Sie eine kleinere SVG-Datei hoch.
+
+# Urkunde
+letters-entries-hint = Für die Urkunde: In die erste Zeile den Titel, zum Beispiel „Geburtsurkunde“, danach je Zeile einen Eintrag wie „Familienname: Mustermann“. Dieser Text steht beurkundet auf dem Dokument und geht auch als Nachricht ins Postfach.
+letters-entries-missing = Eine Urkunde beurkundet mindestens einen Eintrag. Schreiben Sie je Zeile einen Eintrag wie „Familienname: Mustermann“.

@@ -1106,3 +1106,7 @@ town-farbe-pale = The colour is too light: on white it does not reach a contrast
 town-bankverbindung-lines = The bank account is a single line.
 town-wappen-unreadable = The file cannot be read as an SVG image. Please upload the coat of arms as SVG.
 town-wappen-too-large = The coat of arms is larger than { $kb } KB. Please upload a smaller SVG file.
+
+# Urkunde
+letters-entries-hint = For a certificate: the title on the first line, for example "Geburtsurkunde", then one entry per line such as "Familienname: Mustermann". This text is certified on the document and also goes to the postbox as the message.
+letters-entries-missing = A certificate certifies at least one entry. Write one entry per line, such as "Familienname: Mustermann".

@@ -218,6 +218,8 @@ pub struct CasePage {
     choices: Vec<Choice>,
     /// A step from here issues a permit, which names its parking zone.
     asks_zone: bool,
+    /// A step from here issues an Urkunde, whose entries are the message's lines.
+    asks_entries: bool,
     zone: String,
     /// A step from here issues a Gebührenbescheid, which sets an amount: as typed, or
     /// the fee the application computed.
@@ -413,6 +415,9 @@ pub(super) async fn page(
     let asks_fee = workflow
         .from(&case.state)
         .any(|t| issues(t) == Some(Kind::FeeNotice));
+    let asks_entries = workflow
+        .from(&case.state)
+        .any(|t| issues(t) == Some(Kind::Certificate));
     let computed_fee = submitted
         .as_ref()
         .and_then(|s| s.row.fee_cents)
@@ -518,6 +523,7 @@ pub(super) async fn page(
         conflict: outcome.conflict,
         choices,
         asks_zone,
+        asks_entries,
         zone: outcome.zone,
         asks_fee,
         fee,

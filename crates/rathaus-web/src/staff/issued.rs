@@ -52,6 +52,7 @@ pub(super) fn missing_error(missing: Missing) -> (&'static str, &'static str) {
         Missing::Zone => ("zone", "letters-zone-missing"),
         Missing::Plate => ("schritt", "letters-plate-missing"),
         Missing::Amount => ("gebuehr", "letters-fee-missing"),
+        Missing::Entries => ("nachricht", "letters-entries-missing"),
     }
 }
 

@@ -746,8 +746,16 @@ on_both_backends!(
             step_by_core(&app, (&rita, &tenant, desk), &reference, transition, text)
         };
         assert_eq!(take("pruefen", "Wir suchen den Eintrag.").await, Ok(()));
-        let entries = "Geburtsurkunde für Erika Mustermann, geboren am 12.08.1964 in \
-                       Musterstadt, Registernummer G 123/1964; zwei Ausfertigungen.";
+        // Prose certifies nothing: the registrar is told to write entries.
+        let prose = "Die Geburtsurkunde für Erika Mustermann liegt bei.";
+        assert_eq!(
+            take("ausstellen", prose).await,
+            Err(cases::Refusal::Letter(letters::Missing::Entries))
+        );
+        assert_eq!(case().await.state, "in_pruefung", "nothing changed");
+        let entries = "Geburtsurkunde\nFamilienname: Mustermann\nVornamen: Erika\n\
+                       Geburtstag: 12.08.1964\nGeburtsort: Musterstadt\n\
+                       Registernummer: G 123/1964";
         assert_eq!(take("ausstellen", entries).await, Ok(()));
         assert_eq!(case().await.state, "ausgestellt");
 
@@ -760,9 +768,12 @@ on_both_backends!(
         assert!(urkunde.dispatched_at.is_none(), "waits for the print batch");
         let pdf = app.server.blobs.get(&urkunde.sha256).await.unwrap();
         let words = read_with("pdftotext", &[], &pdf);
+        for certified in ["Geburtsurkunde", "Familienname", "Mustermann", "G 123/1964"] {
+            assert!(words.contains(certified), "{certified}: {words}");
+        }
         assert!(
-            words.contains("Urkunde") && words.contains("G 123/1964"),
-            "{words}"
+            words.contains(&urkunde.code),
+            "the code stands in the block"
         );
         // What she is told arrives in her postbox at once.
         let messages = rathaus_core::postbox::of_case(conn, opened.id)
