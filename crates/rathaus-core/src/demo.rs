@@ -157,7 +157,7 @@ pub struct DemoStaff {
     pub totp_secret: &'static str,
 }
 
-pub const DEMO_STAFF: [DemoStaff; 6] = [
+pub const DEMO_STAFF: [DemoStaff; 7] = [
     DemoStaff {
         email: "admin@musterstadt.example",
         password: "Demo-Admin-2026",
@@ -205,6 +205,14 @@ pub const DEMO_STAFF: [DemoStaff; 6] = [
         role: "finance",
         departments: &[],
         totp_secret: "DEMOFINANZENMUSTERSTADTZWEIFAKTO",
+    },
+    DemoStaff {
+        email: "standesamt@musterstadt.example",
+        password: "Demo-Standesamt-2026",
+        name: "Sabine Standesamt",
+        role: "caseworker",
+        departments: &["standesamt"],
+        totp_secret: "DEMOSTANDESAMTMUSTERSTADTZWEIFAK",
     },
 ];
 

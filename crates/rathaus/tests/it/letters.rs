@@ -16,7 +16,7 @@ use crate::accounts::start;
 use crate::assistant::citizen;
 use crate::harness::TestApp;
 use crate::on_both_backends;
-use crate::staff::{CASEWORKER, MAILROOM, session};
+use crate::staff::{CASEWORKER, MAILROOM, REGISTRAR, session};
 
 use crate::submissions::sent_application;
 use crate::teams::the_case;
@@ -622,142 +622,66 @@ on_both_backends!(
     }
 );
 
-/// Takes a step of the case through the core, with the message `text`.
-async fn step_by_core(
-    app: &TestApp,
-    (actor, tenant, desk): (
-        &rathaus_core::Actor,
-        &rathaus_core::tenants::Tenant,
-        letters::Desk<'_>,
-    ),
-    reference: &str,
-    transition: &str,
-    text: &str,
-) -> Result<(), rathaus_core::cases::Refusal> {
-    let case = rathaus_core::cases::by_reference(app.db().conn(), tenant.id, reference)
-        .await
-        .unwrap()
-        .unwrap();
-    let step = rathaus_core::cases::Step {
-        transition,
-        version: case.version,
-        message: Some(("Ihre Urkunde", text)),
-        link: "http://localhost/konto/antraege",
-        reply_by: None,
-        desk,
-        zone: None,
-        fee_cents: None,
-    };
-    let origin = rathaus_core::Origin::default();
-    rathaus_core::cases::take(app.db(), actor, &origin, tenant, &case, step)
-        .await
-        .unwrap()
-}
-
-/// A registrar: a caseworker of the demo's registry office (the demo has none).
-async fn registrar(
-    app: &TestApp,
-    tenant: uuid::Uuid,
-    office: uuid::Uuid,
-) -> rathaus_core::actor::Actor {
-    use rathaus_store::entities::staff_user;
-    let roles = ["caseworker".to_owned()];
-    let new = rathaus_core::staff::NewStaffUser {
-        email: "standesamt@musterstadt.example",
-        name: "Rita Register",
-        password: "Standesamt-Probe-2026",
-        roles: &roles,
-        departments: &[office],
-        initial_password: false,
-    };
-    let (system, origin) = (
-        rathaus_core::Actor::system("test"),
-        rathaus_core::Origin::default(),
-    );
-    let id = rathaus_core::staff::create_user(app.db(), &system, &origin, tenant, new)
-        .await
-        .unwrap();
-    let user = staff_user::Entity::find_by_id(id)
-        .one(app.db().conn())
-        .await
-        .unwrap()
-        .unwrap();
-    rathaus_core::staff::actor(app.db().conn(), &user)
-        .await
-        .unwrap()
-}
-
 on_both_backends!(
     an_urkunde_is_posted_as_the_original_while_the_message_reaches_the_postbox,
     |backend| async move {
-        use rathaus_core::cases::{self, by_hand};
         let (app, smtp) = start(backend).await;
         citizen(&app, &smtp, "erika@example.org").await;
-        let conn = app.db().conn();
-        let tenant = rathaus_core::tenants::by_slug(conn, "musterstadt")
-            .await
-            .unwrap()
-            .unwrap();
-        let office = rathaus_core::departments::by_key(conn, tenant.id, "standesamt")
-            .await
-            .unwrap()
-            .unwrap();
-        let rita = registrar(&app, tenant.id, office.id).await;
-        let service = "personenstandsurkunde-bestellen";
-        let service = rathaus_core::catalog::service_of(conn, tenant.id, service)
-            .await
-            .unwrap()
-            .unwrap();
-        let origin = rathaus_core::Origin::default();
-        // Erika orders by letter; her account receives what goes digitally.
-        let request = by_hand::Request {
-            service: &service,
-            department: &office,
-            channel: "brief",
-            applicant_name: "Erika Mustermann",
-            applicant_email: Some("erika@example.org"),
-            note: "Geburtsurkunde, zwei Ausfertigungen",
-            status_url: &app.url("/konto/antraege"),
-        };
-        let reference = by_hand::open_case(app.db(), &rita, &origin, &tenant, request)
-            .await
-            .unwrap()
-            .unwrap();
-        let case = || async {
-            cases::by_reference(conn, tenant.id, &reference)
+        // Erika orders by letter; the registrar takes it down for her account.
+        let sabine = session(&app, REGISTRAR).await;
+        let made = app
+            .post_as(
+                &sabine,
+                "/verwaltung/vorgaenge/neu",
+                &[
+                    ("leistung", "personenstandsurkunde-bestellen"),
+                    ("kanal", "brief"),
+                    ("name", "Erika Mustermann"),
+                    ("email", "erika@example.org"),
+                    ("fachdienst", ""),
+                    ("notiz", "Geburtsurkunde, zwei Ausfertigungen"),
+                ],
+            )
+            .await;
+        assert_eq!(made.status(), 303);
+        let location = made.headers()["location"].to_str().unwrap().to_owned();
+        let reference = location.rsplit('/').next().unwrap().to_owned();
+        assert!(the_case(&app, &reference).await.citizen_id.is_some());
+        claim_and_check(&app, &sabine, &reference).await;
+        let page = app.get_as(&sabine, &location).await.text().await.unwrap();
+        assert!(
+            page.contains("Urkunde ausstellen") && page.contains("In die erste Zeile den Titel"),
+            "the step and how to write its entries: {page}"
+        );
+
+        // Prose certifies nothing: the registrar is told to write entries.
+        let prose = [
+            ("schritt", "ausstellen"),
+            (
+                "nachricht",
+                "Die Geburtsurkunde für Erika Mustermann liegt bei.",
+            ),
+        ];
+        let refused = take_with(&app, &sabine, &reference, &prose).await;
+        assert_eq!(refused.status(), 422);
+        assert!(
+            refused
+                .text()
                 .await
                 .unwrap()
-                .unwrap()
-        };
-        let opened = case().await;
-        assert!(opened.citizen_id.is_some(), "the case is Erika's");
-        cases::claim(app.db(), &rita, &origin, &opened, opened.version)
-            .await
-            .unwrap();
-        let renderer = rathaus_letters::Renderer::new();
-        let verify_page = app.url("/verify");
-        let desk = letters::Desk {
-            renderer: &renderer,
-            blobs: &app.server.blobs,
-            sealer: &app.server.sealer,
-            verify_page: &verify_page,
-        };
-        let take = |transition, text| {
-            step_by_core(&app, (&rita, &tenant, desk), &reference, transition, text)
-        };
-        assert_eq!(take("pruefen", "Wir suchen den Eintrag.").await, Ok(()));
-        // Prose certifies nothing: the registrar is told to write entries.
-        let prose = "Die Geburtsurkunde für Erika Mustermann liegt bei.";
-        assert_eq!(
-            take("ausstellen", prose).await,
-            Err(cases::Refusal::Letter(letters::Missing::Entries))
+                .contains("mindestens einen Eintrag")
         );
-        assert_eq!(case().await.state, "in_pruefung", "nothing changed");
+        assert_eq!(the_case(&app, &reference).await.state, "in_pruefung");
         let entries = "Geburtsurkunde\nFamilienname: Mustermann\nVornamen: Erika\n\
                        Geburtstag: 12.08.1964\nGeburtsort: Musterstadt\n\
                        Registernummer: G 123/1964";
-        assert_eq!(take("ausstellen", entries).await, Ok(()));
-        assert_eq!(case().await.state, "ausgestellt");
+        let issue = [("schritt", "ausstellen"), ("nachricht", entries)];
+        assert_eq!(
+            take_with(&app, &sabine, &reference, &issue).await.status(),
+            303
+        );
+        let issued_case = the_case(&app, &reference).await;
+        assert_eq!(issued_case.state, "ausgestellt");
 
         let urkunde = issued(&app).await.remove(0);
         assert_eq!(
@@ -776,7 +700,7 @@ on_both_backends!(
             "the code stands in the block"
         );
         // What she is told arrives in her postbox at once.
-        let messages = rathaus_core::postbox::of_case(conn, opened.id)
+        let messages = rathaus_core::postbox::of_case(app.db().conn(), issued_case.id)
             .await
             .unwrap();
         assert!(messages.iter().any(|m| m.body.contains("G 123/1964")));

@@ -103,6 +103,8 @@ pub(crate) const CASEWORKER: usize = 2;
 pub(crate) const MAILROOM: usize = 3;
 pub(crate) const DEPARTMENT_LEAD: usize = 4;
 pub(crate) const FINANCE: usize = 5;
+/// The registry office's caseworker (Standesamt).
+pub(crate) const REGISTRAR: usize = 6;
 
 on_both_backends!(the_staff_area_needs_a_login, |backend| async move {
     let app = TestApp::start(backend).await;
