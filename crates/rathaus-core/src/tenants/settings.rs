@@ -155,7 +155,7 @@ impl Settings {
         if !email.is_empty() && !looks_like_email(email) {
             problems.push(Problem::NotAnEmail);
         }
-        problems.extend(colour_problem(&self.primary_color));
+        problems.extend(colour_problem(self.primary_color.trim()));
         if self.bank_details.trim().contains(['\n', '\r']) {
             problems.push(Problem::BankOneLine);
         }
@@ -318,6 +318,21 @@ mod tests {
         assert_eq!(colour_problem("004b87"), Some(Problem::NotAColour));
         assert_eq!(colour_problem("#12345g"), Some(Problem::NotAColour));
         assert_eq!(colour_problem("#ääää"), Some(Problem::NotAColour));
+    }
+
+    #[test]
+    fn a_colour_is_read_without_surrounding_spaces_and_in_either_case() {
+        let settings = Settings {
+            contact_address: "Markt 1\n12345 Ort".into(),
+            contact_phone: "+49 1".into(),
+            contact_email: "rathaus@ort.example".into(),
+            primary_color: " #004B87 ".into(),
+            imprint: "Impressum".into(),
+            privacy: "Datenschutz".into(),
+            accessibility: "Barrierefreiheit".into(),
+            ..Settings::default()
+        };
+        assert_eq!(settings.problems(), Vec::<Problem>::new());
     }
 
     #[test]
