@@ -43,7 +43,8 @@ pub struct Settings {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CoatOfArms {
     Keep,
-    Replace(String),
+    /// The file as uploaded; what is not UTF-8 cannot be SVG and is refused.
+    Replace(Vec<u8>),
     Remove,
 }
 
@@ -63,6 +64,24 @@ pub enum Field {
 }
 
 impl Field {
+    /// The fields that are text, in the order of the form (all but the coat of arms).
+    pub const TEXTS: [Field; 9] = [
+        Field::Address,
+        Field::Phone,
+        Field::Email,
+        Field::Hours,
+        Field::Colour,
+        Field::Bank,
+        Field::Imprint,
+        Field::Privacy,
+        Field::Accessibility,
+    ];
+
+    /// The text field the form calls `name`.
+    pub fn text_named(name: &str) -> Option<Field> {
+        Field::TEXTS.into_iter().find(|field| field.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Field::Address => "anschrift",
@@ -126,6 +145,38 @@ impl Settings {
             privacy: tenant.privacy.clone(),
             accessibility: tenant.accessibility.clone(),
         }
+    }
+
+    /// The text of a field; the coat of arms is no text and has none.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        Some(match field {
+            Field::Address => &self.contact_address,
+            Field::Phone => &self.contact_phone,
+            Field::Email => &self.contact_email,
+            Field::Hours => &self.contact_hours,
+            Field::Colour => &self.primary_color,
+            Field::Bank => &self.bank_details,
+            Field::Imprint => &self.imprint,
+            Field::Privacy => &self.privacy,
+            Field::Accessibility => &self.accessibility,
+            Field::CoatOfArms => return None,
+        })
+    }
+
+    /// The text of a field to change it.
+    pub fn text_mut(&mut self, field: Field) -> Option<&mut String> {
+        Some(match field {
+            Field::Address => &mut self.contact_address,
+            Field::Phone => &mut self.contact_phone,
+            Field::Email => &mut self.contact_email,
+            Field::Hours => &mut self.contact_hours,
+            Field::Colour => &mut self.primary_color,
+            Field::Bank => &mut self.bank_details,
+            Field::Imprint => &mut self.imprint,
+            Field::Privacy => &mut self.privacy,
+            Field::Accessibility => &mut self.accessibility,
+            Field::CoatOfArms => return None,
+        })
     }
 
     /// What is wrong with these settings, field by field (empty: nothing).
@@ -236,9 +287,19 @@ pub async fn update(
 ) -> Result<std::result::Result<(), Vec<Problem>>> {
     policy::require(actor, tenant_id, Permission::ManageTenant)?;
     let mut problems = settings.problems();
-    if let CoatOfArms::Replace(svg) = coat_of_arms {
-        problems.extend(coat_of_arms_problem(svg));
-    }
+    let new_coat_of_arms = match coat_of_arms {
+        CoatOfArms::Replace(bytes) => match std::str::from_utf8(bytes) {
+            Ok(svg) => {
+                problems.extend(coat_of_arms_problem(svg));
+                Some(svg)
+            }
+            Err(_) => {
+                problems.push(Problem::CoatOfArmsUnreadable);
+                None
+            }
+        },
+        CoatOfArms::Keep | CoatOfArms::Remove => None,
+    };
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
@@ -260,10 +321,10 @@ pub async fn update(
     row.imprint = Set(trimmed(&settings.imprint));
     row.privacy = Set(trimmed(&settings.privacy));
     row.accessibility = Set(trimmed(&settings.accessibility));
-    match coat_of_arms {
-        CoatOfArms::Keep => {}
-        CoatOfArms::Replace(svg) => row.logo_svg = Set(Some(svg.clone())),
-        CoatOfArms::Remove => row.logo_svg = Set(None),
+    match (coat_of_arms, new_coat_of_arms) {
+        (CoatOfArms::Remove, _) => row.logo_svg = Set(None),
+        (_, Some(svg)) => row.logo_svg = Set(Some(svg.to_owned())),
+        _ => {}
     }
     let after = tenant::Entity::update(row).exec(&txn).await?;
     let changed = changed_fields(
@@ -280,23 +341,15 @@ pub async fn update(
 }
 
 fn changed_fields(old: &Settings, new: &Settings, coat_of_arms: bool) -> Vec<&'static str> {
-    let pairs = [
-        (Field::Address, old.contact_address != new.contact_address),
-        (Field::Phone, old.contact_phone != new.contact_phone),
-        (Field::Email, old.contact_email != new.contact_email),
-        (Field::Hours, old.contact_hours != new.contact_hours),
-        (Field::Colour, old.primary_color != new.primary_color),
-        (Field::Bank, old.bank_details != new.bank_details),
-        (Field::Imprint, old.imprint != new.imprint),
-        (Field::Privacy, old.privacy != new.privacy),
-        (Field::Accessibility, old.accessibility != new.accessibility),
-        (Field::CoatOfArms, coat_of_arms),
-    ];
-    pairs
+    let mut changed: Vec<&'static str> = Field::TEXTS
         .into_iter()
-        .filter(|(_, changed)| *changed)
-        .map(|(field, _)| field.name())
-        .collect()
+        .filter(|field| old.text(*field) != new.text(*field))
+        .map(Field::name)
+        .collect();
+    if coat_of_arms {
+        changed.push(Field::CoatOfArms.name());
+    }
+    changed
 }
 
 #[cfg(test)]

@@ -409,15 +409,11 @@ pub(super) async fn page(
         })
         .collect();
     let issues = |t: &workflow::Transition| t.letter.as_deref().and_then(Kind::from_key);
-    let asks_zone = workflow
-        .from(&case.state)
-        .any(|t| issues(t) == Some(Kind::ParkingPermit));
-    let asks_fee = workflow
-        .from(&case.state)
-        .any(|t| issues(t) == Some(Kind::FeeNotice));
-    let asks_entries = workflow
-        .from(&case.state)
-        .any(|t| issues(t) == Some(Kind::Certificate));
+    // Whether a step from here issues a letter of this kind.
+    let offers = |kind: Kind| workflow.from(&case.state).any(|t| issues(t) == Some(kind));
+    let asks_zone = offers(Kind::ParkingPermit);
+    let asks_fee = offers(Kind::FeeNotice);
+    let asks_entries = offers(Kind::Certificate);
     let computed_fee = submitted
         .as_ref()
         .and_then(|s| s.row.fee_cents)

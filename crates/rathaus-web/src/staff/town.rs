@@ -117,8 +117,6 @@ async fn show(
 struct Sent {
     settings: Settings,
     coat_of_arms: CoatOfArms,
-    /// An upload that is not text cannot be SVG.
-    unreadable: bool,
 }
 
 async fn read_form(mut multipart: Multipart) -> Result<Sent, PageError> {
@@ -133,38 +131,23 @@ async fn read_form(mut multipart: Multipart) -> Result<Sent, PageError> {
             continue;
         }
         let value = part.text().await.map_err(bad)?;
-        let slot = match name.as_str() {
-            "anschrift" => &mut settings.contact_address,
-            "telefon" => &mut settings.contact_phone,
-            "email" => &mut settings.contact_email,
-            "sprechzeiten" => &mut settings.contact_hours,
-            "farbe" => &mut settings.primary_color,
-            "bankverbindung" => &mut settings.bank_details,
-            "impressum" => &mut settings.imprint,
-            "datenschutz" => &mut settings.privacy,
-            "barrierefreiheit" => &mut settings.accessibility,
-            "wappen_entfernen" => {
-                remove = !value.is_empty();
-                continue;
-            }
-            _ => continue,
-        };
-        // Browsers send form text with CRLF line ends; stored text has LF.
-        *slot = value.replace("\r\n", "\n");
+        if name == "wappen_entfernen" {
+            remove = !value.is_empty();
+        } else if let Some(slot) =
+            Setting::text_named(&name).and_then(|field| settings.text_mut(field))
+        {
+            // Browsers send form text with CRLF line ends; stored text has LF.
+            *slot = value.replace("\r\n", "\n");
+        }
     }
-    let upload = upload.filter(|bytes| !bytes.is_empty());
-    let (coat_of_arms, unreadable) = match upload {
-        Some(bytes) => match String::from_utf8(bytes.to_vec()) {
-            Ok(svg) => (CoatOfArms::Replace(svg), false),
-            Err(_) => (CoatOfArms::Keep, true),
-        },
-        None if remove => (CoatOfArms::Remove, false),
-        None => (CoatOfArms::Keep, false),
+    let coat_of_arms = match upload.filter(|bytes| !bytes.is_empty()) {
+        Some(bytes) => CoatOfArms::Replace(bytes.to_vec()),
+        None if remove => CoatOfArms::Remove,
+        None => CoatOfArms::Keep,
     };
     Ok(Sent {
         settings,
         coat_of_arms,
-        unreadable,
     })
 }
 
@@ -177,25 +160,16 @@ async fn save(
 ) -> Result<Response, PageError> {
     let multipart = admin_multipart(&state, &chrome, &session, request).await?;
     let sent = read_form(multipart).await?;
-    let mut problems = Vec::new();
-    if sent.unreadable {
-        // Everything else is named too, so the form is corrected in one go.
-        problems = sent.settings.problems();
-        problems.push(Problem::CoatOfArmsUnreadable);
-    } else {
-        let saved = settings::update(
-            &state.db,
-            &session.actor,
-            &origin,
-            chrome.tenant.id,
-            &sent.settings,
-            &sent.coat_of_arms,
-        )
-        .await?;
-        if let Err(refused) = saved {
-            problems = refused;
-        }
-    }
+    let saved = settings::update(
+        &state.db,
+        &session.actor,
+        &origin,
+        chrome.tenant.id,
+        &sent.settings,
+        &sent.coat_of_arms,
+    )
+    .await?;
+    let problems = saved.err().unwrap_or_default();
     if problems.is_empty() {
         state.tenants.reload().await?;
         return Ok(Redirect::to(&format!("{PAGE}?gespeichert=1")).into_response());
